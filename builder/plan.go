@@ -1,0 +1,85 @@
+// Package builder runs a build as a pipeline of small stages over one Plan:
+// check whether the work dir is already up to date, resolve components to
+// tarball locations, fetch them, prepare the source tree (extract, patch),
+// generate and run the configure script, make, and report. Each stage is a
+// named type with Run(ctx, *State), so the list of stages reads like the
+// table of contents of a build and each one can be tested alone.
+package builder
+
+import (
+	"net/http"
+	"path/filepath"
+
+	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/module3rd"
+	"github.com/nginx-build/nginx-build/source"
+)
+
+// ComponentSpec names one component at one exact version.
+type ComponentSpec struct {
+	Name    string
+	Version string
+}
+
+// Patch is a patch file applied to one component's source tree.
+type Patch struct {
+	// Target is the component whose tree is patched ("nginx" by default).
+	Target string
+	// Path is the patch file, absolute.
+	Path string
+}
+
+// Plan is everything a build needs to know, declared up front: what to
+// build, from where, and how. The command layer fills it from flags and
+// files; nothing in it is discovered while building.
+type Plan struct {
+	// WorkDir is nginx-build's -d: the parent of <server>/<version>/.
+	WorkDir string
+	// Server is nginx, or an alternative distribution (freenginx, openresty).
+	Server ComponentSpec
+	// Libraries are embedded statically (pcre2, openssl/libressl, zlib), in
+	// the order their configure options are appended.
+	Libraries []ComponentSpec
+	// ConfigureScript is the content of the -c file ("" for the default).
+	ConfigureScript string
+	// ExtraArgs are the configure options given after "--".
+	ExtraArgs []string
+	// Modules are third-party modules from modules.json.
+	Modules []module3rd.Module
+	// ModulesFile is the modules.json content, hashed into the build inputs.
+	ModulesFile   string
+	Patches       []Patch
+	PatchOpt      []string
+	Jobs          int
+	Clear         bool
+	ConfigureOnly bool
+	// Idempotent skips the build when the nginx installed at the configured
+	// sbin path already has the same version and configure arguments.
+	Idempotent bool
+	Mirror     source.Mirror
+	CacheDir   string
+}
+
+// BuildDir is <work>/<server>/<version>, nginx-build's layout.
+func (p *Plan) BuildDir() string {
+	return filepath.Join(p.WorkDir, p.Server.Name, p.Server.Version)
+}
+
+// SourceDir is the server's source tree, where configure and make run.
+func (p *Plan) SourceDir() string {
+	return filepath.Join(p.BuildDir(), p.Server.Name+"-"+p.Server.Version)
+}
+
+// Components returns the server followed by the libraries.
+func (p *Plan) Components() []ComponentSpec {
+	return append([]ComponentSpec{p.Server}, p.Libraries...)
+}
+
+// Env is what the pipeline needs from the outside world.
+type Env struct {
+	IO   *iostreams.IO
+	HTTP *http.Client
+	// ToolVersion is recorded in the up-to-date stamp: a new nginx-build
+	// rebuilds rather than trusting an older one's output.
+	ToolVersion string
+}

@@ -1,0 +1,98 @@
+package builder
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// StepError is a failed external step (configure, make, patch, …). Its
+// message carries the tail of the step's log so the cause is on screen
+// without opening the file.
+type StepError struct {
+	Step string
+	Log  string
+	Tail []string
+	Err  error
+}
+
+func (e *StepError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s failed: %v", e.Step, e.Err)
+	if len(e.Tail) > 0 {
+		fmt.Fprintf(&b, "\n--- last %d lines of %s ---\n%s\n---", len(e.Tail), e.Log, strings.Join(e.Tail, "\n"))
+	}
+	if e.Log != "" {
+		fmt.Fprintf(&b, "\nfull log: %s", e.Log)
+	}
+	return b.String()
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+// tailLines is how much of a failing log is shown.
+const tailLines = 40
+
+// runLogged runs name+args in dir, appending its combined output to logPath
+// (and to tee, when non-nil). The child gets its own process group so that
+// cancellation (Ctrl-C, or a failure elsewhere) kills make's whole tree of
+// compilers, not just make.
+func runLogged(ctx context.Context, step, dir, logPath string, tee io.Writer, env []string, name string, args ...string) error {
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("%s: open log: %w", step, err)
+	}
+	defer logf.Close()
+	var out io.Writer = logf
+	if tee != nil {
+		out = io.MultiWriter(logf, tee)
+	}
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Stdout = out
+	cmd.Stderr = out
+	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		// Politely first, so make can remove half-written objects.
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	}
+	cmd.WaitDelay = 5 * time.Second
+	runErr := cmd.Run()
+	if cmd.Process != nil {
+		// Reap stragglers that left the group leader behind.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	if runErr == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: %w", step, ctx.Err())
+	}
+	logf.Close()
+	return &StepError{Step: step, Log: logPath, Tail: lastLines(logPath, tailLines), Err: runErr}
+}
+
+func lastLines(path string, n int) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var ring []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		ring = append(ring, sc.Text())
+		if len(ring) > n {
+			ring = ring[1:]
+		}
+	}
+	return ring
+}

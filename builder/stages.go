@@ -1,0 +1,385 @@
+package builder
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/nginx-build/nginx-build/archive"
+	"github.com/nginx-build/nginx-build/configure"
+	"github.com/nginx-build/nginx-build/source"
+)
+
+// stamp records a finished build in its build dir. A later run with the
+// same input digest finds it and does nothing.
+type stamp struct {
+	Digest string `json:"digest"`
+	// Stage is "configured" or "built".
+	Stage  string `json:"stage"`
+	Binary string `json:"binary,omitempty"`
+}
+
+const stampFile = ".nginx-build-stamp.json"
+
+// upToDateStage ends the run at once when the build dir already holds the
+// result of exactly these inputs — before any network or process work.
+type upToDateStage struct{}
+
+func (upToDateStage) Name() string { return "up-to-date check" }
+
+func (upToDateStage) Run(ctx context.Context, s *State) error {
+	d, err := inputDigest(s.Plan, s.Env.ToolVersion)
+	if err != nil {
+		return err
+	}
+	s.Digest = d
+	if s.Plan.Clear {
+		s.Env.IO.Infof("removing %s (-clear)", s.Plan.BuildDir())
+		if err := os.RemoveAll(s.Plan.BuildDir()); err != nil {
+			return fmt.Errorf("clear work dir: %w", err)
+		}
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join(s.Plan.BuildDir(), stampFile))
+	if err != nil {
+		return nil
+	}
+	var st stamp
+	if json.Unmarshal(b, &st) != nil || st.Digest != d {
+		return nil
+	}
+	switch {
+	case st.Stage == "built" && fileExists(st.Binary):
+		s.Binary = st.Binary
+		s.Env.IO.Infof("%s is up to date (same versions, flags, configure script, modules and patches); nothing to do", st.Binary)
+		fmt.Fprintln(s.Env.IO.Out, st.Binary)
+		s.Stop = true
+	case st.Stage == "configured" && s.Plan.ConfigureOnly:
+		s.Env.IO.Infof("%s is already configured with the same inputs; nothing to do", s.Plan.SourceDir())
+		s.Stop = true
+	}
+	return nil
+}
+
+// inputDigest hashes everything that decides the build's result: versions,
+// configure script, options, modules and patch contents. Jobs, verbosity
+// and the mirror do not change the result and are left out.
+func inputDigest(p *Plan, toolVersion string) (string, error) {
+	h := sha256.New()
+	w := func(parts ...string) {
+		for _, s := range parts {
+			fmt.Fprintf(h, "%d:%s\n", len(s), s)
+		}
+	}
+	w("nginx-build", toolVersion)
+	for _, c := range p.Components() {
+		w("component", c.Name, c.Version)
+	}
+	w("script", p.ConfigureScript)
+	w(append([]string{"args"}, p.ExtraArgs...)...)
+	w("modules", p.ModulesFile)
+	for _, m := range p.Modules {
+		if m.Form == "local" {
+			sum, err := treeDigest(m.URL)
+			if err != nil {
+				return "", fmt.Errorf("module %s: %w", m.Name, err)
+			}
+			w("local module", m.Name, sum)
+		}
+	}
+	w(append([]string{"patch-opt"}, p.PatchOpt...)...)
+	for _, pt := range p.Patches {
+		b, err := os.ReadFile(pt.Path)
+		if err != nil {
+			return "", fmt.Errorf("read patch: %w", err)
+		}
+		w("patch", pt.Target, string(b))
+	}
+	w("configure-only", fmt.Sprint(p.ConfigureOnly))
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// treeDigest summarizes a local module's tree by names, sizes and mtimes:
+// editing a file there must trigger a rebuild.
+func treeDigest(dir string) (string, error) {
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == ".git" {
+			return filepath.SkipDir
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %d %d\n", p, info.Size(), info.ModTime().UnixNano())
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// scriptStage generates the configure script before anything is
+// downloaded, so duplicate or conflicting options fail fast.
+type scriptStage struct{}
+
+func (scriptStage) Name() string { return "generate configure script" }
+
+func (scriptStage) Run(ctx context.Context, s *State) error {
+	var libs []configure.Library
+	for _, spec := range s.Plan.Libraries {
+		c, err := source.Lookup(spec.Name)
+		if err != nil {
+			return err
+		}
+		libs = append(libs, configure.Library{Option: c.ConfigureOption, Dir: "../" + c.Dir(spec.Version), SSL: c.Role == source.RoleSSL})
+	}
+	s.ModuleArgs = nil
+	for _, m := range s.Plan.Modules {
+		dir := "../" + m.Name
+		if m.Form == "local" {
+			dir = m.URL
+		}
+		opt := "--add-module="
+		if m.Dynamic {
+			opt = "--add-dynamic-module="
+		}
+		s.ModuleArgs = append(s.ModuleArgs, opt+dir)
+	}
+	script, err := configure.Generate(configure.Input{
+		UserScript: s.Plan.ConfigureScript,
+		Libraries:  libs,
+		ModuleArgs: s.ModuleArgs,
+		ExtraArgs:  s.Plan.ExtraArgs,
+	})
+	if err != nil {
+		return fmt.Errorf("configure script: %w", err)
+	}
+	s.Script = script
+	return nil
+}
+
+// idempotentStage implements nginx-build's -idempotent: skip everything
+// when the nginx installed where this build would install it already
+// reports the same version and configure arguments.
+type idempotentStage struct{}
+
+func (idempotentStage) Name() string { return "idempotent check" }
+
+func (idempotentStage) Run(ctx context.Context, s *State) error {
+	if !s.Plan.Idempotent {
+		return nil
+	}
+	args, err := configure.Args(s.Script)
+	if err != nil {
+		return fmt.Errorf("-idempotent: %w", err)
+	}
+	sbin := installedBinary(args)
+	out, err := exec.CommandContext(ctx, sbin, "-V").CombinedOutput()
+	if err != nil {
+		s.Env.IO.Infof("-idempotent: no working nginx at %s; building", sbin)
+		return nil
+	}
+	info, err := configure.ParseV(string(out))
+	if err != nil {
+		s.Env.IO.Infof("-idempotent: cannot read %s -V (%v); building", sbin, err)
+		return nil
+	}
+	if info.Version == s.Plan.Server.Version && slices.Equal(info.ConfigureArgs, args) {
+		s.Env.IO.Infof("-idempotent: %s is already nginx %s with the same configure arguments; nothing to do", sbin, info.Version)
+		s.Stop = true
+		return nil
+	}
+	s.Env.IO.Infof("-idempotent: %s differs (nginx %s); building", sbin, info.Version)
+	return nil
+}
+
+// installedBinary is where `make install` puts nginx for these configure args.
+func installedBinary(args []string) string {
+	prefix := "/usr/local/nginx"
+	sbin := ""
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(a, "--prefix="); ok {
+			prefix = v
+		}
+		if v, ok := strings.CutPrefix(a, "--sbin-path="); ok {
+			sbin = v
+		}
+	}
+	switch {
+	case sbin == "":
+		return filepath.Join(prefix, "sbin", "nginx")
+	case filepath.IsAbs(sbin):
+		return sbin
+	}
+	return filepath.Join(prefix, sbin)
+}
+
+// prepareStage lays out the build dir: every tarball extracted (safely,
+// concurrently) as <name>-<version>/, modules provisioned, patches applied.
+type prepareStage struct{}
+
+func (prepareStage) Name() string { return "prepare sources" }
+
+func (prepareStage) Run(ctx context.Context, s *State) error {
+	dir := s.Plan.BuildDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create work dir: %w", err)
+	}
+	// A stale stamp must not survive a half-redone build dir.
+	_ = os.Remove(filepath.Join(dir, stampFile))
+	g, gctx := errgroup.WithContext(ctx)
+	for _, r := range s.Fetched {
+		g.Go(func() error {
+			want := r.Artifact.Component + "-" + r.Artifact.Version
+			s.Env.IO.Debugf("extracting %s into %s", r.Path, filepath.Join(dir, want))
+			if err := archive.Extract(gctx, r.Path, dir, want); err != nil {
+				return fmt.Errorf("prepare %s %s: %w", r.Artifact.Component, r.Artifact.Version, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	s.Env.IO.Infof("extracted %d source trees into %s", len(s.Fetched), dir)
+	for _, m := range s.Plan.Modules {
+		if err := provisionModule(ctx, s, m); err != nil {
+			return err
+		}
+	}
+	for _, p := range s.Plan.Patches {
+		if err := applyPatch(ctx, s, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyPatch(ctx context.Context, s *State, p Patch) error {
+	var target string
+	for _, c := range s.Plan.Components() {
+		if c.Name == p.Target {
+			target = filepath.Join(s.Plan.BuildDir(), c.Name+"-"+c.Version)
+		}
+	}
+	if target == "" {
+		return fmt.Errorf("patch %s: target %q is not part of this build", p.Path, p.Target)
+	}
+	args := append(append([]string{"--batch"}, s.Plan.PatchOpt...), "-i", p.Path)
+	s.Env.IO.Infof("applying %s to %s", p.Path, filepath.Base(target))
+	log := filepath.Join(s.Plan.BuildDir(), "nginx-patch.log")
+	if err := runLogged(ctx, "patch "+filepath.Base(p.Path), target, log, teeFor(s), nil, "patch", args...); err != nil {
+		return err
+	}
+	return nil
+}
+
+// configureStage writes the generated script as nginx-configure in the
+// source dir (nginx-build's name for it) and runs it.
+type configureStage struct{}
+
+func (configureStage) Name() string { return "configure" }
+
+func (configureStage) Run(ctx context.Context, s *State) error {
+	src := s.Plan.SourceDir()
+	script := filepath.Join(src, "nginx-configure")
+	if err := os.WriteFile(script, []byte(s.Script), 0o755); err != nil {
+		return fmt.Errorf("write configure script: %w", err)
+	}
+	s.Env.IO.Infof("configuring %s %s (log: %s)", s.Plan.Server.Name, s.Plan.Server.Version, filepath.Join(src, "nginx-configure.log"))
+	if err := runLogged(ctx, "configure", src, filepath.Join(src, "nginx-configure.log"), teeFor(s), nil, "/bin/sh", "./nginx-configure"); err != nil {
+		return err
+	}
+	if s.Plan.ConfigureOnly {
+		if err := writeStamp(s, "configured"); err != nil {
+			return err
+		}
+		s.Env.IO.Infof("configured %s (-configureonly); run `make -C %s` to compile", src, src)
+		s.Stop = true
+	}
+	return nil
+}
+
+// makeStage compiles with make -j N.
+type makeStage struct{}
+
+func (makeStage) Name() string { return "make" }
+
+func (makeStage) Run(ctx context.Context, s *State) error {
+	src := s.Plan.SourceDir()
+	logPath := filepath.Join(src, "nginx-build.log")
+	s.Env.IO.Infof("compiling with make -j%d (log: %s)", s.Plan.Jobs, logPath)
+	if err := runLogged(ctx, "make", src, logPath, teeFor(s), nil, "make", fmt.Sprintf("-j%d", s.Plan.Jobs)); err != nil {
+		return err
+	}
+	s.Binary = filepath.Join(src, "objs", "nginx")
+	if !fileExists(s.Binary) {
+		return fmt.Errorf("make succeeded but %s was not produced", s.Binary)
+	}
+	return nil
+}
+
+// reportStage prints where the binary is, what it is, and how to install it,
+// then records the build as done.
+type reportStage struct{}
+
+func (reportStage) Name() string { return "report" }
+
+func (reportStage) Run(ctx context.Context, s *State) error {
+	out, err := exec.CommandContext(ctx, s.Binary, "-V").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("built binary %s does not run: %w\n%s", s.Binary, err, out)
+	}
+	if err := writeStamp(s, "built"); err != nil {
+		return err
+	}
+	w := s.Env.IO.Err
+	fmt.Fprintf(w, "\nbuilt %s\n\n%s\n", s.Binary, strings.TrimSpace(string(out)))
+	fmt.Fprintf(w, "\ninstall it with:\n  sudo make -C %s install\n", s.Plan.SourceDir())
+	fmt.Fprintln(s.Env.IO.Out, s.Binary)
+	return nil
+}
+
+func writeStamp(s *State, stage string) error {
+	b, err := json.MarshalIndent(stamp{Digest: s.Digest, Stage: stage, Binary: s.Binary}, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(s.Plan.BuildDir(), stampFile)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write build stamp: %w", err)
+	}
+	return os.Rename(tmp, path)
+}
+
+// teeFor shows child output live in verbose mode; otherwise it only goes
+// to the log files.
+func teeFor(s *State) io.Writer {
+	if s.Env.IO.Verbose {
+		return s.Env.IO.Err
+	}
+	return nil
+}
+
+func fileExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && !fi.IsDir()
+}

@@ -1,0 +1,55 @@
+package command
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nginx-build/nginx-build/builder"
+	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/iostreams"
+)
+
+func newFetchCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
+	var cf componentFlags
+	cmd := &cobra.Command{
+		Use:   "fetch [component flags]",
+		Short: "Download and verify tarballs into the cache, without building",
+		Long: `fetch resolves the components a build with the same flags would use,
+downloads their tarballs concurrently into the cache and verifies them, and
+builds nothing. A later build (even offline) finds them there.`,
+		Example: `  nginx-build fetch -v 1.22.1 -openssl -pcre -zlib
+  nginx-build fetch --mirror https://mirror.example/nginx-build -openssl`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			io.Verbose = g.verbose
+			server, libs, err := cf.specs(changedFunc(cmd.Flags()), io.Warnf)
+			if err != nil {
+				return err
+			}
+			plan := &builder.Plan{Server: server, Libraries: libs}
+			if err := g.apply(plan); err != nil {
+				return err
+			}
+			state := &builder.State{Plan: plan, Env: builder.Env{IO: io, HTTP: fetch.NewHTTPClient(), ToolVersion: Version}}
+			if err := builder.Run(cmd.Context(), state, builder.FetchStages()); err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "COMPONENT\tVERSION\tSHA256\tVERIFIED\tPATH")
+			for _, r := range state.Fetched {
+				v := r.Verified
+				if v == "" {
+					v = "not verified (nothing published)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Artifact.Component, r.Artifact.Version, r.SHA256, v, r.Path)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.SetFlagErrorFunc(flagError)
+	addComponentFlags(cmd.Flags(), &cf)
+	cmd.Flags().SortFlags = false
+	return cmd
+}

@@ -1,0 +1,317 @@
+package command
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"mvdan.cc/sh/v3/shell"
+
+	"github.com/nginx-build/nginx-build/builder"
+	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/module3rd"
+	"github.com/nginx-build/nginx-build/source"
+)
+
+// componentFlags choose what is built: the server and its static libraries.
+type componentFlags struct {
+	nginxVersion string
+
+	pcre, openssl, libressl, zlib                bool
+	pcreVersion, opensslVersion, libresslVersion string
+	zlibVersion                                  string
+	openresty, freenginx                         bool
+	openrestyVersion, freenginxVersion           string
+	customNginx, customNginxName, customNginxTag string
+	customSSL, customSSLName, customSSLTag       string
+}
+
+// buildFlags are the flags of build (and of the root command, which builds).
+type buildFlags struct {
+	componentFlags
+	workDir       string
+	configureFile string
+	modulesFile   string
+	jobs          int
+	patches       []string
+	patchOpt      string
+	clear         bool
+	configureOnly bool
+	idempotent    bool
+}
+
+// globalFlags apply to every command.
+type globalFlags struct {
+	verbose  bool
+	mirror   string
+	cacheDir string
+}
+
+func addGlobalFlags(fs *pflag.FlagSet, g *globalFlags) {
+	fs.BoolVar(&g.verbose, "verbose", false, "show configure and make output live, and more detail")
+	fs.StringVar(&g.mirror, "mirror", os.Getenv("NGINX_BUILD_MIRROR"),
+		"take every tarball from this mirror (http(s):// URL, file:// URL or directory) instead of upstream [env NGINX_BUILD_MIRROR]")
+	fs.StringVar(&g.cacheDir, "cache-dir", "", "download cache (default $NGINX_BUILD_CACHE, else $XDG_CACHE_HOME/nginx-build, else ~/.cache/nginx-build)")
+}
+
+func addComponentFlags(fs *pflag.FlagSet, f *componentFlags) {
+	fs.StringVarP(&f.nginxVersion, "nginxversion", "v", defaultVersion("nginx"), "nginx version")
+	fs.BoolVar(&f.pcre, "pcre", false, "embed PCRE2 statically (--with-pcre=../pcre2-VERSION)")
+	fs.StringVar(&f.pcreVersion, "pcreversion", defaultVersion("pcre2"), "PCRE2 version for -pcre")
+	fs.BoolVar(&f.openssl, "openssl", false, "embed OpenSSL statically (--with-openssl=../openssl-VERSION)")
+	fs.StringVar(&f.opensslVersion, "opensslversion", defaultVersion("openssl"), "OpenSSL version for -openssl")
+	fs.BoolVar(&f.libressl, "libressl", false, "embed LibreSSL statically instead of OpenSSL")
+	fs.StringVar(&f.libresslVersion, "libresslversion", defaultVersion("libressl"), "LibreSSL version for -libressl")
+	fs.BoolVar(&f.zlib, "zlib", false, "embed zlib statically (--with-zlib=../zlib-VERSION)")
+	fs.StringVar(&f.zlibVersion, "zlibversion", defaultVersion("zlib"), "zlib version for -zlib")
+	fs.BoolVar(&f.openresty, "openresty", false, "build OpenResty instead of nginx")
+	fs.StringVar(&f.openrestyVersion, "openrestyversion", defaultVersion("openresty"), "OpenResty version for -openresty")
+	fs.BoolVar(&f.freenginx, "freenginx", false, "build freenginx instead of nginx")
+	fs.StringVar(&f.freenginxVersion, "freenginxversion", defaultVersion("freenginx"), "freenginx version for -freenginx")
+	fs.StringVar(&f.customNginx, "customnginx", "", "build a custom nginx from this git URL or tarball URL")
+	fs.StringVar(&f.customNginxName, "customnginxname", "", "name of the custom nginx (its work dir name)")
+	fs.StringVar(&f.customNginxTag, "customnginxtag", "", "git tag or branch of the custom nginx")
+	fs.StringVar(&f.customSSL, "customssl", "", "embed a custom SSL library from this git URL or tarball URL")
+	fs.StringVar(&f.customSSLName, "customsslname", "", "name of the custom SSL library")
+	fs.StringVar(&f.customSSLTag, "customssltag", "", "git tag or branch of the custom SSL library")
+}
+
+func addBuildFlags(fs *pflag.FlagSet, f *buildFlags) {
+	addComponentFlags(fs, &f.componentFlags)
+	fs.StringVarP(&f.workDir, "workdir", "d", "", "work directory (required; created if missing): sources go to DIR/nginx/VERSION/")
+	fs.StringVarP(&f.configureFile, "configure", "c", "", "configure script to start from (nginx-build -c format)")
+	fs.StringVarP(&f.modulesFile, "modules", "m", "", "modules.json listing third-party modules to compile in")
+	fs.IntVarP(&f.jobs, "jobs", "j", runtime.NumCPU(), "parallel make jobs")
+	fs.StringArrayVar(&f.patches, "patch", nil, "apply patch `[target=]PATH` before configure; target is nginx (default) or a library (repeatable)")
+	fs.StringVar(&f.patchOpt, "patch-opt", "", "options for patch(1), e.g. \"-p1\"")
+	fs.BoolVar(&f.clear, "clear", false, "remove DIR/nginx/VERSION first and build from scratch")
+	fs.BoolVar(&f.configureOnly, "configureonly", false, "stop after configure (no make)")
+	fs.BoolVar(&f.idempotent, "idempotent", false, "do nothing when the installed nginx already has this version and these configure arguments")
+}
+
+func defaultVersion(name string) string {
+	c, err := source.Lookup(name)
+	if err != nil {
+		return ""
+	}
+	return c.DefaultVersion
+}
+
+// validateComponents checks the component flags and turns them into specs.
+func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...any)) (builder.ComponentSpec, []builder.ComponentSpec, error) {
+	exclusive := func(names ...string) error {
+		var set []string
+		for _, n := range names {
+			if changed(n) {
+				set = append(set, "-"+n)
+			}
+		}
+		if len(set) > 1 {
+			return usagef("%s cannot be used together: choose one", strings.Join(set, " and "))
+		}
+		return nil
+	}
+	if err := exclusive("openresty", "freenginx", "customnginx"); err != nil {
+		return builder.ComponentSpec{}, nil, err
+	}
+	if err := exclusive("openssl", "libressl", "customssl"); err != nil {
+		return builder.ComponentSpec{}, nil, err
+	}
+	for _, pair := range [][2]string{
+		{"customnginxname", "customnginx"}, {"customnginxtag", "customnginx"},
+		{"customsslname", "customssl"}, {"customssltag", "customssl"},
+	} {
+		if changed(pair[0]) && !changed(pair[1]) {
+			return builder.ComponentSpec{}, nil, usagef("-%s needs -%s URL", pair[0], pair[1])
+		}
+	}
+	if f.customNginx != "" {
+		if f.customNginxName == "" {
+			return builder.ComponentSpec{}, nil, usagef("-customnginx needs -customnginxname NAME")
+		}
+		return builder.ComponentSpec{}, nil, fmt.Errorf("-customnginx is not supported yet: custom nginx sources are planned (issue #5); use -freenginx, -openresty or --mirror with your own tarball meanwhile")
+	}
+	if f.customSSL != "" {
+		if f.customSSLName == "" {
+			return builder.ComponentSpec{}, nil, usagef("-customssl needs -customsslname NAME")
+		}
+		return builder.ComponentSpec{}, nil, fmt.Errorf("-customssl is not supported yet: custom SSL libraries are planned (issue #5); use -openssl or -libressl meanwhile")
+	}
+	// Version flags are only meaningful with their switch; say so rather
+	// than silently ignoring a pin the user thinks applies.
+	for _, pair := range [][2]string{
+		{"pcreversion", "pcre"}, {"opensslversion", "openssl"}, {"libresslversion", "libressl"},
+		{"zlibversion", "zlib"}, {"openrestyversion", "openresty"}, {"freenginxversion", "freenginx"},
+	} {
+		if changed(pair[0]) && !changed(pair[1]) {
+			warn("-%s has no effect without -%s", pair[0], pair[1])
+		}
+	}
+	version := func(flag, v string) (string, error) {
+		if !source.ValidVersion(v) {
+			return "", usagef("-%s %q is not a version number (e.g. 1.2.3)", flag, v)
+		}
+		return v, nil
+	}
+	server := builder.ComponentSpec{Name: "nginx", Version: f.nginxVersion}
+	serverFlag := "v"
+	switch {
+	case f.openresty:
+		server, serverFlag = builder.ComponentSpec{Name: "openresty", Version: f.openrestyVersion}, "openrestyversion"
+	case f.freenginx:
+		server, serverFlag = builder.ComponentSpec{Name: "freenginx", Version: f.freenginxVersion}, "freenginxversion"
+	}
+	var err error
+	if server.Version, err = version(serverFlag, server.Version); err != nil {
+		return server, nil, err
+	}
+	var libs []builder.ComponentSpec
+	add := func(on bool, name, flag, v string) error {
+		if !on {
+			return nil
+		}
+		v, err := version(flag, v)
+		if err != nil {
+			return err
+		}
+		libs = append(libs, builder.ComponentSpec{Name: name, Version: v})
+		return nil
+	}
+	if err := add(f.pcre, "pcre2", "pcreversion", f.pcreVersion); err != nil {
+		return server, nil, err
+	}
+	if err := add(f.openssl, "openssl", "opensslversion", f.opensslVersion); err != nil {
+		return server, nil, err
+	}
+	if err := add(f.libressl, "libressl", "libresslversion", f.libresslVersion); err != nil {
+		return server, nil, err
+	}
+	if err := add(f.zlib, "zlib", "zlibversion", f.zlibVersion); err != nil {
+		return server, nil, err
+	}
+	return server, libs, nil
+}
+
+// plan turns validated build flags into a builder.Plan.
+func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(string, ...any), extraArgs []string) (*builder.Plan, error) {
+	if f.workDir == "" {
+		return nil, usagef("missing -d DIR: the work directory to build in (e.g. nginx-build -d work)")
+	}
+	if f.jobs < 1 {
+		return nil, usagef("-j must be at least 1, got %d", f.jobs)
+	}
+	server, libs, err := f.specs(changed, warn)
+	if err != nil {
+		return nil, err
+	}
+	work, err := filepath.Abs(f.workDir)
+	if err != nil {
+		return nil, fmt.Errorf("-d %s: %w", f.workDir, err)
+	}
+	p := &builder.Plan{
+		WorkDir: work, Server: server, Libraries: libs, ExtraArgs: extraArgs,
+		Jobs: f.jobs, Clear: f.clear, ConfigureOnly: f.configureOnly, Idempotent: f.idempotent,
+	}
+	if f.configureFile != "" {
+		b, err := os.ReadFile(f.configureFile)
+		if err != nil {
+			return nil, usagef("-c %s: cannot read the configure script: %v", f.configureFile, unwrapPath(err))
+		}
+		p.ConfigureScript = string(b)
+	}
+	if f.modulesFile != "" {
+		mods, data, err := module3rd.Load(f.modulesFile)
+		if err != nil {
+			return nil, usagef("-m: %v", err)
+		}
+		for i := range mods {
+			if mods[i].Form == "local" && !filepath.IsAbs(mods[i].URL) {
+				// Relative local paths are relative to modules.json, like includes.
+				mods[i].URL = filepath.Join(filepath.Dir(absOr(f.modulesFile)), mods[i].URL)
+			}
+		}
+		p.Modules, p.ModulesFile = mods, string(data)
+	}
+	for _, spec := range f.patches {
+		pt, err := parsePatch(spec, p.Components())
+		if err != nil {
+			return nil, err
+		}
+		p.Patches = append(p.Patches, pt)
+	}
+	if f.patchOpt != "" {
+		words, err := shell.Fields(f.patchOpt, func(string) string { return "" })
+		if err != nil {
+			return nil, usagef("-patch-opt %q: %v", f.patchOpt, err)
+		}
+		p.PatchOpt = words
+	}
+	if err := g.apply(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (g *globalFlags) apply(p *builder.Plan) error {
+	m, err := source.ParseMirror(g.mirror)
+	if err != nil {
+		return usagef("--mirror: %v", err)
+	}
+	p.Mirror = m
+	p.CacheDir = g.cacheDir
+	if p.CacheDir == "" {
+		if p.CacheDir, err = fetch.DefaultCacheDir(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parsePatch reads -patch [target=]PATH.
+func parsePatch(spec string, comps []builder.ComponentSpec) (builder.Patch, error) {
+	target, path := "", spec
+	if t, rest, ok := strings.Cut(spec, "="); ok {
+		if _, err := source.Lookup(t); err == nil {
+			target, path = t, rest
+		}
+	}
+	if target == "" {
+		target = comps[0].Name
+	}
+	found := false
+	for _, c := range comps {
+		found = found || c.Name == target
+	}
+	if !found {
+		return builder.Patch{}, usagef("-patch %s: %s is not part of this build (add -%s?)", spec, target, flagFor(target))
+	}
+	abs := absOr(path)
+	if fi, err := os.Stat(abs); err != nil || fi.IsDir() {
+		return builder.Patch{}, usagef("-patch %s: patch file %s not found", spec, path)
+	}
+	return builder.Patch{Target: target, Path: abs}, nil
+}
+
+func flagFor(component string) string {
+	if component == "pcre2" {
+		return "pcre"
+	}
+	return component
+}
+
+func absOr(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,183 @@
+// Package command is nginx-build's command line: cobra commands, flag
+// definitions (including the Go-flag style single-dash long flags that
+// nginx-build users have in their scripts), help texts, and the mapping of
+// errors to exit codes. It turns flags into a builder.Plan and prints
+// results; the work itself happens in builder and below.
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/nginx-build/nginx-build/builder"
+	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/iostreams"
+)
+
+// Version is this tool's release.
+const Version = "0.1.0"
+
+// Execute runs the command line and returns the process exit code.
+func Execute() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, iostreams.System(), os.Args[1:])
+}
+
+// Run is Execute with explicit streams and arguments, for tests.
+func Run(ctx context.Context, io *iostreams.IO, args []string) int {
+	root := newRoot(io)
+	root.SetArgs(normalizeArgs(args, collectFlags(root)))
+	err := root.ExecuteContext(ctx)
+	if err != nil && (strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), " arg(s), received ")) {
+		// cobra's own argument errors are usage errors too.
+		err = &usageError{msg: err.Error()}
+	}
+	if err != nil {
+		fmt.Fprintf(io.Err, "nginx-build: %v\n", err)
+		var u *usageError
+		if errors.As(err, &u) {
+			fmt.Fprintln(io.Err, "Run 'nginx-build --help' for usage.")
+		}
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			fmt.Fprintln(io.Err, "nginx-build: interrupted")
+		}
+	}
+	return exitCode(err)
+}
+
+const rootLong = `nginx-build builds nginx from source, with static OpenSSL/LibreSSL, PCRE2
+and zlib, third-party modules and patches: it downloads and verifies every
+tarball (concurrently, into a cache), generates the configure script, and
+compiles. Running it again with the same inputs does nothing.
+
+Flags work with one dash or two: "-openssl -opensslversion 3.0.20" and
+"--openssl --opensslversion=3.0.20" mean the same, as in nginx-build.
+nginx configure options go after "--" and are passed through verbatim.`
+
+const rootExample = `  # nginx with the default version and system libraries
+  nginx-build -d work
+
+  # static OpenSSL, PCRE2 and zlib, plus configure options
+  nginx-build -d work -v 1.22.1 -openssl -opensslversion 3.0.20 -pcre -zlib \
+      -- --with-http_v2_module --prefix=/opt/nginx
+
+  # your own configure script and third-party modules
+  nginx-build -d work -c configure.sh -m modules.json
+
+  # air-gapped: every tarball from a local mirror
+  nginx-build -d work --mirror /srv/mirror -openssl`
+
+func newRoot(io *iostreams.IO) *cobra.Command {
+	var (
+		g           globalFlags
+		bf          buildFlags
+		showVersion bool
+		listVers    bool
+	)
+	root := &cobra.Command{
+		Use:           "nginx-build [flags] [-- nginx configure options]",
+		Short:         "Build nginx from source, verified and reproducible",
+		Long:          rootLong,
+		Example:       rootExample,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case showVersion:
+				return printVersion(io)
+			case listVers:
+				return runVersions(cmd.Context(), io, &g, "nginx")
+			case cmd.Flags().NFlag() == 0 && len(args) == 0:
+				return cmd.Help()
+			}
+			return runBuild(cmd, io, &g, &bf, args)
+		},
+	}
+	root.SetOut(io.Out)
+	root.SetErr(io.Err)
+	root.SetFlagErrorFunc(flagError)
+	root.CompletionOptions.HiddenDefaultCmd = false
+	addGlobalFlags(root.PersistentFlags(), &g)
+	addBuildFlags(root.Flags(), &bf)
+	root.Flags().BoolVar(&showVersion, "version", false, "print nginx-build's version and exit")
+	root.Flags().BoolVar(&listVers, "versions", false, "list available nginx versions and exit (same as `nginx-build versions nginx`)")
+	root.Flags().SortFlags = false
+
+	root.AddCommand(newBuildCmd(io, &g), newFetchCmd(io, &g), newVersionsCmd(io, &g), newVersionCmd(io))
+	return root
+}
+
+func newBuildCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
+	var bf buildFlags
+	cmd := &cobra.Command{
+		Use:     "build [flags] [-- nginx configure options]",
+		Short:   "Build nginx (the default command)",
+		Long:    rootLong,
+		Example: rootExample,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runBuild(cmd, io, g, &bf, args)
+		},
+	}
+	cmd.SetFlagErrorFunc(flagError)
+	addBuildFlags(cmd.Flags(), &bf)
+	cmd.Flags().SortFlags = false
+	return cmd
+}
+
+// flagError makes every flag parsing problem a usage error (exit 2) and
+// points nginx configure options that were given as flags to "--".
+func flagError(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "unknown flag: --with") || strings.Contains(msg, "unknown flag: --without") ||
+		strings.Contains(msg, "unknown flag: --prefix") || strings.Contains(msg, "unknown flag: --add-") {
+		msg += " (nginx configure options go after \"--\", e.g. nginx-build -d work -- --with-http_v2_module)"
+	}
+	return &usageError{msg: msg}
+}
+
+// configureArgs splits positional arguments: everything after "--" is for
+// configure; anything before it is a mistake.
+func configureArgs(cmd *cobra.Command, args []string) ([]string, error) {
+	dash := cmd.ArgsLenAtDash()
+	before := args
+	if dash >= 0 {
+		before = args[:dash]
+	}
+	if len(before) > 0 {
+		return nil, usagef("unexpected argument %q: not a command or flag; nginx configure options go after \"--\" (e.g. nginx-build -d work -- --with-http_v2_module)", before[0])
+	}
+	if dash < 0 {
+		return nil, nil
+	}
+	return args[dash:], nil
+}
+
+func changedFunc(fs *pflag.FlagSet) func(string) bool {
+	return func(name string) bool { return fs.Changed(name) }
+}
+
+func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFlags, args []string) error {
+	extra, err := configureArgs(cmd, args)
+	if err != nil {
+		return err
+	}
+	io.Verbose = g.verbose
+	plan, err := bf.plan(g, changedFunc(cmd.Flags()), io.Warnf, extra)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(plan.WorkDir, 0o755); err != nil {
+		return fmt.Errorf("create work dir: %w", err)
+	}
+	state := &builder.State{Plan: plan, Env: builder.Env{IO: io, HTTP: fetch.NewHTTPClient(), ToolVersion: Version}}
+	return builder.Run(cmd.Context(), state, builder.BuildStages())
+}

@@ -1,0 +1,339 @@
+package configure
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestNormalize(t *testing.T) {
+	tests := []struct {
+		name     string
+		script   string
+		body     string
+		comments []string
+	}{
+		{name: "empty", script: "", body: ""},
+		{name: "default script", script: "#!/bin/sh\n\n./configure", body: "#!/bin/sh\n\n./configure"},
+		{name: "no trailing newline", script: "./configure --prefix=/x", body: "./configure --prefix=/x"},
+		{name: "trailing blank lines", script: "./configure --prefix=/x\n\n \n\t\n", body: "./configure --prefix=/x"},
+		{
+			name:     "CRLF line endings",
+			script:   "#!/bin/sh\r\n./configure \\\r\n--prefix=/x \\\r\n\r\n# c\r\n",
+			body:     "#!/bin/sh\n./configure \\\n--prefix=/x",
+			comments: []string{"# c"},
+		},
+		{name: "only comments", script: "# a\n# b\n", body: "", comments: []string{"# a", "# b"}},
+		{
+			name:     "shebang then only comments",
+			script:   "#!/bin/sh\n# a\n\n# b\n",
+			body:     "#!/bin/sh",
+			comments: []string{"# a", "# b"},
+		},
+		{name: "only shebang", script: "#!/bin/sh\n", body: "#!/bin/sh"},
+		{name: "backslash then spaces", script: "./configure --a \\ \t\n", body: "./configure --a"},
+		{name: "repeated backslash lines", script: "./configure --a \\\n \\\n\\\n", body: "./configure --a"},
+		{name: "backslash before blank line", script: "./configure --a \\\n\n\n", body: "./configure --a"},
+		{
+			name:     "spec example",
+			script:   "#!/bin/sh\n\n./configure \\\n--prefix=/opt/nginx \\\n\n# built by ops\n# v2\n\n",
+			body:     "#!/bin/sh\n\n./configure \\\n--prefix=/opt/nginx",
+			comments: []string{"# built by ops", "# v2"},
+		},
+		{
+			name:     "comments in the middle stay",
+			script:   "#!/bin/sh\n# setup\nexport CC=gcc\n\n./configure \\\n  --prefix=/x\n# end1\n\n# end2\n",
+			body:     "#!/bin/sh\n# setup\nexport CC=gcc\n\n./configure \\\n  --prefix=/x",
+			comments: []string{"# end1", "# end2"},
+		},
+		{
+			name:   "comment between commands stays",
+			script: "cd nginx\n# configure it\n./configure --a\n",
+			body:   "cd nginx\n# configure it\n./configure --a",
+		},
+		{
+			name:     "indented comment kept verbatim",
+			script:   "./configure --a\n   # note\n",
+			body:     "./configure --a",
+			comments: []string{"   # note"},
+		},
+		{
+			name:     "comment right after a continuation",
+			script:   "./configure --a \\\n# v2",
+			body:     "./configure --a",
+			comments: []string{"# v2"},
+		},
+		{name: "inline comment is not a comment line", script: "./configure --a # note\n", body: "./configure --a # note"},
+		{name: "hash joined by continuation is not a comment", script: "./configure --a\\\n#x\n", body: "./configure --a\\\n#x"},
+		{
+			name:   "hash inside quotes is not a comment",
+			script: "./configure '--with-cc-opt=-O2\n# not a comment'\n",
+			body:   "./configure '--with-cc-opt=-O2\n# not a comment'",
+		},
+		{
+			name:   "hash inside a here-document is not a comment",
+			script: "./configure <<EOF\n# data\nEOF\n",
+			body:   "./configure <<EOF\n# data\nEOF",
+		},
+		{
+			// Without a parse there is only the text to go by.
+			name:     "unparsable script falls back to text",
+			script:   "./configure 'unterminated\n# c\n",
+			body:     "./configure 'unterminated",
+			comments: []string{"# c"},
+		},
+		{name: "whitespace only", script: " \n\t\n", body: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, comments := Normalize(tt.script)
+			if body != tt.body {
+				t.Errorf("body = %q, want %q", body, tt.body)
+			}
+			if !slices.Equal(comments, tt.comments) {
+				t.Errorf("comments = %q, want %q", comments, tt.comments)
+			}
+		})
+	}
+}
+
+var (
+	pcre    = Library{Option: "pcre", Dir: "../pcre2-10.42"}
+	openssl = Library{Option: "openssl", Dir: "../openssl-3.0.20", SSL: true}
+	zlib    = Library{Option: "zlib", Dir: "../zlib-1.2.13"}
+)
+
+func TestGenerate(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Input
+		want string
+	}{
+		{name: "default script", in: Input{}, want: "#!/bin/sh\n\n./configure\n"},
+		{name: "whitespace-only script means default", in: Input{UserScript: "\n \n"}, want: "#!/bin/sh\n\n./configure\n"},
+		{
+			name: "spec example",
+			in: Input{
+				UserScript: "#!/bin/sh\n\n./configure \\\n--prefix=/opt/nginx \\\n\n# built by ops\n# v2\n\n",
+				Libraries:  []Library{pcre, openssl, zlib},
+				ExtraArgs:  []string{"--with-cc-opt=-O2 -g"},
+			},
+			want: "#!/bin/sh\n\n./configure \\\n--prefix=/opt/nginx \\\n--with-pcre=../pcre2-10.42 \\\n--with-openssl=../openssl-3.0.20 \\\n--with-zlib=../zlib-1.2.13 \\\n--with-http_ssl_module \\\n'--with-cc-opt=-O2 -g'\n# built by ops\n# v2\n",
+		},
+		{
+			name: "libraries without SSL add no ssl module",
+			in:   Input{Libraries: []Library{pcre, zlib}},
+			want: "#!/bin/sh\n\n./configure \\\n--with-pcre=../pcre2-10.42 \\\n--with-zlib=../zlib-1.2.13\n",
+		},
+		{
+			name: "ssl module already in the user script",
+			in:   Input{UserScript: "./configure --with-http_ssl_module", Libraries: []Library{openssl}},
+			want: "./configure --with-http_ssl_module \\\n--with-openssl=../openssl-3.0.20\n",
+		},
+		{
+			name: "ssl module already in extra args",
+			in:   Input{Libraries: []Library{openssl}, ExtraArgs: []string{"--with-http_ssl_module"}},
+			want: "#!/bin/sh\n\n./configure \\\n--with-openssl=../openssl-3.0.20 \\\n--with-http_ssl_module\n",
+		},
+		{
+			name: "ssl module already in module args",
+			in:   Input{Libraries: []Library{openssl}, ModuleArgs: []string{"--with-http_ssl_module"}},
+			want: "#!/bin/sh\n\n./configure \\\n--with-openssl=../openssl-3.0.20 \\\n--with-http_ssl_module\n",
+		},
+		{
+			name: "module args after libraries and quoted",
+			in: Input{
+				Libraries:  []Library{openssl},
+				ModuleArgs: []string{"--add-module=../echo-nginx-module", "--add-dynamic-module=/x y"},
+				ExtraArgs:  []string{"--prefix=/opt/nginx"},
+			},
+			want: "#!/bin/sh\n\n./configure \\\n--with-openssl=../openssl-3.0.20 \\\n--with-http_ssl_module \\\n--add-module=../echo-nginx-module \\\n'--add-dynamic-module=/x y' \\\n--prefix=/opt/nginx\n",
+		},
+		{
+			name: "extra args with quotes, dollar and empty",
+			in:   Input{ExtraArgs: []string{`--with-cc-opt=-DX="it's"`, "--with-ld-opt=-Wl,-rpath,$ORIGIN", ""}},
+			want: "#!/bin/sh\n\n./configure \\\n" + `'--with-cc-opt=-DX="it'\''s"'` + " \\\n'--with-ld-opt=-Wl,-rpath,$ORIGIN' \\\n''\n",
+		},
+		{
+			name: "nothing to append keeps inline comment",
+			in:   Input{UserScript: "./configure --a # note\n"},
+			want: "./configure --a # note\n",
+		},
+		{
+			name: "env prefix and redirect",
+			in:   Input{UserScript: "CFLAGS=-O2 ./configure --a > configure.log 2>&1\n", Libraries: []Library{zlib}},
+			want: "CFLAGS=-O2 ./configure --a > configure.log 2>&1 \\\n--with-zlib=../zlib-1.2.13\n",
+		},
+		{
+			name: "CRLF script",
+			in:   Input{UserScript: "#!/bin/sh\r\n./configure \\\r\n--prefix=/x\r\n# c\r\n", Libraries: []Library{zlib}},
+			want: "#!/bin/sh\n./configure \\\n--prefix=/x \\\n--with-zlib=../zlib-1.2.13\n# c\n",
+		},
+		{
+			name: "first SSL library names the ssl module",
+			in:   Input{Libraries: []Library{{Option: "openssl", Dir: "../libressl-3.8.2", SSL: true}}},
+			want: "#!/bin/sh\n\n./configure \\\n--with-openssl=../libressl-3.8.2 \\\n--with-http_ssl_module\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Generate(tt.in)
+			if err != nil {
+				t.Fatalf("Generate: %v", err)
+			}
+			if got != tt.want {
+				t.Errorf("Generate =\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestGenerateErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Input
+		want string // substring of the error
+	}{
+		{
+			name: "duplicate between script and extra args",
+			in:   Input{UserScript: "./configure --with-http_v2_module", ExtraArgs: []string{"--with-http_v2_module"}},
+			want: "duplicate option --with-http_v2_module (from the configure script and the command line after --)",
+		},
+		{
+			name: "user library option conflicts with embedded one",
+			in:   Input{UserScript: "./configure --with-openssl=/x", Libraries: []Library{openssl}},
+			want: "--with-openssl=/x in the configure script conflicts with -openssl (embedded ../openssl-3.0.20)",
+		},
+		{
+			name: "without ssl module conflicts with embedded SSL library",
+			in:   Input{ExtraArgs: []string{"--without-http_ssl_module"}, Libraries: []Library{openssl}},
+			want: "--without-http_ssl_module in the command line after -- conflicts with -openssl (embedded ../openssl-3.0.20)",
+		},
+		{
+			name: "two libraries for one option",
+			in:   Input{Libraries: []Library{openssl, {Option: "openssl", Dir: "../libressl-3.8.2", SSL: true}}},
+			want: "conflicting options --with-openssl=../openssl-3.0.20 and --with-openssl=../libressl-3.8.2",
+		},
+		{
+			name: "conflicting prefix",
+			in:   Input{UserScript: "./configure --prefix=/a", ExtraArgs: []string{"--prefix=/b"}},
+			want: "conflicting options --prefix=/a and --prefix=/b",
+		},
+		{
+			name: "duplicate module",
+			in:   Input{ModuleArgs: []string{"--add-module=../echo", "--add-module=../echo"}},
+			want: "duplicate option --add-module=../echo (both from the module configuration)",
+		},
+		{name: "unparsable script", in: Input{UserScript: "./configure 'oops"}, want: "1:13"},
+		{name: "no configure command", in: Input{UserScript: "#!/bin/sh\nmake\n"}, want: "no ./configure command"},
+		{name: "only comments", in: Input{UserScript: "# nothing here\n"}, want: "no ./configure command"},
+		{
+			name: "command after configure",
+			in:   Input{UserScript: "./configure --a\nmake\n", Libraries: []Library{zlib}},
+			want: "configure command ends at line 1:16",
+		},
+		{
+			name: "inline comment would swallow appended options",
+			in:   Input{UserScript: "./configure --a # note\n", ExtraArgs: []string{"--b"}},
+			want: "script continues after it",
+		},
+		{
+			name: "statement terminator after configure",
+			in:   Input{UserScript: "./configure --a;\n", ExtraArgs: []string{"--b"}},
+			want: "script continues after it",
+		},
+		{name: "empty library option", in: Input{Libraries: []Library{{Dir: "../x"}}}, want: "embedded library 1 has an empty option name"},
+		{name: "empty library dir", in: Input{Libraries: []Library{{Option: "zlib"}}}, want: "empty option name or directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Generate(tt.in)
+			if err == nil {
+				t.Fatalf("Generate succeeded with\n%s\nwant error containing %q", got, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %q, want it to contain %q", err, tt.want)
+			}
+			if got != "" {
+				t.Errorf("Generate returned a script along with the error: %q", got)
+			}
+		})
+	}
+}
+
+// TestGenerateRoundTrip parses Generate's output back, which proves the
+// appended words reach configure exactly as given, whatever they contain.
+func TestGenerateRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Input
+		want []string
+	}{
+		{name: "default", in: Input{}, want: nil},
+		{
+			name: "spec example",
+			in: Input{
+				UserScript: "#!/bin/sh\n\n./configure \\\n--prefix=/opt/nginx \\\n\n# built by ops\n# v2\n\n",
+				Libraries:  []Library{pcre, openssl, zlib},
+				ExtraArgs:  []string{"--with-cc-opt=-O2 -g"},
+			},
+			want: []string{"--prefix=/opt/nginx", "--with-pcre=../pcre2-10.42", "--with-openssl=../openssl-3.0.20", "--with-zlib=../zlib-1.2.13", "--with-http_ssl_module", "--with-cc-opt=-O2 -g"},
+		},
+		{
+			name: "awkward words",
+			in: Input{
+				UserScript: "#!/bin/sh\nCFLAGS=-O2 exec ./configure \\\n  --prefix=\"/opt/my nginx\" \\\n  --user=$NGINX_USER \\\n",
+				Libraries:  []Library{{Option: "zlib", Dir: "../zlib dir/it's"}},
+				ModuleArgs: []string{"--add-dynamic-module=/x y", "--add-module=../a'b"},
+				ExtraArgs:  []string{"--with-cc-opt=-DA=\"$HOME\" `id` \\", "", "--with-ld-opt=\n-lm\t-lz", "--build=ü*?[x]~#!;&|<>(){}"},
+			},
+			want: []string{"--prefix=/opt/my nginx", "--user=$NGINX_USER", "--with-zlib=../zlib dir/it's", "--add-dynamic-module=/x y", "--add-module=../a'b", "--with-cc-opt=-DA=\"$HOME\" `id` \\", "", "--with-ld-opt=\n-lm\t-lz", "--build=ü*?[x]~#!;&|<>(){}"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			script, err := Generate(tt.in)
+			if err != nil {
+				t.Fatalf("Generate: %v", err)
+			}
+			got, err := Args(script)
+			if err != nil {
+				t.Fatalf("Args(%q): %v", script, err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Args(Generate()) = %q, want %q\nscript:\n%s", got, tt.want, script)
+			}
+		})
+	}
+}
+
+// FuzzGenerate feeds arbitrary scripts and options through every entry point
+// to make sure none of them panics, and checks that whenever Generate accepts
+// a script, the options it appended really reach the configure command.
+func FuzzGenerate(f *testing.F) {
+	f.Add("#!/bin/sh\n\n./configure \\\n--prefix=/opt/nginx \\\n\n# built by ops\n# v2\n\n", "--with-cc-opt=-O2 -g")
+	f.Add("./configure <<EOF\n# data\nEOF\n", "--a")
+	f.Add("CFLAGS=-O2 exec ./configure --a > log 2>&1\n# c", "")
+	f.Add("cd x && ./configure $'a\\tb' \"$X\" ~/y \\\r\n", "it's")
+	f.Add("nginx version: nginx/1.22.1\nconfigure arguments: --with-cc-opt='-O2 -g'", "$(id)")
+	f.Fuzz(func(t *testing.T, script, extra string) {
+		os.WriteFile(fmt.Sprintf("/tmp/fuzzlast.%d", os.Getpid()), []byte(fmt.Sprintf("%q\n%q\n", script, extra)), 0o644)
+		Normalize(script)
+		_, _ = Args(script)
+		_, _ = ParseV(script)
+		out, err := Generate(Input{UserScript: script, Libraries: []Library{openssl}, ExtraArgs: []string{extra}})
+		if err != nil || strings.ContainsRune(extra, 0) || !utf8.ValidString(extra) || strings.Contains(extra, "\r\n") {
+			return
+		}
+		args, err := Args(out)
+		if err != nil {
+			t.Fatalf("Args of the generated script failed: %v\nscript:\n%s", err, out)
+		}
+		if len(args) == 0 || args[len(args)-1] != extra {
+			t.Fatalf("generated script passes %q to configure, want it to end with %q\nscript:\n%s", args, extra, out)
+		}
+	})
+}

@@ -1,0 +1,67 @@
+// Package fetch downloads release tarballs concurrently into a local cache
+// with hashicorp/go-getter, verifies them against published checksums, and
+// reports progress: a bar on a terminal, one line per event otherwise.
+package fetch
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// DefaultCacheDir returns $NGINX_BUILD_CACHE, else $XDG_CACHE_HOME/nginx-build,
+// else ~/.cache/nginx-build.
+func DefaultCacheDir() (string, error) {
+	if d := os.Getenv("NGINX_BUILD_CACHE"); d != "" {
+		return filepath.Abs(d)
+	}
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "nginx-build"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find a cache directory: %w (set NGINX_BUILD_CACHE)", err)
+	}
+	return filepath.Join(home, ".cache", "nginx-build"), nil
+}
+
+// urlKey names the cache slot of a URL. Release tarballs are immutable, so
+// the URL identifies the content; hashing it keeps two mirrors that serve
+// the same file name apart.
+func urlKey(u string) string {
+	sum := sha256.Sum256([]byte(u))
+	return hex.EncodeToString(sum[:8])
+}
+
+// FileSHA256 hashes a file by streaming it.
+func FileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// MismatchError is a checksum that did not match.
+type MismatchError struct {
+	What, File, Want, Got string
+}
+
+func (e *MismatchError) Error() string {
+	return fmt.Sprintf("%s: sha256 mismatch for %s: want %s, got %s", e.What, e.File, e.Want, e.Got)
+}
+
+// IsMismatch reports whether err is (or wraps) a checksum mismatch.
+func IsMismatch(err error) bool {
+	var m *MismatchError
+	return errors.As(err, &m)
+}

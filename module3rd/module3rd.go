@@ -1,0 +1,161 @@
+// Package module3rd reads nginx-build's modules.json: the list of third-party
+// nginx modules to fetch and compile in, each by git, hg or a local path.
+// Loading validates everything up front and reports problems as
+// file:line:col, so a typo fails before any download starts.
+package module3rd
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+)
+
+// Module is one entry of modules.json, in nginx-build's format.
+type Module struct {
+	// Name is the directory the module is provisioned into, beside the
+	// nginx source tree: ../<Name>.
+	Name string `json:"name"`
+	// Form is how to get it: "git", "hg" or "local".
+	Form string `json:"form"`
+	// URL is the repository URL, or for "local" a directory path.
+	URL string `json:"url"`
+	// Rev is a branch, tag or commit for git/hg ("" = default branch).
+	Rev string `json:"rev"`
+	// Dynamic builds the module as a loadable .so (--add-dynamic-module).
+	Dynamic bool `json:"dynamic"`
+	// Shprov is a shell command run in the module (or ShprovDir) after
+	// provisioning, e.g. to generate sources.
+	Shprov    string `json:"shprov"`
+	ShprovDir string `json:"shprovdir"`
+	// Checksum pins a tarball module's sha256 (reserved for tarball forms).
+	Checksum string `json:"checksum,omitempty"`
+}
+
+// formList names the supported values of "form", for error messages.
+const formList = "git, hg, local"
+
+var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+
+// Load reads and validates a modules.json file.
+func Load(path string) ([]Module, []byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read modules file: %w", err)
+	}
+	mods, err := Parse(path, data)
+	return mods, data, err
+}
+
+// Parse validates modules.json content; name is used in error messages.
+func Parse(name string, data []byte) ([]Module, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	at := func(off int64) string {
+		line, col := position(data, off)
+		return fmt.Sprintf("%s:%d:%d", name, line, col)
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, decodeError(name, data, err, dec.InputOffset())
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return nil, fmt.Errorf("%s: modules file must be a JSON array of modules, like [{\"name\": …, \"form\": \"git\", \"url\": …}]", at(0))
+	}
+	var mods []Module
+	seen := map[string]int64{}
+	for dec.More() {
+		start := skipSpace(data, dec.InputOffset())
+		var m Module
+		if err := dec.Decode(&m); err != nil {
+			return nil, decodeError(name, data, err, start)
+		}
+		if err := m.validate(); err != nil {
+			return nil, fmt.Errorf("%s: module %d: %w", at(start), len(mods)+1, err)
+		}
+		if prev, dup := seen[m.Name]; dup {
+			return nil, fmt.Errorf("%s: module %q is listed twice (first at %s)", at(start), m.Name, at(prev))
+		}
+		seen[m.Name] = start
+		mods = append(mods, m)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, decodeError(name, data, err, dec.InputOffset())
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%s: unexpected content after the module list", at(dec.InputOffset()))
+	}
+	return mods, nil
+}
+
+func (m *Module) validate() error {
+	switch {
+	case m.Name == "":
+		return errors.New(`missing "name"`)
+	case !safeName.MatchString(m.Name):
+		return fmt.Errorf(`"name" %q must be a plain directory name (letters, digits, . _ + -)`, m.Name)
+	case m.URL == "":
+		return fmt.Errorf(`module %q: missing "url"`, m.Name)
+	}
+	if m.Form == "" {
+		return fmt.Errorf(`module %q: missing "form" (one of %s)`, m.Name, formList)
+	}
+	switch m.Form {
+	case "git", "hg", "local":
+	default:
+		return fmt.Errorf(`module %q: unknown "form" %q (one of %s)`, m.Name, m.Form, formList)
+	}
+	if m.Form == "local" && m.Rev != "" {
+		return fmt.Errorf(`module %q: "rev" makes no sense with form "local"`, m.Name)
+	}
+	if strings.HasPrefix(m.Rev, "-") || strings.HasPrefix(m.URL, "-") {
+		return fmt.Errorf(`module %q: "url" and "rev" must not start with "-"`, m.Name)
+	}
+	return nil
+}
+
+// decodeError turns encoding/json's offsets into file:line:col.
+func decodeError(name string, data []byte, err error, fallback int64) error {
+	off := fallback
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		off = syn.Offset
+	case errors.As(err, &typ):
+		off = typ.Offset
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		off = int64(len(data))
+		err = errors.New("unexpected end of file")
+	}
+	line, col := position(data, off)
+	return fmt.Errorf("%s:%d:%d: %s", name, line, col, strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func skipSpace(data []byte, off int64) int64 {
+	for off < int64(len(data)) && strings.ContainsRune(" \t\r\n,", rune(data[off])) {
+		off++
+	}
+	return off
+}
+
+// position converts a byte offset to a 1-based line and column.
+func position(data []byte, off int64) (line, col int) {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	line, col = 1, 1
+	for _, b := range data[:off] {
+		if b == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}

@@ -1,0 +1,295 @@
+package source
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// tarballExts are the archive formats a mirror may hold, in order of preference.
+var tarballExts = []string{".tar.gz", ".tar.xz", ".tar.bz2"}
+
+// Mirror replaces every upstream with one tree laid out as
+// <root>/<component>/<component>-<version>.tar.{gz,xz,bz2}, with optional
+// .sha256 and .asc/.sig files beside each tarball. The zero Mirror means
+// "use upstream".
+type Mirror struct {
+	// base is an http(s) URL ending in "/", or empty for a local mirror.
+	base string
+	// dir is the absolute path of a local mirror.
+	dir string
+}
+
+// ParseMirror accepts an http(s):// URL, a file:// URL or a plain directory.
+// An empty string means no mirror.
+func ParseMirror(s string) (Mirror, error) {
+	switch {
+	case s == "":
+		return Mirror{}, nil
+	case strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://"):
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return Mirror{}, fmt.Errorf("mirror %q is not a valid URL", s)
+		}
+		if !strings.HasSuffix(u.Path, "/") {
+			u.Path += "/"
+		}
+		return Mirror{base: u.String()}, nil
+	case strings.HasPrefix(s, "file://"):
+		u, err := url.Parse(s)
+		if err != nil {
+			return Mirror{}, fmt.Errorf("mirror %q is not a valid file:// URL", s)
+		}
+		return localMirror(u.Path, s)
+	case strings.Contains(s, "://"):
+		return Mirror{}, fmt.Errorf("mirror %q: unsupported scheme (use http://, https://, file:// or a directory)", s)
+	}
+	return localMirror(s, s)
+}
+
+func localMirror(p, original string) (Mirror, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return Mirror{}, fmt.Errorf("mirror %q: %w", original, err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return Mirror{}, fmt.Errorf("mirror %q: %w", original, err)
+	}
+	if !fi.IsDir() {
+		return Mirror{}, fmt.Errorf("mirror %q is not a directory", original)
+	}
+	return Mirror{dir: abs}, nil
+}
+
+// IsZero reports whether m means "use upstream".
+func (m Mirror) IsZero() bool { return m.base == "" && m.dir == "" }
+
+// String returns the mirror's location as given to the user.
+func (m Mirror) String() string {
+	if m.dir != "" {
+		return m.dir
+	}
+	return m.base
+}
+
+// Artifact is a located release tarball and the files published beside it.
+type Artifact struct {
+	Component string
+	Version   string
+	FileName  string
+	// URLs are download locations, best first; later ones are fallbacks.
+	URLs []string
+	// ChecksumURL is a published .sha256 file, if any.
+	ChecksumURL string
+	// SignatureURL is a published .asc/.sig file, if any.
+	SignatureURL string
+}
+
+// Locate finds the tarball of c at version, on the mirror when one is set,
+// else at upstream (which needs no network: upstream URLs are well known).
+func Locate(ctx context.Context, hc *http.Client, m Mirror, c Component, version string) (Artifact, error) {
+	if !ValidVersion(version) {
+		return Artifact{}, fmt.Errorf("%s: %q is not a version number", c.Name, version)
+	}
+	if m.IsZero() {
+		urls := c.UpstreamURLs(version)
+		a := Artifact{Component: c.Name, Version: version, FileName: path.Base(urls[0]), URLs: urls}
+		if c.checksumSuffix != "" {
+			a.ChecksumURL = urls[0] + c.checksumSuffix
+		}
+		return a, nil
+	}
+	files, err := m.list(ctx, hc, c.Name)
+	if err != nil {
+		return Artifact{}, err
+	}
+	have := map[string]bool{}
+	for _, f := range files {
+		have[f] = true
+	}
+	for _, ext := range tarballExts {
+		name := c.Name + "-" + version + ext
+		if !have[name] {
+			continue
+		}
+		a := Artifact{Component: c.Name, Version: version, FileName: name, URLs: []string{m.fileURL(c.Name, name)}}
+		if have[name+".sha256"] {
+			a.ChecksumURL = m.fileURL(c.Name, name+".sha256")
+		}
+		for _, sig := range []string{".asc", ".sig"} {
+			if have[name+sig] {
+				a.SignatureURL = m.fileURL(c.Name, name+sig)
+				break
+			}
+		}
+		return a, nil
+	}
+	msg := fmt.Sprintf("%s %s: mirror %s has no %s-%s.tar.{gz,xz,bz2} in %s/", c.Name, version, m, c.Name, version, c.Name)
+	if vs := versionsIn(c, files); len(vs) > 0 {
+		msg += "; it has " + strings.Join(nearest(vs, 8), ", ")
+	}
+	return Artifact{}, errors.New(msg)
+}
+
+func (m Mirror) fileURL(component, name string) string {
+	if m.dir != "" {
+		return (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(m.dir, component, name))}).String()
+	}
+	return m.base + url.PathEscape(component) + "/" + url.PathEscape(name)
+}
+
+// list returns the file names in the mirror's directory for a component.
+func (m Mirror) list(ctx context.Context, hc *http.Client, component string) ([]string, error) {
+	if m.dir != "" {
+		entries, err := os.ReadDir(filepath.Join(m.dir, component))
+		if err != nil {
+			return nil, fmt.Errorf("read mirror directory: %w", err)
+		}
+		var names []string
+		for _, e := range entries {
+			if !e.IsDir() {
+				names = append(names, e.Name())
+			}
+		}
+		return names, nil
+	}
+	body, err := get(ctx, hc, m.base+url.PathEscape(component)+"/")
+	if err != nil {
+		return nil, fmt.Errorf("list mirror: %w", err)
+	}
+	var names []string
+	for _, href := range Links(body) {
+		names = append(names, hrefName(href))
+	}
+	return names, nil
+}
+
+func hrefName(href string) string {
+	if u, err := url.Parse(href); err == nil {
+		href = u.Path
+	}
+	return path.Base(href)
+}
+
+// ListVersions returns every release version of c that the mirror (or
+// upstream's index) offers, newest first.
+func ListVersions(ctx context.Context, hc *http.Client, m Mirror, c Component) ([]string, error) {
+	if !m.IsZero() {
+		files, err := m.list(ctx, hc, c.Name)
+		if err != nil {
+			return nil, err
+		}
+		return versionsIn(c, files), nil
+	}
+	body, err := get(ctx, hc, c.IndexURL)
+	if err != nil {
+		return nil, fmt.Errorf("list %s versions: %w", c.Name, err)
+	}
+	var names []string
+	if strings.HasPrefix(c.IndexURL, "https://api.github.com/") {
+		var releases []struct {
+			Tag string `json:"tag_name"`
+		}
+		if err := json.Unmarshal(body, &releases); err != nil {
+			return nil, fmt.Errorf("list %s versions: parse %s: %w", c.Name, c.IndexURL, err)
+		}
+		for _, r := range releases {
+			tag := strings.TrimPrefix(r.Tag, "OpenSSL_")
+			if tag != r.Tag {
+				tag = c.Name + "-" + strings.ReplaceAll(tag, "_", ".")
+			}
+			names = append(names, tag+".tar.gz")
+		}
+	} else {
+		for _, href := range Links(body) {
+			names = append(names, hrefName(href))
+		}
+	}
+	return versionsIn(c, names), nil
+}
+
+// versionsIn picks the release versions of c out of file names, newest first.
+func versionsIn(c Component, files []string) []string {
+	re := regexp.MustCompile(`^` + regexp.QuoteMeta(c.Name) + `-(.+?)\.tar\.(gz|xz|bz2)$`)
+	seen := map[string]bool{}
+	var vs []string
+	for _, f := range files {
+		if m := re.FindStringSubmatch(f); m != nil && ValidVersion(m[1]) && !seen[m[1]] {
+			seen[m[1]] = true
+			vs = append(vs, m[1])
+		}
+	}
+	sort.Slice(vs, func(i, j int) bool { return CompareVersions(vs[i], vs[j]) > 0 })
+	return vs
+}
+
+func nearest(vs []string, n int) []string {
+	if len(vs) > n {
+		return append(vs[:n:n], "…")
+	}
+	return vs
+}
+
+// Links returns the href of every <a> element in an HTML page, the format of
+// nginx autoindex, Apache and Go's http.FileServer listings alike.
+func Links(page []byte) []string {
+	var hrefs []string
+	z := html.NewTokenizer(strings.NewReader(string(page)))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return hrefs
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if string(name) != "a" || !hasAttr {
+				continue
+			}
+			for {
+				k, v, more := z.TagAttr()
+				if string(k) == "href" {
+					hrefs = append(hrefs, string(v))
+				}
+				if !more {
+					break
+				}
+			}
+		}
+	}
+}
+
+// maxIndexSize bounds how much of an index page is read: listings are small,
+// and a misconfigured mirror must not make us buffer a tarball.
+const maxIndexSize = 16 << 20
+
+func get(ctx context.Context, hc *http.Client, u string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxIndexSize))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	return body, nil
+}

@@ -1,0 +1,148 @@
+// Package source knows every component nginx-build can build from: where
+// upstream publishes its release tarballs, how its tarballs and top-level
+// directories are named, which configure option embeds it, and which version
+// is the default. It also knows the mirror layout that replaces all upstreams
+// at once (air-gapped builds and tests).
+//
+// Everything here is data plus pure lookups; listing and locating talk to the
+// network only through the *http.Client the caller passes in.
+package source
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Role says what part a component plays in a build.
+type Role int
+
+const (
+	// RoleServer is the web server itself: nginx or one of its distributions.
+	RoleServer Role = iota
+	// RoleSSL is a TLS library compiled into nginx (--with-openssl=DIR).
+	RoleSSL
+	// RolePCRE is the regex library (--with-pcre=DIR).
+	RolePCRE
+	// RoleZlib is the compression library (--with-zlib=DIR).
+	RoleZlib
+)
+
+// Component describes one buildable upstream project.
+type Component struct {
+	// Name is the mirror directory, tarball prefix and work dir prefix:
+	// nginx, openssl, pcre2, zlib, libressl, openresty, freenginx.
+	Name string
+	Role Role
+	// DefaultVersion is what a build uses when no version flag is given.
+	DefaultVersion string
+	// ConfigureOption is the stem of the nginx configure option that embeds
+	// the library ("openssl" → --with-openssl=DIR); empty for servers.
+	ConfigureOption string
+	// IndexURL is upstream's directory listing (or release API) that
+	// `versions` reads.
+	IndexURL string
+	// tarballURLs returns upstream download URLs for a version, best first.
+	tarballURLs func(version string) []string
+	// checksumSuffix is the sidecar upstream publishes beside its
+	// tarballs with a sha256 ("" when it publishes none).
+	checksumSuffix string
+	// tarballPrefix differs from Name only for historic namings.
+	tarballPrefix string
+}
+
+// Names lists every known component name, sorted.
+func Names() []string {
+	var names []string
+	for _, c := range all() {
+		names = append(names, c.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Lookup returns the component called name.
+func Lookup(name string) (Component, error) {
+	for _, c := range all() {
+		if c.Name == name {
+			return c, nil
+		}
+	}
+	return Component{}, fmt.Errorf("unknown component %q (known: %s)", name, strings.Join(Names(), ", "))
+}
+
+// UpstreamURLs returns where upstream publishes the tarball of version, best
+// candidate first.
+func (c Component) UpstreamURLs(version string) []string {
+	return c.tarballURLs(version)
+}
+
+// Dir is the directory name the component's sources are extracted to, the
+// name nginx-build has always used: <name>-<version>.
+func (c Component) Dir(version string) string {
+	return c.Name + "-" + version
+}
+
+// all is the table of components. It is a function, not a package variable,
+// so no caller can mutate the defaults of another.
+func all() []Component {
+	return []Component{
+		{
+			Name: "nginx", Role: RoleServer, DefaultVersion: "1.30.4",
+			IndexURL:    "https://nginx.org/download/",
+			tarballURLs: prefixed("https://nginx.org/download/nginx-%s.tar.gz"),
+		},
+		{
+			Name: "freenginx", Role: RoleServer, DefaultVersion: "1.29.3",
+			IndexURL:    "https://freenginx.org/download/",
+			tarballURLs: prefixed("https://freenginx.org/download/freenginx-%s.tar.gz"),
+		},
+		{
+			Name: "openresty", Role: RoleServer, DefaultVersion: "1.31.0.1",
+			IndexURL:    "https://openresty.org/download/",
+			tarballURLs: prefixed("https://openresty.org/download/openresty-%s.tar.gz"),
+		},
+		{
+			Name: "openssl", Role: RoleSSL, DefaultVersion: "3.5.6", ConfigureOption: "openssl",
+			IndexURL:       "https://api.github.com/repos/openssl/openssl/releases?per_page=100",
+			tarballURLs:    opensslURLs,
+			checksumSuffix: ".sha256",
+		},
+		{
+			Name: "libressl", Role: RoleSSL, DefaultVersion: "4.3.0", ConfigureOption: "openssl",
+			IndexURL:    "https://ftp.openbsd.org/pub/OpenBSD/LibreSSL/",
+			tarballURLs: prefixed("https://ftp.openbsd.org/pub/OpenBSD/LibreSSL/libressl-%s.tar.gz"),
+		},
+		{
+			Name: "pcre2", Role: RolePCRE, DefaultVersion: "10.47", ConfigureOption: "pcre",
+			IndexURL:    "https://api.github.com/repos/PCRE2Project/pcre2/releases?per_page=100",
+			tarballURLs: prefixed("https://github.com/PCRE2Project/pcre2/releases/download/pcre2-%[1]s/pcre2-%[1]s.tar.gz"),
+		},
+		{
+			Name: "zlib", Role: RoleZlib, DefaultVersion: "1.3.2", ConfigureOption: "zlib",
+			IndexURL: "https://zlib.net/",
+			// zlib.net keeps only the newest release at the top level and
+			// moves older ones to fossils/, so both are tried.
+			tarballURLs: func(v string) []string {
+				return []string{
+					fmt.Sprintf("https://zlib.net/zlib-%s.tar.gz", v),
+					fmt.Sprintf("https://zlib.net/fossils/zlib-%s.tar.gz", v),
+				}
+			},
+		},
+	}
+}
+
+func prefixed(format string) func(string) []string {
+	return func(v string) []string { return []string{fmt.Sprintf(format, v)} }
+}
+
+// opensslURLs follows OpenSSL's GitHub release tags: openssl-3.x.y since 3.0,
+// OpenSSL_1_1_1w before.
+func opensslURLs(v string) []string {
+	tag := "openssl-" + v
+	if strings.HasPrefix(v, "1.") {
+		tag = "OpenSSL_" + strings.ReplaceAll(v, ".", "_")
+	}
+	return []string{fmt.Sprintf("https://github.com/openssl/openssl/releases/download/%s/openssl-%s.tar.gz", tag, v)}
+}
