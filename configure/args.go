@@ -11,14 +11,15 @@ import (
 // wrappers are commands that run their arguments as a command, so that
 // "exec ./configure ..." or "sh ./configure ..." are still recognized as the
 // configure call. Options of the wrapper itself (words starting with "-") and,
-// for env, NAME=value words are skipped.
+// for env, NAME=value words are skipped. The value marks shells, whose -c
+// option makes the following words positional parameters instead.
 var wrappers = map[string]bool{
 	"bash":    true,
-	"command": true,
+	"command": false,
 	"dash":    true,
-	"env":     true,
-	"exec":    true,
-	"nohup":   true,
+	"env":     false,
+	"exec":    false,
+	"nohup":   false,
 	"sh":      true,
 }
 
@@ -115,13 +116,19 @@ func configureWord(script string, words []*syntax.Word) (int, bool) {
 			return i, true
 		}
 		base := path.Base(w)
-		if !wrappers[base] {
+		shell, ok := wrappers[base]
+		if !ok {
 			return 0, false
 		}
 		for i+1 < len(words) {
 			next := wordValue(script, words[i+1])
 			if !strings.HasPrefix(next, "-") && !(base == "env" && strings.Contains(next, "=")) {
 				break
+			}
+			if shell && !strings.HasPrefix(next, "--") && strings.Contains(next, "c") {
+				// sh -c CMD ARGS... hands ARGS to CMD's $0, $1...,
+				// so appended options would never reach configure.
+				return 0, false
 			}
 			i++
 		}

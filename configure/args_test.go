@@ -33,6 +33,7 @@ func TestArgs(t *testing.T) {
 		{name: "exec wrapper", script: "exec ./configure --a", want: []string{"--a"}},
 		{name: "env wrapper", script: "env -i CC=clang ./configure --a", want: []string{"--a"}},
 		{name: "sh wrapper", script: "sh -x ./configure --a", want: []string{"--a"}},
+		{name: "bash long option", script: "bash --norc ./configure --a", want: []string{"--a"}},
 		{name: "after cd", script: "cd nginx-1.27.0 && ./configure --a", want: []string{"--a"}},
 		{name: "auto/configure", script: "auto/configure --a", want: []string{"--a"}},
 		{name: "quoted command", script: "'./configure' --a", want: []string{"--a"}},
@@ -72,6 +73,7 @@ func TestArgsErrors(t *testing.T) {
 		{name: "no configure", script: "echo hi\nmake", want: "no ./configure command"},
 		{name: "empty", script: "", want: "no ./configure command"},
 		{name: "unknown command wrapper", script: "sudo ./configure --a", want: "no ./configure command"},
+		{name: "sh -c is not a configure call", script: "sh -c ./configure --a", want: "no ./configure command"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

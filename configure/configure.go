@@ -206,7 +206,7 @@ func hasOption(opt string, lists ...[]string) bool {
 // lineCol converts a byte offset to the 1-based line:column convention of the
 // shell parser's errors, so all messages point at positions the same way.
 func lineCol(s string, off int) (line, col int) {
-	before := s[:off]
+	before := s[:min(off, len(s))]
 	line = strings.Count(before, "\n") + 1
 	col = off - (strings.LastIndexByte(before, '\n') + 1) + 1
 	return line, col

@@ -1,8 +1,6 @@
 package configure
 
 import (
-	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -319,13 +317,16 @@ func FuzzGenerate(f *testing.F) {
 	f.Add("CFLAGS=-O2 exec ./configure --a > log 2>&1\n# c", "")
 	f.Add("cd x && ./configure $'a\\tb' \"$X\" ~/y \\\r\n", "it's")
 	f.Add("nginx version: nginx/1.22.1\nconfigure arguments: --with-cc-opt='-O2 -g'", "$(id)")
+	f.Add("#\nconfigure 00\n#\xa3", "0")
 	f.Fuzz(func(t *testing.T, script, extra string) {
-		os.WriteFile(fmt.Sprintf("/tmp/fuzzlast.%d", os.Getpid()), []byte(fmt.Sprintf("%q\n%q\n", script, extra)), 0o644)
 		Normalize(script)
 		_, _ = Args(script)
 		_, _ = ParseV(script)
 		out, err := Generate(Input{UserScript: script, Libraries: []Library{openssl}, ExtraArgs: []string{extra}})
-		if err != nil || strings.ContainsRune(extra, 0) || !utf8.ValidString(extra) || strings.Contains(extra, "\r\n") {
+		// sh runs any bytes, but the parser behind Args rejects invalid
+		// UTF-8 (even in comments) and reads NUL and CRLF lossily, so the
+		// round trip is only checked where Args can read the result.
+		if err != nil || !readable(script) || !readable(extra) {
 			return
 		}
 		args, err := Args(out)
@@ -336,4 +337,9 @@ func FuzzGenerate(f *testing.F) {
 			t.Fatalf("generated script passes %q to configure, want it to end with %q\nscript:\n%s", args, extra, out)
 		}
 	})
+}
+
+// readable reports whether Args can read s back exactly.
+func readable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0) && !strings.Contains(s, "\r\n")
 }

@@ -72,7 +72,7 @@ func Parse(name string, data []byte) ([]Module, error) {
 		start := skipSpace(data, dec.InputOffset())
 		var m Module
 		if err := dec.Decode(&m); err != nil {
-			return nil, decodeError(name, data, err, start)
+			return nil, wholeDecodeError(name, data, err, start)
 		}
 		if err := m.validate(); err != nil {
 			return nil, fmt.Errorf("%s: module %d: %w", at(start), len(mods)+1, err)
@@ -118,6 +118,23 @@ func (m *Module) validate() error {
 	return nil
 }
 
+// wholeDecodeError re-decodes the whole file to report err's position:
+// a streaming Decode reports offsets relative to the element it was
+// reading, while decoding from the start gives offsets into the file.
+func wholeDecodeError(name string, data []byte, err error, start int64) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var all []Module
+	if whole := dec.Decode(&all); whole != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		if errors.As(whole, &syn) || errors.As(whole, &typ) {
+			return decodeError(name, data, whole, start)
+		}
+	}
+	return decodeError(name, data, err, start)
+}
+
 // decodeError turns encoding/json's offsets into file:line:col.
 func decodeError(name string, data []byte, err error, fallback int64) error {
 	off := fallback
@@ -125,7 +142,8 @@ func decodeError(name string, data []byte, err error, fallback int64) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		off = syn.Offset
+		// Offset counts the offending byte itself; point at it.
+		off = max(syn.Offset-1, 0)
 	case errors.As(err, &typ):
 		off = typ.Offset
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):

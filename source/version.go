@@ -45,7 +45,18 @@ func CompareVersions(a, b string) int {
 	case bpre == "":
 		return -1
 	}
-	return comparePart(apre, bpre)
+	return comparePre(apre, bpre)
+}
+
+// comparePre orders pre-release tags by label (alpha < beta < pre < rc), then
+// by number, so that rc10 sorts after rc9.
+func comparePre(x, y string) int {
+	xl := strings.TrimRight(x, "0123456789")
+	yl := strings.TrimRight(y, "0123456789")
+	if c := strings.Compare(xl, yl); c != 0 {
+		return c
+	}
+	return comparePart(x[len(xl):], y[len(yl):])
 }
 
 var preMarker = regexp.MustCompile(`[.-]?(rc|alpha|beta|pre)`)

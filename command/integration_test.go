@@ -1,0 +1,430 @@
+package command
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/internal/testmirror"
+)
+
+type result struct {
+	code     int
+	out, err string
+}
+
+func run(t *testing.T, args ...string) result {
+	t.Helper()
+	return runCtx(t, context.Background(), args...)
+}
+
+func runCtx(t *testing.T, ctx context.Context, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Run(ctx, iostreams.New(&out, &errb), args)
+	return result{code, out.String(), errb.String()}
+}
+
+// fixture is a synthetic mirror with nginx and all three libraries, and a
+// fresh cache and work dir.
+type fixture struct {
+	m     *testmirror.Mirror
+	work  string
+	cache string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{m: testmirror.New(t), work: filepath.Join(t.TempDir(), "work"), cache: t.TempDir()}
+	t.Setenv("NGINX_BUILD_CACHE", f.cache)
+	t.Setenv("NGINX_BUILD_MIRROR", "")
+	f.m.AddNginx(t, "nginx", "1.22.1")
+	f.m.AddNginx(t, "nginx", "1.24.0")
+	f.m.AddLibrary(t, "pcre2", "pcre2-10.42.tar.gz", "pcre2-10.42")
+	sum := f.m.AddLibrary(t, "openssl", "openssl-3.0.20.tar.gz", "openssl-3.0.20")
+	f.m.PublishSHA256(t, "openssl", "openssl-3.0.20.tar.gz", sum)
+	// Debian's zlib repack has another top-level dir name; it must be renamed.
+	f.m.Add(t, "zlib", "zlib-1.2.13.tar.xz", []testmirror.Entry{
+		{Name: "zlib-1.2.13.dfsg/", Type: tar.TypeDir},
+		{Name: "zlib-1.2.13.dfsg/zlib.h", Body: "/* zlib */\n"},
+	})
+	return f
+}
+
+func (f *fixture) args(extra ...string) []string {
+	return append([]string{"-d", f.work, "--mirror", f.m.URL, "-v", "1.22.1"}, extra...)
+}
+
+func (f *fixture) src() string { return filepath.Join(f.work, "nginx", "1.22.1", "nginx-1.22.1") }
+
+func (f *fixture) configureArgs(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(f.src(), "configure.args"))
+	if err != nil {
+		t.Fatalf("configure did not run: %v", err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+}
+
+func mustContain(t *testing.T, what, s string, subs ...string) {
+	t.Helper()
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			t.Errorf("%s does not contain %q:\n%s", what, sub, s)
+		}
+	}
+}
+
+func TestBuildWholePipeline(t *testing.T) {
+	f := newFixture(t)
+	r := run(t, f.args("-openssl", "-opensslversion", "3.0.20", "-pcre", "-pcreversion", "10.42",
+		"-zlib", "-zlibversion", "1.2.13", "--", "--with-http_v2_module", "--with-cc-opt=-O2 -g")...)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	want := []string{
+		"--with-pcre=../pcre2-10.42", "--with-openssl=../openssl-3.0.20", "--with-zlib=../zlib-1.2.13",
+		"--with-http_ssl_module", "--with-http_v2_module", "--with-cc-opt=-O2 -g",
+	}
+	if got := f.configureArgs(t); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("configure got args\n%q\nwant\n%q", got, want)
+	}
+	bin := filepath.Join(f.src(), "objs", "nginx")
+	if strings.TrimSpace(r.out) != bin {
+		t.Errorf("stdout = %q, want the binary path %s", r.out, bin)
+	}
+	mustContain(t, "stderr", r.err, "nginx version: nginx/1.22.1", "sudo make -C "+f.src()+" install", "sha256 ok")
+	for _, p := range []string{"nginx-configure", "nginx-configure.log", "nginx-build.log", "../zlib-1.2.13/zlib.h", "../openssl-3.0.20/README"} {
+		if _, err := os.Stat(filepath.Join(f.src(), p)); err != nil {
+			t.Errorf("work dir layout: %v", err)
+		}
+	}
+	script, _ := os.ReadFile(filepath.Join(f.src(), "nginx-configure"))
+	mustContain(t, "nginx-configure", string(script), "'--with-cc-opt=-O2 -g'")
+}
+
+func TestRerunIsNoOpAndChangesRebuild(t *testing.T) {
+	f := newFixture(t)
+	args := f.args("-pcre", "-pcreversion", "10.42")
+	if r := run(t, args...); r.code != 0 {
+		t.Fatalf("first build: exit %d\n%s", r.code, r.err)
+	}
+	before := f.m.TarballRequests()
+	start := time.Now()
+	r := run(t, args...)
+	if r.code != 0 {
+		t.Fatalf("rerun: exit %d\n%s", r.code, r.err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("no-op rerun took %s", d)
+	}
+	mustContain(t, "rerun stderr", r.err, "up to date")
+	if f.m.TarballRequests() != before {
+		t.Errorf("rerun downloaded again")
+	}
+	if strings.Contains(r.err, "configuring") {
+		t.Errorf("rerun configured again:\n%s", r.err)
+	}
+
+	// The Go-flag spelling of the same build is the same build.
+	r = run(t, "--workdir="+f.work, "--mirror="+f.m.URL, "--nginxversion=1.22.1", "--pcre", "--pcreversion=10.42")
+	mustContain(t, "double-dash rerun", r.err, "up to date")
+
+	// Any change of inputs rebuilds, from the cache (no new download).
+	r = run(t, append(args, "--", "--with-debug")...)
+	if r.code != 0 {
+		t.Fatalf("changed build: exit %d\n%s", r.code, r.err)
+	}
+	mustContain(t, "changed build", r.err, "configuring")
+	if got := f.configureArgs(t); got[len(got)-1] != "--with-debug" {
+		t.Errorf("changed build did not pass --with-debug: %q", got)
+	}
+	if f.m.TarballRequests() != before {
+		t.Errorf("changed build downloaded again instead of using the cache")
+	}
+}
+
+func TestSingleAndDoubleDashFlagsAreEquivalent(t *testing.T) {
+	f := newFixture(t)
+	r := run(t, "-d", f.work, "-mirror", f.m.URL, "-v=1.22.1", "-zlib", "-zlibversion", "1.2.13", "-j", "1", "-verbose")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	mustContain(t, "verbose output", r.err, "checking for OS ... synthetic")
+	r = run(t, "--d", f.work, "--mirror", f.m.URL, "--v", "1.22.1", "--zlib", "--zlibversion=1.2.13")
+	mustContain(t, "double dash", r.err, "up to date")
+}
+
+func TestChecksumMismatchIsFatalAndLeavesNothing(t *testing.T) {
+	f := newFixture(t)
+	f.m.PublishSHA256(t, "pcre2", "pcre2-10.42.tar.gz", strings.Repeat("0", 64))
+	r := run(t, f.args("-pcre", "-pcreversion", "10.42")...)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.err)
+	}
+	mustContain(t, "error", r.err, "pcre2 10.42", "sha256 mismatch", "want "+strings.Repeat("0", 64))
+	filepath.WalkDir(f.cache, func(p string, d os.DirEntry, err error) error {
+		if d != nil && !d.IsDir() && strings.Contains(p, "pcre2") {
+			t.Errorf("bad tarball left in cache: %s", p)
+		}
+		return nil
+	})
+	if _, err := os.Stat(filepath.Join(f.work, "nginx", "1.22.1", "pcre2-10.42")); err == nil {
+		t.Errorf("a tarball that failed verification was extracted")
+	}
+}
+
+func TestUnsafeTarballIsRejected(t *testing.T) {
+	f := newFixture(t)
+	f.m.Add(t, "zlib", "zlib-1.3.2.tar.gz", []testmirror.Entry{
+		{Name: "zlib-1.3.2/", Type: tar.TypeDir},
+		{Name: "zlib-1.3.2/../../../evil", Body: "x"},
+	})
+	r := run(t, f.args("-zlib", "-zlibversion", "1.3.2")...)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.err)
+	}
+	mustContain(t, "error", r.err, "zlib-1.3.2/../../../evil")
+	if _, err := os.Stat(filepath.Join(filepath.Dir(f.work), "evil")); err == nil {
+		t.Errorf("entry escaped the work dir")
+	}
+}
+
+func TestConfigureAndMakeFailuresShowTheLog(t *testing.T) {
+	f := newFixture(t)
+	r := run(t, f.args("--", "--test-fail-configure")...)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1", r.code)
+	}
+	mustContain(t, "configure failure", r.err, "configure failed", "failing on purpose", filepath.Join(f.src(), "nginx-configure.log"))
+
+	r = run(t, f.args("--", "--test-fail-make")...)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1", r.code)
+	}
+	mustContain(t, "make failure", r.err, "make failed", "last 40 lines", "synthetic failure", "file60.c", filepath.Join(f.src(), "nginx-build.log"))
+	if strings.Contains(r.err, "cc -c src/file20.c\n") {
+		t.Errorf("more than the last 40 lines shown")
+	}
+}
+
+func TestInterruptKillsChildProcesses(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan result, 1)
+	go func() { done <- runCtx(t, ctx, f.args("--", "--test-slow-make")...) }()
+	pidFile := filepath.Join(f.src(), "sleep.pid")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if b, err := os.ReadFile(pidFile); err == nil && len(bytes.TrimSpace(b)) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("make never started: %v", <-done)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(pidFile)
+	cancel()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("build did not stop after cancellation")
+	}
+	if r.code == 0 {
+		t.Fatalf("cancelled build exited 0")
+	}
+	var pid int
+	if _, err := fmtSscan(string(bytes.TrimSpace(b)), &pid); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if alive(pid) {
+		t.Errorf("make's child %d survived cancellation", pid)
+	}
+}
+
+func TestConfigureOnlyAndConfigureScript(t *testing.T) {
+	f := newFixture(t)
+	script := filepath.Join(t.TempDir(), "configure.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\n\n./configure \\\n--prefix=/opt/nginx \\\n\n# built by ops\n\n"), 0o644)
+	r := run(t, f.args("-c", script, "-configureonly", "-zlib", "-zlibversion", "1.2.13")...)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	if _, err := os.Stat(filepath.Join(f.src(), "objs", "nginx")); err == nil {
+		t.Errorf("-configureonly compiled")
+	}
+	if got := strings.Join(f.configureArgs(t), " "); got != "--prefix=/opt/nginx --with-zlib=../zlib-1.2.13" {
+		t.Errorf("configure args = %s", got)
+	}
+	gen, _ := os.ReadFile(filepath.Join(f.src(), "nginx-configure"))
+	if !strings.HasSuffix(string(gen), "--with-zlib=../zlib-1.2.13\n# built by ops\n") {
+		t.Errorf("generated script:\n%s", gen)
+	}
+}
+
+func TestDuplicateOptionsFailBeforeDownload(t *testing.T) {
+	f := newFixture(t)
+	r := run(t, f.args("-openssl", "-opensslversion", "3.0.20", "--", "--with-openssl=/usr/src/openssl")...)
+	if r.code == 0 {
+		t.Fatalf("conflicting --with-openssl accepted")
+	}
+	mustContain(t, "error", r.err, "--with-openssl")
+	if n := f.m.TarballRequests(); n != 0 {
+		t.Errorf("%d tarball requests before the conflict was reported", n)
+	}
+}
+
+func TestPatchesAndModules(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	patch := filepath.Join(dir, "fix.patch")
+	os.WriteFile(patch, []byte("--- a/src/core/nginx.h\n+++ b/src/core/nginx.h\n@@ -1 +1,2 @@\n #define NGINX_VERSION \"1.22.1\"\n+#define PATCHED 1\n"), 0o644)
+
+	// A real git repository as a module source.
+	repo := filepath.Join(dir, "echo-module")
+	os.MkdirAll(repo, 0o755)
+	os.WriteFile(filepath.Join(repo, "config"), []byte("ngx_addon_name=echo\n"), 0o644)
+	for _, c := range [][]string{{"init", "-q"}, {"add", "."}, {"-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "init"}, {"tag", "v1"}} {
+		cmd := exec.Command("git", c...)
+		cmd.Dir = repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", c, err, out)
+		}
+	}
+	local := filepath.Join(dir, "local-mod")
+	os.MkdirAll(local, 0o755)
+	os.WriteFile(filepath.Join(local, "config"), []byte("ngx_addon_name=local\n"), 0o644)
+	mods := filepath.Join(dir, "modules.json")
+	os.WriteFile(mods, []byte(`[
+  {"name": "echo-module", "form": "git", "url": "`+repo+`", "rev": "v1", "shprov": "touch provisioned"},
+  {"name": "local-mod", "form": "local", "url": "local-mod", "dynamic": true}
+]`), 0o644)
+
+	r := run(t, f.args("-m", mods, "-patch", patch, "-patch-opt", "-p1")...)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	h, _ := os.ReadFile(filepath.Join(f.src(), "src/core/nginx.h"))
+	mustContain(t, "patched nginx.h", string(h), "PATCHED")
+	got := strings.Join(f.configureArgs(t), " ")
+	mustContain(t, "configure args", got, "--add-module=../echo-module", "--add-dynamic-module="+local)
+	if _, err := os.Stat(filepath.Join(f.work, "nginx", "1.22.1", "echo-module", "provisioned")); err != nil {
+		t.Errorf("shprov did not run: %v", err)
+	}
+
+	// Editing the local module rebuilds.
+	time.Sleep(10 * time.Millisecond)
+	os.WriteFile(filepath.Join(local, "ngx_local.c"), []byte("/* new */\n"), 0o644)
+	r = run(t, f.args("-m", mods, "-patch", patch, "-patch-opt", "-p1")...)
+	if strings.Contains(r.err, "up to date") {
+		t.Errorf("a changed local module did not rebuild")
+	}
+}
+
+func TestMirrorForms(t *testing.T) {
+	for _, form := range []string{"dir", "file"} {
+		t.Run(form, func(t *testing.T) {
+			f := newFixture(t)
+			m := f.m.Dir
+			if form == "file" {
+				m = "file://" + f.m.Dir
+			}
+			t.Setenv("NGINX_BUILD_MIRROR", m)
+			r := run(t, "-d", f.work, "-v", "1.22.1", "-zlib", "-zlibversion", "1.2.13")
+			if r.code != 0 {
+				t.Fatalf("exit %d\n%s", r.code, r.err)
+			}
+			if f.m.TarballRequests() != 0 {
+				t.Errorf("%s mirror went over HTTP", form)
+			}
+		})
+	}
+}
+
+func TestVersionsAndFetch(t *testing.T) {
+	f := newFixture(t)
+	r := run(t, "versions", "--mirror", f.m.URL)
+	if r.code != 0 || r.out != "1.24.0\n1.22.1\n" {
+		t.Errorf("versions: exit %d, out %q, err %s", r.code, r.out, r.err)
+	}
+	r = run(t, "-versions", "-mirror", f.m.URL)
+	if r.out != "1.24.0\n1.22.1\n" {
+		t.Errorf("-versions: %q", r.out)
+	}
+	r = run(t, "fetch", "--mirror", f.m.URL, "-v", "1.22.1", "-openssl", "-opensslversion", "3.0.20", "-pcre", "-pcreversion", "10.42")
+	if r.code != 0 {
+		t.Fatalf("fetch: exit %d\n%s", r.code, r.err)
+	}
+	mustContain(t, "fetch table", r.out, "openssl", "3.0.20", "sha256 from", "pcre2", "not verified")
+	if _, err := os.Stat(f.work); err == nil {
+		t.Errorf("fetch created a work dir")
+	}
+	if n := f.m.TarballRequests(); n != 3 {
+		t.Errorf("fetch made %d tarball requests, want 3", n)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	badJSON := filepath.Join(dir, "modules.json")
+	os.WriteFile(badJSON, []byte("[\n  {\"name\": \"x\",\n   \"form\": git}\n]"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"build"}, "missing -d"},
+		{[]string{"-d", dir, "-bogus"}, "unknown flag: --bogus"},
+		{[]string{"-d", dir, "-j", "0"}, "-j must be at least 1"},
+		{[]string{"-d", dir, "-j", "many"}, "invalid argument \"many\""},
+		{[]string{"-d", dir, "-openssl", "-libressl"}, "-openssl and -libressl cannot be used together"},
+		{[]string{"-d", dir, "-openresty", "-freenginx"}, "-openresty and -freenginx"},
+		{[]string{"-d", dir, "-c", filepath.Join(dir, "nope.sh")}, "-c " + filepath.Join(dir, "nope.sh")},
+		{[]string{"-d", dir, "-m", badJSON}, badJSON + ":3:12"},
+		{[]string{"-d", dir, "-v", "1.22.1;rm"}, `-v "1.22.1;rm" is not a version`},
+		{[]string{"-d", dir, "-patch", "zlib=x.patch"}, "zlib is not part of this build"},
+		{[]string{"-d", dir, "-patch", filepath.Join(dir, "none.patch")}, "patch file"},
+		{[]string{"-d", dir, "-customsslname", "x"}, "-customsslname needs -customssl"},
+		{[]string{"-d", dir, "--mirror", "ftp://x"}, "unsupported scheme"},
+		{[]string{"-d", dir, "stray"}, `"stray"`},
+		{[]string{"-d", dir, "--with-http_v2_module"}, `go after "--"`},
+		{[]string{"versions", "nosuch"}, `unknown component "nosuch"`},
+	} {
+		r := run(t, tc.args...)
+		if r.code != 2 {
+			t.Errorf("%q: exit %d, want 2 (stderr %s)", tc.args, r.code, r.err)
+		}
+		mustContain(t, strings.Join(tc.args, " "), r.err, tc.want)
+		if strings.Contains(r.err, "goroutine") || strings.Contains(r.err, "panic") {
+			t.Errorf("%q: stack trace in output", tc.args)
+		}
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	for _, args := range [][]string{{"-version"}, {"--version"}, {"version"}} {
+		r := run(t, args...)
+		if r.code != 0 || !strings.HasPrefix(r.out, "nginx-build "+Version) {
+			t.Errorf("%v: exit %d, out %q", args, r.code, r.out)
+		}
+	}
+	r := run(t, "-help")
+	if r.code != 0 {
+		t.Errorf("-help exit %d", r.code)
+	}
+	mustContain(t, "help", r.out, "-opensslversion", "nginx-build -d work")
+	r = run(t, "completion", "bash")
+	if r.code != 0 || !strings.Contains(r.out, "bash completion") {
+		t.Errorf("completion bash: exit %d", r.code)
+	}
+}

@@ -1,0 +1,215 @@
+// Package testmirror is the in-process mirror that tests build against: it
+// generates small synthetic source tarballs in nginx-build's mirror layout
+// and serves them over loopback HTTP with Go's file server (whose listing is
+// a real HTML index of <a href> links), counting every request.
+//
+// The synthetic nginx has a ./configure that records its arguments, checks
+// that --with-pcre/--with-openssl/--with-zlib directories exist, and writes
+// a Makefile whose objs/nginx answers -V like the real one.
+package testmirror
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ulikunitz/xz"
+)
+
+// Mirror is a temporary mirror directory served over HTTP.
+type Mirror struct {
+	Dir string
+	URL string
+
+	mu       sync.Mutex
+	requests map[string]int
+}
+
+// New creates an empty mirror; it is torn down when the test ends.
+func New(t testing.TB) *Mirror {
+	t.Helper()
+	m := &Mirror{Dir: t.TempDir(), requests: map[string]int{}}
+	fs := http.FileServer(http.Dir(m.Dir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.mu.Lock()
+		m.requests[r.URL.Path]++
+		m.mu.Unlock()
+		fs.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	m.URL = srv.URL
+	return m
+}
+
+// Requests returns how often a path (e.g. "/nginx/nginx-1.2.3.tar.gz") was requested.
+func (m *Mirror) Requests(path string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.requests[path]
+}
+
+// TarballRequests counts requests for any tarball.
+func (m *Mirror) TarballRequests() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for p, c := range m.requests {
+		if strings.Contains(p, ".tar.") && !strings.HasSuffix(p, ".sha256") {
+			n += c
+		}
+	}
+	return n
+}
+
+// Entry is one file of a synthetic tarball.
+type Entry struct {
+	Name     string
+	Body     string
+	Mode     int64
+	Type     byte // tar.TypeReg when zero
+	Linkname string
+}
+
+// Add writes <component>/<file> holding a tar of entries, compressed by the
+// file's extension (.tar.gz or .tar.xz), and returns its sha256.
+func (m *Mirror) Add(t testing.TB, component, file string, entries []Entry) string {
+	t.Helper()
+	var raw bytes.Buffer
+	tw := tar.NewWriter(&raw)
+	for _, e := range entries {
+		typ := e.Type
+		if typ == 0 {
+			typ = tar.TypeReg
+		}
+		mode := e.Mode
+		if mode == 0 {
+			mode = 0o644
+			if typ == tar.TypeDir {
+				mode = 0o755
+			}
+		}
+		hdr := &tar.Header{Name: e.Name, Mode: mode, Typeflag: typ, Linkname: e.Linkname, ModTime: time.Unix(1700000000, 0)}
+		if typ == tar.TypeReg {
+			hdr.Size = int64(len(e.Body))
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			t.Fatal(err)
+		}
+		if typ == tar.TypeReg {
+			if _, err := tw.Write([]byte(e.Body)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	switch {
+	case strings.HasSuffix(file, ".tar.gz"):
+		zw := gzip.NewWriter(&out)
+		zw.Write(raw.Bytes())
+		zw.Close()
+	case strings.HasSuffix(file, ".tar.xz"):
+		zw, err := xz.NewWriter(&out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zw.Write(raw.Bytes())
+		zw.Close()
+	default:
+		t.Fatalf("testmirror: unsupported extension in %s", file)
+	}
+	return m.WriteFile(t, component, file, out.Bytes())
+}
+
+// WriteFile puts raw bytes at <component>/<file> and returns their sha256.
+func (m *Mirror) WriteFile(t testing.TB, component, file string, data []byte) string {
+	t.Helper()
+	dir := filepath.Join(m.Dir, component)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, file), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// PublishSHA256 writes <file>.sha256 beside a tarball in sha256sum format.
+func (m *Mirror) PublishSHA256(t testing.TB, component, file, sum string) {
+	t.Helper()
+	m.WriteFile(t, component, file+".sha256", []byte(sum+"  "+file+"\n"))
+}
+
+// AddLibrary adds a synthetic library tarball whose single top-level
+// directory is topDir (e.g. "zlib-1.2.13.dfsg"); file is e.g.
+// "zlib-1.2.13.tar.gz". It returns the tarball's sha256.
+func (m *Mirror) AddLibrary(t testing.TB, component, file, topDir string) string {
+	t.Helper()
+	return m.Add(t, component, file, []Entry{
+		{Name: topDir + "/", Type: tar.TypeDir},
+		{Name: topDir + "/README", Body: component + " synthetic source\n"},
+	})
+}
+
+// AddNginx adds a synthetic nginx (or freenginx) release tarball.
+func (m *Mirror) AddNginx(t testing.TB, name, version string) string {
+	t.Helper()
+	top := name + "-" + version + "/"
+	return m.Add(t, name, name+"-"+version+".tar.gz", []Entry{
+		{Name: top, Type: tar.TypeDir},
+		{Name: top + "configure", Body: fakeConfigure(name, version), Mode: 0o755},
+		{Name: top + "src/core/nginx.h", Body: "#define NGINX_VERSION \"" + version + "\"\n"},
+	})
+}
+
+// fakeConfigure mimics the contract of nginx's configure that nginx-build
+// relies on: it takes the options, fails on a missing library dir, and
+// produces a Makefile building objs/nginx. Magic options make it fail or
+// hang on purpose: --test-fail-configure, --test-fail-make, --test-slow-make.
+func fakeConfigure(name, version string) string {
+	return `#!/bin/sh
+printf '%s\n' "$@" > configure.args
+for a in "$@"; do
+	case "$a" in
+	--with-pcre=*|--with-openssl=*|--with-zlib=*|--add-module=*|--add-dynamic-module=*)
+		d=${a#*=}
+		if [ ! -d "$d" ]; then echo "./configure: error: $d not found" >&2; exit 1; fi ;;
+	--test-fail-configure) echo "./configure: error: failing on purpose" >&2; exit 1 ;;
+	esac
+done
+echo "checking for OS ... synthetic"
+mkdir -p objs
+{
+	echo '#!/bin/sh'
+	echo 'echo "nginx version: ` + name + `/` + version + `" >&2'
+	printf 'echo "configure arguments: %s" >&2\n' "$*"
+} > objs/nginx.in
+if grep -qx -- --test-fail-make configure.args; then
+	printf 'all:\n\t@i=1; while [ $$i -le 60 ]; do echo "cc -c src/file$$i.c"; i=$$((i+1)); done; echo "src/file60.c:1: error: synthetic failure"; exit 1\n' > Makefile
+elif grep -qx -- --test-slow-make configure.args; then
+	printf 'all:\n\techo $$$$ > make.pid; sleep 60 & echo $$! > sleep.pid; wait\n' > Makefile
+else
+	printf 'all: objs/nginx\nobjs/nginx: objs/nginx.in\n\tcp objs/nginx.in objs/nginx\n\tchmod +x objs/nginx\ninstall:\n\t@echo installing\n' > Makefile
+fi
+echo "configure done"
+`
+}
+
+// Tarball is a name for error messages in tests.
+func Tarball(component, version string) string {
+	return fmt.Sprintf("%s-%s.tar.gz", component, version)
+}
