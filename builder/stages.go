@@ -329,9 +329,9 @@ func (makeStage) Run(ctx context.Context, s *State) error {
 	if err := runLogged(ctx, "make", src, logPath, teeFor(s), nil, "make", fmt.Sprintf("-j%d", s.Plan.Jobs)); err != nil {
 		return err
 	}
-	s.Binary = filepath.Join(src, "objs", "nginx")
-	if !fileExists(s.Binary) {
-		return fmt.Errorf("make succeeded but %s was not produced", s.Binary)
+	s.Binary = builtBinary(src)
+	if s.Binary == "" {
+		return fmt.Errorf("make succeeded but produced no nginx binary in %s/objs", src)
 	}
 	return nil
 }
@@ -382,4 +382,17 @@ func teeFor(s *State) io.Writer {
 func fileExists(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && !fi.IsDir()
+}
+
+// builtBinary finds the nginx that make produced: objs/nginx for nginx and
+// freenginx, build/nginx-*/objs/nginx inside an OpenResty bundle.
+func builtBinary(src string) string {
+	if p := filepath.Join(src, "objs", "nginx"); fileExists(p) {
+		return p
+	}
+	matches, _ := filepath.Glob(filepath.Join(src, "build", "nginx-*", "objs", "nginx"))
+	if len(matches) == 1 {
+		return matches[0]
+	}
+	return ""
 }

@@ -428,3 +428,22 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Errorf("completion bash: exit %d", r.code)
 	}
 }
+
+func TestAlternativeServerAndSSL(t *testing.T) {
+	f := newFixture(t)
+	f.m.AddNginx(t, "freenginx", "1.29.3")
+	f.m.AddLibrary(t, "libressl", "libressl-4.3.0.tar.gz", "libressl-4.3.0")
+	r := run(t, "-d", f.work, "--mirror", f.m.URL, "-freenginx", "-freenginxversion", "1.29.3", "-libressl", "-libresslversion", "4.3.0")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	src := filepath.Join(f.work, "freenginx", "1.29.3", "freenginx-1.29.3")
+	b, err := os.ReadFile(filepath.Join(src, "configure.args"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Fields(string(b)); strings.Join(got, " ") != "--with-openssl=../libressl-4.3.0 --with-http_ssl_module" {
+		t.Errorf("configure args %q", got)
+	}
+	mustContain(t, "output", r.err, "freenginx/1.29.3")
+}

@@ -177,9 +177,14 @@ func (m Mirror) list(ctx context.Context, hc *http.Client, component string) ([]
 	return names, nil
 }
 
+// hrefName is the file name an index link points to, or "" for a
+// subdirectory (a link ending in "/"), which is never a tarball.
 func hrefName(href string) string {
 	if u, err := url.Parse(href); err == nil {
 		href = u.Path
+	}
+	if href == "" || strings.HasSuffix(href, "/") {
+		return ""
 	}
 	return path.Base(href)
 }
