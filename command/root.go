@@ -33,7 +33,15 @@ func Execute() int {
 }
 
 // Run is Execute with explicit streams and arguments, for tests.
-func Run(ctx context.Context, io *iostreams.IO, args []string) int {
+func Run(ctx context.Context, io *iostreams.IO, args []string) (code int) {
+	// A bug must still end in one readable line and exit 1, never a
+	// stack trace in a user's CI log.
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(io.Err, "nginx-build: internal error: %v (please report this)\n", r)
+			code = ExitFailure
+		}
+	}()
 	root := newRoot(io)
 	root.SetArgs(normalizeArgs(args, collectFlags(root)))
 	err := root.ExecuteContext(ctx)

@@ -49,7 +49,17 @@ func (p *progress) TrackProgress(src string, current, total int64, stream io.Rea
 	if total > 0 {
 		p.bar.AddMax64(total - current)
 	}
-	return &trackedReader{ReadCloser: stream, bar: p.bar}
+	return &trackedReader{ReadCloser: stream, p: p}
+}
+
+// add counts bytes read. It holds mu like done does: the bar's Clear is not
+// safe against a concurrent Add64.
+func (p *progress) add(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		_ = p.bar.Add64(int64(n))
+	}
 }
 
 func (p *progress) done(line string) {
@@ -73,11 +83,11 @@ func (p *progress) finish() {
 
 type trackedReader struct {
 	io.ReadCloser
-	bar *progressbar.ProgressBar
+	p *progress
 }
 
 func (r *trackedReader) Read(b []byte) (int, error) {
 	n, err := r.ReadCloser.Read(b)
-	_ = r.bar.Add64(int64(n))
+	r.p.add(n)
 	return n, err
 }

@@ -61,7 +61,7 @@ func Parse(name string, data []byte) ([]Module, error) {
 	}
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, decodeError(name, data, err, dec.InputOffset())
+		return nil, wholeDecodeError(name, data, err, dec.InputOffset())
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
 		return nil, fmt.Errorf("%s: modules file must be a JSON array of modules, like [{\"name\": …, \"form\": \"git\", \"url\": …}]", at(0))
@@ -84,10 +84,15 @@ func Parse(name string, data []byte) ([]Module, error) {
 		mods = append(mods, m)
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, decodeError(name, data, err, dec.InputOffset())
+		return nil, wholeDecodeError(name, data, err, dec.InputOffset())
+	}
+	// Where the trailing content starts: Token consumes it before we can ask.
+	end := dec.InputOffset()
+	for end < int64(len(data)) && strings.ContainsRune(" \t\r\n", rune(data[end])) {
+		end++
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%s: unexpected content after the module list", at(dec.InputOffset()))
+		return nil, fmt.Errorf("%s: unexpected content after the module list", at(end))
 	}
 	return mods, nil
 }
@@ -120,7 +125,9 @@ func (m *Module) validate() error {
 
 // wholeDecodeError re-decodes the whole file to report err's position:
 // a streaming Decode reports offsets relative to the element it was
-// reading, while decoding from the start gives offsets into the file.
+// reading, and Token's syntax errors point at the offending byte rather
+// than past it, while decoding from the start gives offsets into the file
+// with one convention.
 func wholeDecodeError(name string, data []byte, err error, start int64) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

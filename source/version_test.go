@@ -102,7 +102,7 @@ func TestValidVersion(t *testing.T) {
 		{"1.2.3-rc1.tar.gz", false},
 		{"1.2.3%2f", false},
 		{"1.2.3$(id)", false},
-		{"１.2", false}, // full-width digit
+		{"１.2", false},                          // full-width digit
 		{strings.Repeat("1.", 32) + "1", false}, // 65 bytes
 		{strings.Repeat("1.", 31) + "12", true}, // 64 bytes
 		{strings.Repeat("9", 10000), false},

@@ -1,0 +1,721 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/source"
+)
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// tarball is deterministic fake tarball content, large enough to be
+// streamed in several reads.
+func tarball(name string) []byte {
+	return bytes.Repeat([]byte("tarball "+name+"\n"), 4096)
+}
+
+// server serves files by path and counts the requests for each path.
+type server struct {
+	*httptest.Server
+	mu    sync.Mutex
+	files map[string][]byte
+	hits  map[string]int
+	// hook, when set, runs before a file is served; it may serve the
+	// request itself by returning true.
+	hook func(w http.ResponseWriter, r *http.Request) bool
+}
+
+func newServer(t *testing.T, files map[string][]byte) *server {
+	t.Helper()
+	s := &server{files: files, hits: map[string]int{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.hits[r.URL.Path]++
+		body, ok := s.files[r.URL.Path]
+		hook := s.hook
+		s.mu.Unlock()
+		if hook != nil && hook(w, r) {
+			return
+		}
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.Write(body)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *server) count(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hits[path]
+}
+
+func (s *server) total() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.hits {
+		n += c
+	}
+	return n
+}
+
+func (s *server) set(path string, body []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files[path] = body
+}
+
+func newFetcher(t *testing.T) (*Fetcher, *syncBuffer) {
+	t.Helper()
+	out := &syncBuffer{}
+	return &Fetcher{CacheDir: t.TempDir(), HTTP: &http.Client{}, IO: iostreams.New(out, out)}, out
+}
+
+// syncBuffer is a bytes.Buffer safe to read while downloads write to it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// cacheFiles lists the regular files under the cache, relative to it.
+func cacheFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func art(component, version string, urls ...string) source.Artifact {
+	return source.Artifact{
+		Component: component, Version: version,
+		FileName: component + "-" + version + ".tar.gz", URLs: urls,
+	}
+}
+
+func TestFetchAllDownloadsAndCaches(t *testing.T) {
+	nginx, openssl := tarball("nginx"), tarball("openssl")
+	srv := newServer(t, map[string][]byte{
+		"/nginx/nginx-1.27.1.tar.gz":            nginx,
+		"/openssl/openssl-3.0.20.tar.gz":        openssl,
+		"/openssl/openssl-3.0.20.tar.gz.sha256": []byte(sha(openssl) + " *openssl-3.0.20.tar.gz\n"),
+	})
+	f, out := newFetcher(t)
+	a1 := art("nginx", "1.27.1", srv.URL+"/nginx/nginx-1.27.1.tar.gz")
+	a2 := art("openssl", "3.0.20", srv.URL+"/openssl/openssl-3.0.20.tar.gz")
+	a2.ChecksumURL = srv.URL + "/openssl/openssl-3.0.20.tar.gz.sha256"
+
+	res, err := f.FetchAll(context.Background(), []source.Artifact{a1, a2})
+	if err != nil {
+		t.Fatalf("FetchAll: %v\n%s", err, out)
+	}
+	if len(res) != 2 {
+		t.Fatalf("got %d results", len(res))
+	}
+	checks := []struct {
+		a        source.Artifact
+		body     []byte
+		verified string
+	}{
+		{a1, nginx, ""},
+		{a2, openssl, "sha256 from " + a2.ChecksumURL},
+	}
+	for i, c := range checks {
+		r := res[i]
+		wantPath := filepath.Join(f.CacheDir, "tarballs", c.a.Component, urlKey(c.a.URLs[0]), c.a.FileName)
+		if r.Path != wantPath {
+			t.Errorf("%s: Path = %q, want %q", c.a.Component, r.Path, wantPath)
+		}
+		got, err := os.ReadFile(r.Path)
+		if err != nil || !bytes.Equal(got, c.body) {
+			t.Errorf("%s: cached file differs from the served tarball (err %v)", c.a.Component, err)
+		}
+		if r.SHA256 != sha(c.body) || r.Size != int64(len(c.body)) || r.Cached || r.Verified != c.verified {
+			t.Errorf("%s: result %+v, want sha %s size %d verified %q not cached",
+				c.a.Component, r, sha(c.body), len(c.body), c.verified)
+		}
+		if r.Artifact.Component != c.a.Component || r.Artifact.URLs[0] != c.a.URLs[0] {
+			t.Errorf("result %d is for %+v, want %+v (results out of order?)", i, r.Artifact, c.a)
+		}
+		rec, err := os.ReadFile(r.Path + ".verified")
+		if err != nil {
+			t.Fatalf("%s: no .verified record: %v", c.a.Component, err)
+		}
+		wantRec := sha(c.body) + "  " + c.a.FileName + "\n"
+		if c.verified != "" {
+			wantRec += "# " + c.verified + "\n"
+		}
+		if string(rec) != wantRec {
+			t.Errorf("%s: record %q, want %q", c.a.Component, rec, wantRec)
+		}
+	}
+	// Only the tarballs and their records: no leftover .part-* files, and
+	// the downloaded checksum file is not kept.
+	k1, k2 := urlKey(a1.URLs[0]), urlKey(a2.URLs[0])
+	wantFiles := map[string]bool{
+		"tarballs/nginx/" + k1 + "/nginx-1.27.1.tar.gz":              true,
+		"tarballs/nginx/" + k1 + "/nginx-1.27.1.tar.gz.verified":     true,
+		"tarballs/openssl/" + k2 + "/openssl-3.0.20.tar.gz":          true,
+		"tarballs/openssl/" + k2 + "/openssl-3.0.20.tar.gz.verified": true,
+	}
+	files := cacheFiles(t, f.CacheDir)
+	for _, p := range files {
+		if !wantFiles[p] {
+			t.Errorf("unexpected file in cache: %s", p)
+		}
+	}
+	if len(files) != len(wantFiles) {
+		t.Errorf("cache holds %q, want %d files", files, len(wantFiles))
+	}
+	log := out.String()
+	for _, s := range []string{
+		"downloading nginx 1.27.1 from " + a1.URLs[0],
+		"downloading openssl 3.0.20 from " + a2.URLs[0],
+		"fetched nginx 1.27.1 (", "no checksum published)",
+		"fetched openssl 3.0.20 (", "sha256 ok)",
+	} {
+		if !strings.Contains(log, s) {
+			t.Errorf("output does not mention %q:\n%s", s, log)
+		}
+	}
+
+	// Second run: everything comes from the cache, with no request at all.
+	before := srv.total()
+	f2 := &Fetcher{CacheDir: f.CacheDir, HTTP: &http.Client{}, IO: f.IO}
+	res2, err := f2.FetchAll(context.Background(), []source.Artifact{a1, a2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.total() - before; n != 0 {
+		t.Errorf("cached FetchAll made %d HTTP requests", n)
+	}
+	for i, r := range res2 {
+		want := res[i]
+		want.Cached = true
+		if r.Path != want.Path || r.SHA256 != want.SHA256 || r.Size != want.Size ||
+			r.Verified != want.Verified || !r.Cached || r.Artifact.Component != want.Artifact.Component {
+			t.Errorf("cached result %d = %+v, want %+v", i, r, want)
+		}
+	}
+	if srv.count("/nginx/nginx-1.27.1.tar.gz") != 1 || srv.count("/openssl/openssl-3.0.20.tar.gz") != 1 {
+		t.Errorf("tarballs requested %d and %d times, want once each",
+			srv.count("/nginx/nginx-1.27.1.tar.gz"), srv.count("/openssl/openssl-3.0.20.tar.gz"))
+	}
+}
+
+func TestFetchAllChecksumMismatch(t *testing.T) {
+	body := tarball("openssl")
+	bogus := sha([]byte("something else"))
+	srv := newServer(t, map[string][]byte{
+		"/openssl-3.0.20.tar.gz":        body,
+		"/openssl-3.0.20.tar.gz.sha256": []byte(bogus + "  openssl-3.0.20.tar.gz\n"),
+	})
+	f, _ := newFetcher(t)
+	a := art("openssl", "3.0.20", srv.URL+"/openssl-3.0.20.tar.gz")
+	a.ChecksumURL = srv.URL + "/openssl-3.0.20.tar.gz.sha256"
+
+	_, err := f.FetchAll(context.Background(), []source.Artifact{a})
+	if err == nil {
+		t.Fatal("FetchAll accepted a tarball whose published sha256 differs")
+	}
+	if !IsMismatch(err) {
+		t.Errorf("error %v is not a mismatch", err)
+	}
+	for _, s := range []string{"openssl 3.0.20", a.URLs[0], "want " + bogus, "got " + sha(body)} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not mention %q", err, s)
+		}
+	}
+	if files := cacheFiles(t, f.CacheDir); len(files) != 0 {
+		t.Errorf("cache holds %q after a mismatch, want nothing", files)
+	}
+
+	// Once upstream is fixed, the next run downloads and verifies it.
+	srv.set("/openssl-3.0.20.tar.gz.sha256", []byte(sha(body)+"  openssl-3.0.20.tar.gz\n"))
+	res, err := f.FetchAll(context.Background(), []source.Artifact{a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Verified != "sha256 from "+a.ChecksumURL || res[0].Cached {
+		t.Errorf("result %+v", res[0])
+	}
+}
+
+func TestFetchAllChecksumFileProblems(t *testing.T) {
+	body := tarball("nginx")
+	tests := []struct {
+		name     string
+		checksum []byte // nil: 404
+		errHas   string
+	}{
+		{"missing", nil, "download checksum"},
+		{"garbage", []byte("<html>oops</html>"), "not a sha256 checksum file"},
+		{"for another file", []byte(sha(body) + "  nginx-1.27.0.tar.gz\n"), "no sha256 for nginx-1.27.1.tar.gz"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := map[string][]byte{"/nginx-1.27.1.tar.gz": body}
+			if tt.checksum != nil {
+				files["/nginx-1.27.1.tar.gz.sha256"] = tt.checksum
+			}
+			srv := newServer(t, files)
+			f, _ := newFetcher(t)
+			a := art("nginx", "1.27.1", srv.URL+"/nginx-1.27.1.tar.gz")
+			a.ChecksumURL = srv.URL + "/nginx-1.27.1.tar.gz.sha256"
+			_, err := f.FetchAll(context.Background(), []source.Artifact{a})
+			if err == nil {
+				t.Fatal("FetchAll succeeded without a usable checksum")
+			}
+			if !strings.Contains(err.Error(), tt.errHas) || !strings.Contains(err.Error(), "nginx 1.27.1") {
+				t.Errorf("error %q does not mention %q and the component", err, tt.errHas)
+			}
+			if IsMismatch(err) {
+				t.Errorf("error %v claims a mismatch", err)
+			}
+			if n := srv.count("/nginx-1.27.1.tar.gz"); n != 0 {
+				t.Errorf("tarball downloaded %d times though its checksum is unusable", n)
+			}
+			if files := cacheFiles(t, f.CacheDir); len(files) != 0 {
+				t.Errorf("cache holds %q", files)
+			}
+		})
+	}
+}
+
+func TestFetchAllFallsBackToNextURL(t *testing.T) {
+	body := tarball("zlib")
+	srv := newServer(t, map[string][]byte{"/fossils/zlib-1.3.1.tar.gz": body})
+	f, out := newFetcher(t)
+	a := art("zlib", "1.3.1", srv.URL+"/zlib-1.3.1.tar.gz", srv.URL+"/fossils/zlib-1.3.1.tar.gz")
+	res, err := f.FetchAll(context.Background(), []source.Artifact{a})
+	if err != nil {
+		t.Fatalf("FetchAll: %v", err)
+	}
+	if srv.count("/zlib-1.3.1.tar.gz") != 1 || srv.count("/fossils/zlib-1.3.1.tar.gz") != 1 {
+		t.Errorf("requests: first URL %d, second %d; want 1 and 1",
+			srv.count("/zlib-1.3.1.tar.gz"), srv.count("/fossils/zlib-1.3.1.tar.gz"))
+	}
+	got, _ := os.ReadFile(res[0].Path)
+	if !bytes.Equal(got, body) || res[0].SHA256 != sha(body) {
+		t.Error("cached file is not the tarball from the second URL")
+	}
+	// The slot is keyed by the first URL, so the next run finds it whichever URL served it.
+	if filepath.Base(filepath.Dir(res[0].Path)) != urlKey(a.URLs[0]) {
+		t.Errorf("Path %s is not in the slot of the first URL", res[0].Path)
+	}
+	if !strings.Contains(out.String(), "downloading zlib 1.3.1 from "+a.URLs[1]) {
+		t.Errorf("output does not mention the fallback URL:\n%s", out)
+	}
+	if files := cacheFiles(t, f.CacheDir); len(files) != 2 {
+		t.Errorf("cache holds %q, want the tarball and its record", files)
+	}
+}
+
+func TestFetchAllAllURLsFail(t *testing.T) {
+	srv := newServer(t, map[string][]byte{})
+	f, _ := newFetcher(t)
+	a := art("zlib", "1.3.1", srv.URL+"/zlib-1.3.1.tar.gz", srv.URL+"/fossils/zlib-1.3.1.tar.gz")
+	_, err := f.FetchAll(context.Background(), []source.Artifact{a})
+	if err == nil {
+		t.Fatal("FetchAll succeeded with every URL 404")
+	}
+	for _, s := range []string{"zlib 1.3.1", a.URLs[0], a.URLs[1], "404"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not mention %q", err, s)
+		}
+	}
+	if files := cacheFiles(t, f.CacheDir); len(files) != 0 {
+		t.Errorf("cache holds %q", files)
+	}
+}
+
+func TestFetchAllNoURL(t *testing.T) {
+	f, _ := newFetcher(t)
+	_, err := f.FetchAll(context.Background(), []source.Artifact{art("nginx", "1.27.1")})
+	if err == nil || !strings.Contains(err.Error(), "nginx 1.27.1") || !strings.Contains(err.Error(), "no download URL") {
+		t.Fatalf("FetchAll = %v, want a no-URL error", err)
+	}
+}
+
+func TestFetchAllEmpty(t *testing.T) {
+	f, _ := newFetcher(t)
+	res, err := f.FetchAll(context.Background(), nil)
+	if err != nil || len(res) != 0 {
+		t.Fatalf("FetchAll(nil) = %v, %v", res, err)
+	}
+}
+
+func TestFetchAllRedownloadsDamagedCache(t *testing.T) {
+	body := tarball("nginx")
+	srv := newServer(t, map[string][]byte{"/nginx-1.27.1.tar.gz": body})
+	f, out := newFetcher(t)
+	a := art("nginx", "1.27.1", srv.URL+"/nginx-1.27.1.tar.gz")
+	res, err := f.FetchAll(context.Background(), []source.Artifact{a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(res[0].Path, []byte("bit rot"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res2, err := f.FetchAll(context.Background(), []source.Artifact{a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.count("/nginx-1.27.1.tar.gz"); n != 2 {
+		t.Errorf("tarball requested %d times, want 2 (damaged copy downloaded again)", n)
+	}
+	if res2[0].Cached || res2[0].SHA256 != sha(body) {
+		t.Errorf("result after repair %+v", res2[0])
+	}
+	if got, _ := os.ReadFile(res2[0].Path); !bytes.Equal(got, body) {
+		t.Error("damaged cache file was not replaced")
+	}
+	if log := out.String(); !strings.Contains(log, "warning: cached "+res[0].Path+" is damaged") ||
+		!strings.Contains(log, "recorded "+sha(body)) {
+		t.Errorf("no damage warning in output:\n%s", log)
+	}
+}
+
+func TestFetchAllIgnoresTarballWithoutRecord(t *testing.T) {
+	body := tarball("nginx")
+	srv := newServer(t, map[string][]byte{"/nginx-1.27.1.tar.gz": body})
+	f, _ := newFetcher(t)
+	a := art("nginx", "1.27.1", srv.URL+"/nginx-1.27.1.tar.gz")
+	// A tarball left by a crash before its record was written, or the
+	// record unreadable: neither is trusted.
+	final := filepath.Join(f.CacheDir, "tarballs", "nginx", urlKey(a.URLs[0]), a.FileName)
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, record := range []string{"", "garbage\n"} {
+		if err := os.WriteFile(final, []byte("truncated"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(final + ".verified")
+		if record != "" {
+			if err := os.WriteFile(final+".verified", []byte(record), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := f.FetchAll(context.Background(), []source.Artifact{a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Cached || res[0].SHA256 != sha(body) {
+			t.Errorf("result %+v", res[0])
+		}
+		if n := srv.count("/nginx-1.27.1.tar.gz"); n != i+1 {
+			t.Errorf("tarball requested %d times, want %d", n, i+1)
+		}
+	}
+}
+
+func TestFetchAllSlotsPerURL(t *testing.T) {
+	// Two mirrors serving different files under the same name never share a slot.
+	one, two := []byte("from mirror one"), []byte("from mirror two")
+	srv := newServer(t, map[string][]byte{"/one/pcre2-10.47.tar.gz": one, "/two/pcre2-10.47.tar.gz": two})
+	f, _ := newFetcher(t)
+	for _, c := range []struct {
+		path string
+		body []byte
+	}{{"/one/pcre2-10.47.tar.gz", one}, {"/two/pcre2-10.47.tar.gz", two}} {
+		res, err := f.FetchAll(context.Background(), []source.Artifact{art("pcre2", "10.47", srv.URL+c.path)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(res[0].Path); !bytes.Equal(got, c.body) || res[0].Cached {
+			t.Errorf("%s: got %q cached=%v", c.path, got, res[0].Cached)
+		}
+	}
+}
+
+func TestFetchAllFromDirectoryMirror(t *testing.T) {
+	root := t.TempDir()
+	body := tarball("pcre2")
+	write := func(name string, b []byte) {
+		p := filepath.Join(root, "pcre2", name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("pcre2-10.47.tar.gz", body)
+	write("pcre2-10.47.tar.gz.sha256", []byte(sha(body)+"  pcre2-10.47.tar.gz\n"))
+	write("pcre2-10.46.tar.xz", []byte("xz tarball"))
+	write("pcre2-10.46.tar.xz.sha256", []byte(sha([]byte("not it"))+"  pcre2-10.46.tar.xz\n"))
+
+	m, err := source.ParseMirror("file://" + root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := source.Lookup("pcre2")
+	a, err := source.Locate(context.Background(), nil, m, c, "10.47")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := newFetcher(t)
+	res, err := f.FetchAll(context.Background(), []source.Artifact{a})
+	if err != nil {
+		t.Fatalf("FetchAll from %s: %v", a.URLs[0], err)
+	}
+	r := res[0]
+	if got, _ := os.ReadFile(r.Path); !bytes.Equal(got, body) {
+		t.Error("cached file differs from the mirror's")
+	}
+	if r.Verified != "sha256 from "+a.ChecksumURL || r.SHA256 != sha(body) {
+		t.Errorf("result %+v", r)
+	}
+	if fi, err := os.Lstat(r.Path); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("cached %s is not a regular file (a link into the mirror?): %v", r.Path, err)
+	}
+	// The cache holds a copy: the mirror may change or vanish.
+	if err := os.RemoveAll(root); err != nil {
+		t.Fatal(err)
+	}
+	res, err = f.FetchAll(context.Background(), []source.Artifact{a})
+	if err != nil || !res[0].Cached {
+		t.Fatalf("FetchAll after the mirror vanished: %+v, %v", res, err)
+	}
+
+	// A mismatch from a directory mirror is caught the same way.
+	root = t.TempDir()
+	write("pcre2-10.46.tar.xz", []byte("xz tarball"))
+	write("pcre2-10.46.tar.xz.sha256", []byte(sha([]byte("not it"))+"  pcre2-10.46.tar.xz\n"))
+	m, _ = source.ParseMirror(root)
+	a, err = source.Locate(context.Background(), nil, m, c, "10.46")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.FetchAll(context.Background(), []source.Artifact{a}); !IsMismatch(err) {
+		t.Errorf("FetchAll = %v, want a mismatch", err)
+	}
+}
+
+func TestFetchAllCancelMidDownload(t *testing.T) {
+	srv := newServer(t, map[string][]byte{})
+	started := make(chan struct{})
+	srv.hook = func(w http.ResponseWriter, r *http.Request) bool {
+		w.Header().Set("Content-Length", "10000000")
+		w.Write(bytes.Repeat([]byte("x"), 64<<10))
+		w.(http.Flusher).Flush()
+		close(started)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+		return true
+	}
+	f, _ := newFetcher(t)
+	a := art("nginx", "1.27.1", srv.URL+"/nginx-1.27.1.tar.gz")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.FetchAll(ctx, []source.Artifact{a})
+		done <- err
+	}()
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("download never started")
+	}
+	// The partial download is on disk now.
+	if files := cacheFiles(t, f.CacheDir); len(files) != 1 || !strings.Contains(files[0], "/.part-") {
+		t.Errorf("while downloading, cache holds %q, want one .part- file", files)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("FetchAll = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("FetchAll did not return after cancellation")
+	}
+	if files := cacheFiles(t, f.CacheDir); len(files) != 0 {
+		t.Errorf("cache holds %q after cancellation, want nothing", files)
+	}
+}
+
+func TestFetchAllShortBodyIsAnError(t *testing.T) {
+	srv := newServer(t, map[string][]byte{})
+	srv.hook = func(w http.ResponseWriter, r *http.Request) bool {
+		// Promise more than is sent, then drop the connection.
+		w.Header().Set("Content-Length", "100000")
+		w.Write([]byte("partial"))
+		return true
+	}
+	f, _ := newFetcher(t)
+	_, err := f.FetchAll(context.Background(), []source.Artifact{art("nginx", "1.27.1", srv.URL+"/nginx-1.27.1.tar.gz")})
+	if err == nil {
+		t.Fatal("FetchAll accepted a truncated download")
+	}
+	if files := cacheFiles(t, f.CacheDir); len(files) != 0 {
+		t.Errorf("cache holds %q", files)
+	}
+}
+
+// TestFetchAllConcurrent proves downloads overlap: the server holds every
+// tarball request until all n are in flight. Sequential downloads would
+// leave the first one waiting alone, and it fails after a timeout.
+func TestFetchAllConcurrent(t *testing.T) {
+	const n = 5
+	files := map[string][]byte{}
+	var arts []source.Artifact
+	srv := newServer(t, files)
+	for i := range n {
+		name := fmt.Sprintf("comp%d", i)
+		files["/"+name+"-1.0.tar.gz"] = tarball(name)
+		arts = append(arts, art(name, "1.0", srv.URL+"/"+name+"-1.0.tar.gz"))
+	}
+	var inFlight atomic.Int32
+	all := make(chan struct{})
+	var once sync.Once
+	srv.hook = func(w http.ResponseWriter, r *http.Request) bool {
+		if inFlight.Add(1) == n {
+			once.Do(func() { close(all) })
+		}
+		select {
+		case <-all:
+			return false // serve the file
+		case <-time.After(5 * time.Second):
+			http.Error(w, fmt.Sprintf("only %d of %d downloads in flight: not concurrent", inFlight.Load(), n),
+				http.StatusServiceUnavailable)
+			return true
+		}
+	}
+	f, _ := newFetcher(t)
+	res, err := f.FetchAll(context.Background(), arts)
+	if err != nil {
+		t.Fatalf("FetchAll: %v (a 503 means fewer than %d downloads were ever in flight at once)", err, n)
+	}
+	for i, r := range res {
+		if r.Artifact.Component != arts[i].Component {
+			t.Errorf("result %d is %s, want %s", i, r.Artifact.Component, arts[i].Component)
+		}
+		if got, _ := os.ReadFile(r.Path); !bytes.Equal(got, tarball(arts[i].Component)) {
+			t.Errorf("%s: wrong content", arts[i].Component)
+		}
+	}
+}
+
+// TestFetchAllFirstFailureCancelsOthers: one bad artifact fails the whole
+// fetch promptly, without waiting for a slow download to finish.
+func TestFetchAllFirstFailureCancelsOthers(t *testing.T) {
+	srv := newServer(t, map[string][]byte{})
+	srv.hook = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/slow.tar.gz" {
+			return false // 404
+		}
+		w.Header().Set("Content-Length", "10000000")
+		w.Write([]byte("x"))
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(20 * time.Second):
+		}
+		return true
+	}
+	f, _ := newFetcher(t)
+	start := time.Now()
+	_, err := f.FetchAll(context.Background(), []source.Artifact{
+		art("slow", "1.0", srv.URL+"/slow.tar.gz"),
+		art("missing", "1.0", srv.URL+"/missing.tar.gz"),
+	})
+	if err == nil || !strings.Contains(err.Error(), "missing 1.0") {
+		t.Fatalf("FetchAll = %v, want the missing artifact's error", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("FetchAll took %v: the slow download was not canceled", d)
+	}
+	if files := cacheFiles(t, f.CacheDir); len(files) != 0 {
+		t.Errorf("cache holds %q", files)
+	}
+}
+
+// TestFetchAllTerminalProgress draws the progress bar (TTY mode) while
+// several downloads run, under the race detector.
+func TestFetchAllTerminalProgress(t *testing.T) {
+	files := map[string][]byte{}
+	srv := newServer(t, files)
+	var arts []source.Artifact
+	for i := range 3 {
+		name := fmt.Sprintf("comp%d", i)
+		files["/"+name+"-1.0.tar.gz"] = tarball(name)
+		arts = append(arts, art(name, "1.0", srv.URL+"/"+name+"-1.0.tar.gz"))
+	}
+	f, out := newFetcher(t)
+	f.IO.TTY = true
+	if _, err := f.FetchAll(context.Background(), arts); err != nil {
+		t.Fatal(err)
+	}
+	log := out.String()
+	if strings.Contains(log, "downloading comp0 1.0 from") {
+		t.Errorf("terminal output has per-download start lines:\n%s", log)
+	}
+	for _, a := range arts {
+		if !strings.Contains(log, "fetched "+a.Component+" 1.0") {
+			t.Errorf("output does not report %s:\n%q", a.Component, log)
+		}
+	}
+}
+
+func TestHumanBytes(t *testing.T) {
+	for n, want := range map[int64]string{
+		0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1536: "1.5 KiB",
+		1 << 20: "1.0 MiB", 5*(1<<20) + (1 << 19): "5.5 MiB",
+	} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,306 @@
+package module3rd
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestLoad(t *testing.T) {
+	mods, data, err := Load(filepath.Join("testdata", "modules.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Module{
+		{Name: "ngx_http_hello_world", Form: "git", URL: "https://github.com/cubicdaiya/ngx_http_hello_world", Rev: "master", Dynamic: true},
+		{Name: "ngx_small_light", Form: "git", URL: "https://github.com/cubicdaiya/ngx_small_light", Rev: "v0.9.2",
+			Shprov: "./setup --with-GraphicsMagick", ShprovDir: ".."},
+		{Name: "nginx-dav-ext-module", Form: "hg", URL: "https://hg.example.org/nginx-dav-ext-module", Rev: "default"},
+		{Name: "echo-nginx-module", Form: "local", URL: "/usr/local/src/echo-nginx-module"},
+	}
+	if !reflect.DeepEqual(mods, want) {
+		t.Errorf("Load =\n%+v\nwant\n%+v", mods, want)
+	}
+	raw, _ := os.ReadFile(filepath.Join("testdata", "modules.json"))
+	if string(data) != string(raw) {
+		t.Error("Load does not return the file's content")
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, _, err := Load(filepath.Join(t.TempDir(), "nope.json"))
+	if err == nil || !strings.Contains(err.Error(), "nope.json") {
+		t.Fatalf("Load = %v, want an error naming the file", err)
+	}
+}
+
+func TestLoadReportsPath(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "modules.json")
+	if err := os.WriteFile(p, []byte("[\n  {\"name\": \"a\"}\n]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Load(p)
+	if err == nil || !strings.HasPrefix(err.Error(), p+":2:3: ") {
+		t.Fatalf("Load = %v, want an error at %s:2:3", err, p)
+	}
+}
+
+func TestParseValid(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []Module
+	}{
+		{"empty array", "[]", nil},
+		{"empty array with spaces", " [ \n ] \n", nil},
+		{"minimal", `[{"name":"a","form":"git","url":"u"}]`, []Module{{Name: "a", Form: "git", URL: "u"}}},
+		{"CRLF", "[\r\n {\"name\": \"a\", \"form\": \"hg\", \"url\": \"u\"}\r\n]\r\n", []Module{{Name: "a", Form: "hg", URL: "u"}}},
+		{"checksum", `[{"name":"a","form":"git","url":"u","checksum":"abc"}]`, []Module{{Name: "a", Form: "git", URL: "u", Checksum: "abc"}}},
+		{"null fields", `[{"name":"a","form":"git","url":"u","rev":null,"dynamic":null}]`, []Module{{Name: "a", Form: "git", URL: "u"}}},
+		{"name charset", `[{"name":"A0._+-z","form":"local","url":"../x"}]`, []Module{{Name: "A0._+-z", Form: "local", URL: "../x"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse("m.json", []byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 0 || len(tt.want) != 0 {
+				if !reflect.DeepEqual(got, tt.want) {
+					t.Errorf("Parse = %+v, want %+v", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// at strips the ‸ marker from s and returns the text and the marker's
+// 1-based line and column in bytes, the way errors count them.
+func at(t *testing.T, s string) (string, int, int) {
+	t.Helper()
+	i := strings.Index(s, "‸")
+	if i < 0 || strings.Count(s, "‸") != 1 {
+		t.Fatalf("test input needs exactly one ‸: %q", s)
+	}
+	before := s[:i]
+	line := strings.Count(before, "\n") + 1
+	col := i - strings.LastIndex(before, "\n")
+	return before + s[i+len("‸"):], line, col
+}
+
+func TestParseErrors(t *testing.T) {
+	const ok = `{"name": "a", "form": "git", "url": "u"}`
+	tests := []struct {
+		name string
+		in   string // ‸ marks where the error must point
+		has  []string
+	}{
+		{"syntax error on line 3",
+			"[\n  " + ok + ",\n  {\"name\": \"b\", \"form\" ‸\"git\", \"url\": \"u\"}\n]\n",
+			[]string{"invalid character '\"' after object key"}},
+		{"syntax error in first module",
+			"[\n  {\"name\": \"a\",‸, \n]",
+			nil},
+		{"missing comma between modules",
+			"[\n  " + ok + "\n  ‸" + ok + "\n]",
+			[]string{"invalid character '{' after array element"}},
+		{"trailing comma",
+			"[\n  " + ok + ",\n‸]",
+			[]string{"invalid character ']' looking for beginning of value"}},
+		{"stray close brace after a module",
+			"[" + ok + "‸}",
+			[]string{"invalid character '}' after array element"}},
+		{"leading close bracket",
+			"  ‸]",
+			[]string{"invalid character ']'"}},
+		{"single quotes",
+			"[{‸'name': 'a'}]",
+			[]string{"invalid character '\\''"}},
+		{"wrong type for dynamic",
+			"[\n  " + ok + ",\n  {\"name\": \"b\", \"form\": \"git\", \"url\": \"u\",\n   \"dynamic\": \"yes\"‸}\n]",
+			[]string{"cannot unmarshal string", "dynamic", "bool"}},
+		{"wrong type for name",
+			"[\n  {\"name\": 42‸, \"form\": \"git\", \"url\": \"u\"}\n]",
+			[]string{"cannot unmarshal number", "name", "string"}},
+		{"module is not an object",
+			"[\n  " + ok + ",\n  \"echo\"‸\n]",
+			[]string{"cannot unmarshal string", "Module"}},
+		{"unknown field points at its module",
+			"[\n  " + ok + ",\n  ‸{\"name\": \"b\", \"form\": \"git\", \"url\": \"u\",\n   \"dynamc\": true}\n]",
+			[]string{`unknown field "dynamc"`}},
+		{"missing name",
+			"[\n  " + ok + ",\n  ‸{\"form\": \"git\", \"url\": \"u\"}\n]",
+			[]string{"module 2", `missing "name"`}},
+		{"null module",
+			"[‸null]",
+			[]string{"module 1", `missing "name"`}},
+		{"missing url",
+			"[\n ‸{\"name\": \"b\", \"form\": \"git\"}\n]",
+			[]string{"module 1", `module "b"`, `missing "url"`}},
+		{"missing form",
+			"[\n ‸{\"name\": \"b\", \"url\": \"u\"}\n]",
+			[]string{`module "b"`, `missing "form"`, "git, hg, local"}},
+		{"unknown form",
+			"[\n  " + ok + ",\n\t‸{\"name\": \"b\", \"form\": \"svn\", \"url\": \"u\"}\n]",
+			[]string{"module 2", `unknown "form" "svn"`, "git, hg, local"}},
+		{"form is case sensitive",
+			"[‸{\"name\": \"b\", \"form\": \"Git\", \"url\": \"u\"}]",
+			[]string{`unknown "form" "Git"`}},
+		{"rev with local",
+			"[‸{\"name\": \"b\", \"form\": \"local\", \"url\": \"/src/b\", \"rev\": \"v1\"}]",
+			[]string{`"rev" makes no sense`}},
+		{"url looks like an option",
+			"[‸{\"name\": \"b\", \"form\": \"git\", \"url\": \"--upload-pack=touch /tmp/pwned\"}]",
+			[]string{`must not start with "-"`}},
+		{"rev looks like an option",
+			"[‸{\"name\": \"b\", \"form\": \"git\", \"url\": \"u\", \"rev\": \"-c\"}]",
+			[]string{`must not start with "-"`}},
+		{"name with slash",
+			"[‸{\"name\": \"a/b\", \"form\": \"git\", \"url\": \"u\"}]",
+			[]string{`"name" "a/b" must be a plain directory name`}},
+		{"name is dot-dot",
+			"[‸{\"name\": \"..\", \"form\": \"git\", \"url\": \"u\"}]",
+			[]string{`"name" ".."`}},
+		{"name escapes with dot-dot",
+			"[‸{\"name\": \"../../etc\", \"form\": \"git\", \"url\": \"u\"}]",
+			[]string{`"name" "../../etc"`}},
+		{"name is hidden",
+			"[‸{\"name\": \".git\", \"form\": \"git\", \"url\": \"u\"}]",
+			[]string{`"name" ".git"`}},
+		{"name with backslash",
+			"[‸{\"name\": \"a\\\\b\", \"form\": \"git\", \"url\": \"u\"}]",
+			[]string{`must be a plain directory name`}},
+		{"name with space",
+			"[‸{\"name\": \"a b\", \"form\": \"git\", \"url\": \"u\"}]",
+			[]string{`must be a plain directory name`}},
+		{"object instead of array",
+			"‸" + ok,
+			[]string{"must be a JSON array"}},
+		{"string instead of array",
+			`‸"modules"`,
+			[]string{"must be a JSON array"}},
+		{"trailing garbage",
+			"[\n  " + ok + "\n]\n‸garbage",
+			[]string{"unexpected content after the module list"}},
+		{"second array",
+			"[] ‸[]",
+			[]string{"unexpected content after the module list"}},
+		{"trailing string",
+			"[]\n\t‸\"trailing text\"",
+			[]string{"unexpected content after the module list"}},
+		{"trailing number",
+			"[] ‸12345",
+			[]string{"unexpected content after the module list"}},
+		{"unterminated array",
+			"[\n  " + ok + "\n‸",
+			[]string{"unexpected end of file"}},
+		{"unterminated module",
+			"[{\"name\": \"a\"‸",
+			[]string{"unexpected end of file"}},
+		{"empty file",
+			"‸",
+			[]string{"unexpected end of file"}},
+		{"whitespace only",
+			" \n‸",
+			[]string{"unexpected end of file"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, line, col := at(t, tt.in)
+			mods, err := Parse("m.json", []byte(in))
+			if err == nil {
+				t.Fatalf("Parse(%q) = %+v, want an error", in, mods)
+			}
+			if prefix := "m.json:" + strconv.Itoa(line) + ":" + strconv.Itoa(col) + ": "; !strings.HasPrefix(err.Error(), prefix) {
+				t.Errorf("error %q\ndoes not start with %q", err, prefix)
+			}
+			for _, s := range tt.has {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not mention %s", err, s)
+				}
+			}
+			if strings.Contains(err.Error(), "json: ") {
+				t.Errorf("error %q leaks the json: prefix", err)
+			}
+		})
+	}
+}
+
+func TestParseDuplicateNames(t *testing.T) {
+	in := "[\n" +
+		"  {\"name\": \"echo\", \"form\": \"git\", \"url\": \"u1\"},\n" +
+		"  {\"name\": \"other\", \"form\": \"git\", \"url\": \"u2\"},\n" +
+		"\t\t{\"name\": \"echo\", \"form\": \"hg\", \"url\": \"u3\"}\n" +
+		"]\n"
+	_, err := Parse("m.json", []byte(in))
+	want := `m.json:4:3: module "echo" is listed twice (first at m.json:2:3)`
+	if err == nil || err.Error() != want {
+		t.Fatalf("Parse = %v\nwant     %s", err, want)
+	}
+}
+
+var errPosition = regexp.MustCompile(`^f\.json:([0-9]+):([0-9]+): `)
+
+func FuzzParse(f *testing.F) {
+	seed, err := os.ReadFile(filepath.Join("testdata", "modules.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{
+		string(seed),
+		"",
+		"[]",
+		"{}",
+		"null",
+		"[null]",
+		"[1, 2]",
+		`[{"name": "a", "form": "git", "url": "u"}]`,
+		`[{"name": "a", "form": "git", "url": "u"}, {"name": "a", "form": "hg", "url": "u"}]`,
+		`[{"name": "a", "form": "git", "url": "u", "dynamic": "yes"}]`,
+		`[{"name": "a", "form": "git", "url": "u", "bogus": 1}]`,
+		"[\n  {\"name\": \"b\", \"form\" \"git\"}\n]",
+		`[{"name": "../x", "form": "local", "url": "/x"}]`,
+		`[{"name": "a", "form": "git", "url": "u"}] trailing`,
+		`[{"name": "a", "form": "git", "url": "u"}}`,
+		`[{"name": "a\u0000", "form": "git", "url": "u"}]`,
+		"[\"\xff\"]",
+		`[[[[[[[[]]]]]]]]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		mods, err := Parse("f.json", data)
+		if err != nil {
+			if mods != nil {
+				t.Errorf("Parse returned modules and an error")
+			}
+			m := errPosition.FindStringSubmatch(err.Error())
+			if m == nil {
+				t.Fatalf("error %q has no f.json:line:col position", err)
+			}
+			line, _ := strconv.Atoi(m[1])
+			col, _ := strconv.Atoi(m[2])
+			lines := strings.Split(string(data), "\n")
+			if line < 1 || line > len(lines) || col < 1 || col > len(lines[line-1])+1 {
+				t.Fatalf("error %q points outside the input (%d lines)", err, len(lines))
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for i := range mods {
+			if verr := mods[i].validate(); verr != nil {
+				t.Errorf("Parse accepted invalid module %+v: %v", mods[i], verr)
+			}
+			if seen[mods[i].Name] {
+				t.Errorf("Parse accepted duplicate name %q", mods[i].Name)
+			}
+			seen[mods[i].Name] = true
+			if strings.ContainsAny(mods[i].Name, `/\`) || mods[i].Name == ".." {
+				t.Errorf("Parse accepted unsafe name %q", mods[i].Name)
+			}
+		}
+	})
+}
