@@ -39,9 +39,11 @@ type Stage interface {
 // BuildStages is the whole build, in order.
 func BuildStages() []Stage {
 	return []Stage{
+		versionsStage{},
 		upToDateStage{},
 		resolveStage{},
 		scriptStage{},
+		dryRunStage{},
 		idempotentStage{},
 		fetchStage{},
 		prepareStage{},
@@ -53,7 +55,7 @@ func BuildStages() []Stage {
 
 // FetchStages resolves and downloads into the cache, and stops there.
 func FetchStages() []Stage {
-	return []Stage{resolveStage{}, fetchStage{}}
+	return []Stage{versionsStage{}, resolveStage{}, dryRunStage{}, fetchStage{}}
 }
 
 // Run executes stages in order until one fails or asks to stop.
@@ -70,6 +72,61 @@ func Run(ctx context.Context, s *State, stages []Stage) error {
 			return err
 		}
 		s.Env.IO.Debugf("stage %s: %s", st.Name(), time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// versionsStage turns every component's constraint into an exact version.
+// Exact versions need no index, so a fully pinned build never touches the
+// network before its up-to-date check.
+type versionsStage struct{}
+
+func (versionsStage) Name() string { return "resolve versions" }
+
+func (versionsStage) Run(ctx context.Context, s *State) error {
+	ix := &source.Index{
+		HTTP: s.Env.HTTP, Mirror: s.Plan.Mirror, CacheDir: s.Plan.CacheDir,
+		Refresh: s.Plan.Refresh, Warn: s.Env.IO.Warnf,
+	}
+	for _, spec := range s.Plan.specs() {
+		if spec.Constraint == "" {
+			spec.Constraint = spec.Version
+		}
+		c, err := source.Lookup(spec.Name)
+		if err != nil {
+			return err
+		}
+		k, err := source.ParseConstraint(c, spec.Constraint)
+		if err != nil {
+			return err
+		}
+		if v, ok := k.Exact(); ok {
+			spec.Version = v
+			continue
+		}
+		listing, err := ix.Versions(ctx, c)
+		if err != nil {
+			return fmt.Errorf("resolve %s %q: %w", spec.Name, spec.Constraint, err)
+		}
+		v, err := k.Pick(c, listing.Versions)
+		if err != nil {
+			return err
+		}
+		spec.Version = v
+		s.Env.IO.Infof("%s %s → %s (versions from %s)", spec.Name, spec.Constraint, v, listing.From)
+	}
+	return nil
+}
+
+// dryRunStage ends a --dry-run once everything is resolved; the command
+// prints the plan from the state.
+type dryRunStage struct{}
+
+func (dryRunStage) Name() string { return "dry run" }
+
+func (dryRunStage) Run(ctx context.Context, s *State) error {
+	if s.Plan.DryRun {
+		s.Stop = true
 	}
 	return nil
 }

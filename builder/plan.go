@@ -15,10 +15,14 @@ import (
 	"github.com/nginx-build/nginx-build/source"
 )
 
-// ComponentSpec names one component at one exact version.
+// ComponentSpec names one component and the version asked for. Constraint
+// is what the user wrote (1.22.1, ~1.26, stable); Version is the exact
+// version it resolves to, filled in by the resolve-versions stage (or set
+// directly when Constraint is exact).
 type ComponentSpec struct {
-	Name    string
-	Version string
+	Name       string
+	Constraint string
+	Version    string
 }
 
 // Patch is a patch file applied to one component's source tree.
@@ -58,6 +62,10 @@ type Plan struct {
 	Idempotent bool
 	Mirror     source.Mirror
 	CacheDir   string
+	// DryRun resolves everything and stops before downloading a tarball.
+	DryRun bool
+	// Refresh re-reads version indexes even when the cached copy is fresh.
+	Refresh bool
 }
 
 // BuildDir is <work>/<server>/<version>, nginx-build's layout.
@@ -73,6 +81,15 @@ func (p *Plan) SourceDir() string {
 // Components returns the server followed by the libraries.
 func (p *Plan) Components() []ComponentSpec {
 	return append([]ComponentSpec{p.Server}, p.Libraries...)
+}
+
+// specs returns pointers to the server and library specs, to fill in.
+func (p *Plan) specs() []*ComponentSpec {
+	out := []*ComponentSpec{&p.Server}
+	for i := range p.Libraries {
+		out = append(out, &p.Libraries[i])
+	}
+	return out
 }
 
 // Env is what the pipeline needs from the outside world.

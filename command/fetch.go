@@ -13,6 +13,7 @@ import (
 
 func newFetchCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 	var cf componentFlags
+	var pf planFlags
 	cmd := &cobra.Command{
 		Use:   "fetch [component flags]",
 		Short: "Download and verify tarballs into the cache, without building",
@@ -21,20 +22,26 @@ downloads their tarballs concurrently into the cache and verifies them, and
 builds nothing. A later build (even offline) finds them there.`,
 		Example: `  nginx-build fetch -v 1.22.1 -openssl -pcre -zlib
   nginx-build fetch --mirror https://mirror.example/nginx-build -openssl`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			io.Verbose = g.verbose
+			if pf.json && !pf.dryRun {
+				return usagef("--json goes with --dry-run")
+			}
 			server, libs, err := cf.specs(changedFunc(cmd.Flags()), io.Warnf)
 			if err != nil {
 				return err
 			}
-			plan := &builder.Plan{Server: server, Libraries: libs}
+			plan := &builder.Plan{Server: server, Libraries: libs, DryRun: pf.dryRun}
 			if err := g.apply(plan); err != nil {
 				return err
 			}
 			state := &builder.State{Plan: plan, Env: builder.Env{IO: io, HTTP: fetch.NewHTTPClient(), ToolVersion: Version}}
 			if err := builder.Run(cmd.Context(), state, builder.FetchStages()); err != nil {
 				return err
+			}
+			if plan.DryRun {
+				return printPlan(io, state, pf.json)
 			}
 			tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "COMPONENT\tVERSION\tSHA256\tVERIFIED\tPATH")
@@ -50,6 +57,7 @@ builds nothing. A later build (even offline) finds them there.`,
 	}
 	cmd.SetFlagErrorFunc(flagError)
 	addComponentFlags(cmd.Flags(), &cf)
+	addPlanFlags(cmd.Flags(), &pf)
 	cmd.Flags().SortFlags = false
 	return cmd
 }

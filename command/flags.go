@@ -48,17 +48,30 @@ type globalFlags struct {
 	verbose  bool
 	mirror   string
 	cacheDir string
+	refresh  bool
+}
+
+// planFlags control what a build or fetch does with its plan.
+type planFlags struct {
+	dryRun bool
+	json   bool
+}
+
+func addPlanFlags(fs *pflag.FlagSet, f *planFlags) {
+	fs.BoolVar(&f.dryRun, "dry-run", false, "resolve everything and print the plan (versions, URLs, verification, configure script); download nothing")
+	fs.BoolVar(&f.json, "json", false, "with --dry-run: print the plan as JSON")
 }
 
 func addGlobalFlags(fs *pflag.FlagSet, g *globalFlags) {
 	fs.BoolVar(&g.verbose, "verbose", false, "show configure and make output live, and more detail")
 	fs.StringVar(&g.mirror, "mirror", os.Getenv("NGINX_BUILD_MIRROR"),
 		"take every tarball from this mirror (http(s):// URL, file:// URL or directory) instead of upstream [env NGINX_BUILD_MIRROR]")
+	fs.BoolVar(&g.refresh, "refresh", false, "re-read upstream version indexes even if the cached copy is fresh (they are cached for an hour)")
 	fs.StringVar(&g.cacheDir, "cache-dir", "", "download cache (default $NGINX_BUILD_CACHE, else $XDG_CACHE_HOME/nginx-build, else ~/.cache/nginx-build)")
 }
 
 func addComponentFlags(fs *pflag.FlagSet, f *componentFlags) {
-	fs.StringVarP(&f.nginxVersion, "nginxversion", "v", defaultVersion("nginx"), "nginx version")
+	fs.StringVarP(&f.nginxVersion, "nginxversion", "v", defaultVersion("nginx"), "nginx version or constraint: 1.22.1, 1.27.x, ~1.26, \">=1.25, <1.27\", stable, mainline, latest")
 	fs.BoolVar(&f.pcre, "pcre", false, "embed PCRE2 statically (--with-pcre=../pcre2-VERSION)")
 	fs.StringVar(&f.pcreVersion, "pcreversion", defaultVersion("pcre2"), "PCRE2 version for -pcre")
 	fs.BoolVar(&f.openssl, "openssl", false, "embed OpenSSL statically (--with-openssl=../openssl-VERSION)")
@@ -150,9 +163,13 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 			warn("-%s has no effect without -%s", pair[0], pair[1])
 		}
 	}
-	version := func(flag, v string) (string, error) {
-		if !source.ValidVersion(v) {
-			return "", usagef("-%s %q is not a version number (e.g. 1.2.3)", flag, v)
+	version := func(flag, name, v string) (string, error) {
+		c, err := source.Lookup(name)
+		if err != nil {
+			return "", err
+		}
+		if _, err := source.ParseConstraint(c, v); err != nil {
+			return "", usagef("-%s: %v", flag, err)
 		}
 		return v, nil
 	}
@@ -165,19 +182,20 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 		server, serverFlag = builder.ComponentSpec{Name: "freenginx", Version: f.freenginxVersion}, "freenginxversion"
 	}
 	var err error
-	if server.Version, err = version(serverFlag, server.Version); err != nil {
+	if server.Constraint, err = version(serverFlag, server.Name, server.Version); err != nil {
 		return server, nil, err
 	}
+	server.Version = ""
 	var libs []builder.ComponentSpec
 	add := func(on bool, name, flag, v string) error {
 		if !on {
 			return nil
 		}
-		v, err := version(flag, v)
+		v, err := version(flag, name, v)
 		if err != nil {
 			return err
 		}
-		libs = append(libs, builder.ComponentSpec{Name: name, Version: v})
+		libs = append(libs, builder.ComponentSpec{Name: name, Constraint: v})
 		return nil
 	}
 	if err := add(f.pcre, "pcre2", "pcreversion", f.pcreVersion); err != nil {
@@ -261,6 +279,7 @@ func (g *globalFlags) apply(p *builder.Plan) error {
 		return usagef("--mirror: %v", err)
 	}
 	p.Mirror = m
+	p.Refresh = g.refresh
 	p.CacheDir = g.cacheDir
 	if p.CacheDir == "" {
 		if p.CacheDir, err = fetch.DefaultCacheDir(); err != nil {

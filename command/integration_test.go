@@ -355,11 +355,11 @@ func TestMirrorForms(t *testing.T) {
 func TestVersionsAndFetch(t *testing.T) {
 	f := newFixture(t)
 	r := run(t, "versions", "--mirror", f.m.URL)
-	if r.code != 0 || r.out != "1.24.0\n1.22.1\n" {
+	if r.code != 0 || r.out != "1.24.0 (stable)\n1.22.1\n" {
 		t.Errorf("versions: exit %d, out %q, err %s", r.code, r.out, r.err)
 	}
 	r = run(t, "-versions", "-mirror", f.m.URL)
-	if r.out != "1.24.0\n1.22.1\n" {
+	if r.out != "1.24.0 (stable)\n1.22.1\n" {
 		t.Errorf("-versions: %q", r.out)
 	}
 	r = run(t, "fetch", "--mirror", f.m.URL, "-v", "1.22.1", "-openssl", "-opensslversion", "3.0.20", "-pcre", "-pcreversion", "10.42")
@@ -391,7 +391,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-d", dir, "-openresty", "-freenginx"}, "-openresty and -freenginx"},
 		{[]string{"-d", dir, "-c", filepath.Join(dir, "nope.sh")}, "-c " + filepath.Join(dir, "nope.sh")},
 		{[]string{"-d", dir, "-m", badJSON}, badJSON + ":3:12"},
-		{[]string{"-d", dir, "-v", "1.22.1;rm"}, `-v "1.22.1;rm" is not a version`},
+		{[]string{"-d", dir, "-v", "1.22.1;rm"}, `-v: nginx: "1.22.1;rm" is not a version or constraint: use an exact version`},
 		{[]string{"-d", dir, "-patch", "zlib=x.patch"}, "zlib is not part of this build"},
 		{[]string{"-d", dir, "-patch", filepath.Join(dir, "none.patch")}, "patch file"},
 		{[]string{"-d", dir, "-customsslname", "x"}, "-customsslname needs -customssl"},

@@ -45,7 +45,7 @@ func Run(ctx context.Context, io *iostreams.IO, args []string) (code int) {
 	root := newRoot(io)
 	root.SetArgs(normalizeArgs(args, collectFlags(root)))
 	err := root.ExecuteContext(ctx)
-	if err != nil && (strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), " arg(s), received ")) {
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
 		// cobra's own argument errors are usage errors too.
 		err = &usageError{msg: err.Error()}
 	}
@@ -88,6 +88,7 @@ func newRoot(io *iostreams.IO) *cobra.Command {
 	var (
 		g           globalFlags
 		bf          buildFlags
+		pf          planFlags
 		showVersion bool
 		listVers    bool
 	)
@@ -103,11 +104,11 @@ func newRoot(io *iostreams.IO) *cobra.Command {
 			case showVersion:
 				return printVersion(io)
 			case listVers:
-				return runVersions(cmd.Context(), io, &g, "nginx")
+				return runVersions(cmd.Context(), io, &g, "nginx", versionsFlags{})
 			case cmd.Flags().NFlag() == 0 && len(args) == 0:
 				return cmd.Help()
 			}
-			return runBuild(cmd, io, &g, &bf, args)
+			return runBuild(cmd, io, &g, &bf, &pf, args)
 		},
 	}
 	root.SetOut(io.Out)
@@ -116,6 +117,7 @@ func newRoot(io *iostreams.IO) *cobra.Command {
 	root.CompletionOptions.HiddenDefaultCmd = false
 	addGlobalFlags(root.PersistentFlags(), &g)
 	addBuildFlags(root.Flags(), &bf)
+	addPlanFlags(root.Flags(), &pf)
 	root.Flags().BoolVar(&showVersion, "version", false, "print nginx-build's version and exit")
 	root.Flags().BoolVar(&listVers, "versions", false, "list available nginx versions and exit (same as `nginx-build versions nginx`)")
 	root.Flags().SortFlags = false
@@ -126,17 +128,19 @@ func newRoot(io *iostreams.IO) *cobra.Command {
 
 func newBuildCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 	var bf buildFlags
+	var pf planFlags
 	cmd := &cobra.Command{
 		Use:     "build [flags] [-- nginx configure options]",
 		Short:   "Build nginx (the default command)",
 		Long:    rootLong,
 		Example: rootExample,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runBuild(cmd, io, g, &bf, args)
+			return runBuild(cmd, io, g, &bf, &pf, args)
 		},
 	}
 	cmd.SetFlagErrorFunc(flagError)
 	addBuildFlags(cmd.Flags(), &bf)
+	addPlanFlags(cmd.Flags(), &pf)
 	cmd.Flags().SortFlags = false
 	return cmd
 }
@@ -173,19 +177,41 @@ func changedFunc(fs *pflag.FlagSet) func(string) bool {
 	return func(name string) bool { return fs.Changed(name) }
 }
 
-func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFlags, args []string) error {
+func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFlags, pf *planFlags, args []string) error {
 	extra, err := configureArgs(cmd, args)
 	if err != nil {
 		return err
 	}
 	io.Verbose = g.verbose
+	if pf.json && !pf.dryRun {
+		return usagef("--json goes with --dry-run")
+	}
 	plan, err := bf.plan(g, changedFunc(cmd.Flags()), io.Warnf, extra)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(plan.WorkDir, 0o755); err != nil {
-		return fmt.Errorf("create work dir: %w", err)
+	plan.DryRun = pf.dryRun
+	if !plan.DryRun {
+		if err := os.MkdirAll(plan.WorkDir, 0o755); err != nil {
+			return fmt.Errorf("create work dir: %w", err)
+		}
 	}
 	state := &builder.State{Plan: plan, Env: builder.Env{IO: io, HTTP: fetch.NewHTTPClient(), ToolVersion: Version}}
-	return builder.Run(cmd.Context(), state, builder.BuildStages())
+	if err := builder.Run(cmd.Context(), state, builder.BuildStages()); err != nil {
+		return err
+	}
+	if plan.DryRun && state.Binary == "" {
+		return printPlan(io, state, pf.json)
+	}
+	return nil
+}
+
+// usageArgs makes a positional-argument check's failure a usage error.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &usageError{msg: err.Error()}
+		}
+		return nil
+	}
 }

@@ -190,7 +190,8 @@ func hrefName(href string) string {
 }
 
 // ListVersions returns every release version of c that the mirror (or
-// upstream's index) offers, newest first.
+// upstream's index) offers, newest first. It always asks the network; Index
+// adds caching and fallbacks on top.
 func ListVersions(ctx context.Context, hc *http.Client, m Mirror, c Component) ([]string, error) {
 	if !m.IsZero() {
 		files, err := m.list(ctx, hc, c.Name)
@@ -199,36 +200,56 @@ func ListVersions(ctx context.Context, hc *http.Client, m Mirror, c Component) (
 		}
 		return versionsIn(c, files), nil
 	}
-	body, err := get(ctx, hc, c.IndexURL)
-	if err != nil {
-		return nil, fmt.Errorf("list %s versions: %w", c.Name, err)
-	}
 	var names []string
-	if strings.HasPrefix(c.IndexURL, "https://api.github.com/") {
-		var releases []struct {
-			Tag string `json:"tag_name"`
+	for _, u := range append([]string{c.IndexURL}, c.moreIndexURLs...) {
+		body, err := get(ctx, hc, u)
+		if err != nil {
+			return nil, fmt.Errorf("list %s versions: %w", c.Name, err)
 		}
-		if err := json.Unmarshal(body, &releases); err != nil {
-			return nil, fmt.Errorf("list %s versions: parse %s: %w", c.Name, c.IndexURL, err)
+		found, err := indexFileNames(c, u, body)
+		if err != nil {
+			return nil, err
 		}
-		for _, r := range releases {
-			tag := strings.TrimPrefix(r.Tag, "OpenSSL_")
-			if tag != r.Tag {
-				tag = c.Name + "-" + strings.ReplaceAll(tag, "_", ".")
-			}
-			names = append(names, tag+".tar.gz")
-		}
-	} else {
-		for _, href := range Links(body) {
-			names = append(names, hrefName(href))
-		}
+		names = append(names, found...)
 	}
 	return versionsIn(c, names), nil
 }
 
+// indexFileNames extracts tarball names from an index page: GitHub's
+// releases API (JSON, tags) or any HTML listing (links).
+func indexFileNames(c Component, u string, body []byte) ([]string, error) {
+	if !strings.HasPrefix(u, "https://api.github.com/") {
+		var names []string
+		for _, href := range Links(body) {
+			names = append(names, hrefName(href))
+		}
+		return names, nil
+	}
+	var releases []struct {
+		Tag        string `json:"tag_name"`
+		Prerelease bool   `json:"prerelease"`
+	}
+	if err := json.Unmarshal(body, &releases); err != nil {
+		return nil, fmt.Errorf("list %s versions: parse %s: %w", c.Name, u, err)
+	}
+	var names []string
+	for _, r := range releases {
+		tag := r.Tag
+		if rest, ok := strings.CutPrefix(tag, "OpenSSL_"); ok {
+			tag = c.Name + "-" + strings.ReplaceAll(rest, "_", ".")
+		}
+		names = append(names, tag+".tar.gz")
+	}
+	return names, nil
+}
+
 // versionsIn picks the release versions of c out of file names, newest first.
 func versionsIn(c Component, files []string) []string {
-	re := regexp.MustCompile(`^` + regexp.QuoteMeta(c.Name) + `-(.+?)\.tar\.(gz|xz|bz2)$`)
+	prefixes := regexp.QuoteMeta(c.Name)
+	for _, p := range c.oldPrefixes {
+		prefixes += "|" + regexp.QuoteMeta(p)
+	}
+	re := regexp.MustCompile(`^(?:` + prefixes + `)-(.+?)\.tar\.(gz|xz|bz2)$`)
 	seen := map[string]bool{}
 	var vs []string
 	for _, f := range files {
@@ -237,8 +258,12 @@ func versionsIn(c Component, files []string) []string {
 			vs = append(vs, m[1])
 		}
 	}
-	sort.Slice(vs, func(i, j int) bool { return CompareVersions(vs[i], vs[j]) > 0 })
+	sortNewestFirst(vs)
 	return vs
+}
+
+func sortNewestFirst(vs []string) {
+	sort.SliceStable(vs, func(i, j int) bool { return CompareVersions(vs[i], vs[j]) > 0 })
 }
 
 func nearest(vs []string, n int) []string {

@@ -506,6 +506,7 @@ func TestListVersionsUpstream(t *testing.T) {
 		"/download/":                      "nginx-org-download.html",
 		"/pub/OpenBSD/LibreSSL/":          "apache-libressl.html",
 		"/":                               "zlib-net.html",
+		"/fossils/":                       "zlib-fossils.html",
 		"/repos/openssl/openssl/releases": "github-openssl-releases.json",
 	})
 	tests := []struct {
@@ -515,7 +516,8 @@ func TestListVersionsUpstream(t *testing.T) {
 	}{
 		{"nginx", "https://nginx.org/download/", []string{"1.27.1", "1.22.1", "1.9.15", "1.3.9", "0.1.0"}},
 		{"libressl", "https://ftp.openbsd.org/pub/OpenBSD/LibreSSL/", []string{"4.1.0", "4.0.0", "3.9.2", "2.10.0"}},
-		{"zlib", "https://zlib.net/", []string{"1.3.1"}},
+		// zlib.net lists the newest release; fossils/ keeps the older ones.
+		{"zlib", "https://zlib.net/", []string{"1.3.1", "1.3", "1.2.13", "1.2.11"}},
 		// The GitHub releases API: tags openssl-3.x and OpenSSL_1_1_1w; the
 		// FIPS module's tag is not an openssl release.
 		{"openssl", "https://api.github.com/repos/openssl/openssl/releases?per_page=100",
@@ -535,8 +537,9 @@ func TestListVersionsUpstream(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("ListVersions = %q, want %q", got, tt.want)
 			}
-			if !slices.Equal(*asked, []string{tt.indexURL}) {
-				t.Errorf("requests = %q, want only %s", *asked, tt.indexURL)
+			wantAsked := append([]string{tt.indexURL}, c.moreIndexURLs...)
+			if !slices.Equal(*asked, wantAsked) {
+				t.Errorf("requests = %q, want only %q", *asked, wantAsked)
 			}
 		})
 	}

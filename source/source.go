@@ -42,13 +42,16 @@ type Component struct {
 	// IndexURL is upstream's directory listing (or release API) that
 	// `versions` reads.
 	IndexURL string
+	// moreIndexURLs are further listings whose versions are added (zlib
+	// moves old releases to fossils/).
+	moreIndexURLs []string
+	// oldPrefixes are historic tarball names (OpenResty's ngx_openresty-).
+	oldPrefixes []string
 	// tarballURLs returns upstream download URLs for a version, best first.
 	tarballURLs func(version string) []string
 	// checksumSuffix is the sidecar upstream publishes beside its
 	// tarballs with a sha256 ("" when it publishes none).
 	checksumSuffix string
-	// tarballPrefix differs from Name only for historic namings.
-	tarballPrefix string
 }
 
 // Names lists every known component name, sorted.
@@ -100,7 +103,15 @@ func all() []Component {
 		{
 			Name: "openresty", Role: RoleServer, DefaultVersion: "1.31.0.1",
 			IndexURL:    "https://openresty.org/download/",
-			tarballURLs: prefixed("https://openresty.org/download/openresty-%s.tar.gz"),
+			oldPrefixes: []string{"ngx_openresty"},
+			// Releases up to 1.9.7.2 were called ngx_openresty-VERSION.
+			tarballURLs: func(v string) []string {
+				name := "openresty"
+				if CompareVersions(v, "1.9.7.3") < 0 {
+					name = "ngx_openresty"
+				}
+				return []string{fmt.Sprintf("https://openresty.org/download/%s-%s.tar.gz", name, v)}
+			},
 		},
 		{
 			Name: "openssl", Role: RoleSSL, DefaultVersion: "3.5.6", ConfigureOption: "openssl",
@@ -120,7 +131,8 @@ func all() []Component {
 		},
 		{
 			Name: "zlib", Role: RoleZlib, DefaultVersion: "1.3.2", ConfigureOption: "zlib",
-			IndexURL: "https://zlib.net/",
+			IndexURL:      "https://zlib.net/",
+			moreIndexURLs: []string{"https://zlib.net/fossils/"},
 			// zlib.net keeps only the newest release at the top level and
 			// moves older ones to fossils/, so both are tried.
 			tarballURLs: func(v string) []string {

@@ -9,7 +9,7 @@ import (
 // versionPattern accepts the version shapes upstreams actually publish:
 // 1.22.1, 10.42, 1.27.1.2 (OpenResty), 1.1.1w (OpenSSL letter releases),
 // 1.15.8.1rc1 and 3.0.0-alpha1 (pre-releases).
-var versionPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)*[a-z]?([.-]?(rc|alpha|beta|pre)[0-9]*)?$`)
+var versionPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)*[a-z]?([.-]?(?i:rc|alpha|beta|pre)[0-9]*)?$`)
 
 // ValidVersion reports whether v looks like a release version of any
 // component. It guards paths and URLs built from user input.
@@ -59,7 +59,7 @@ func comparePre(x, y string) int {
 	return comparePart(x[len(xl):], y[len(yl):])
 }
 
-var preMarker = regexp.MustCompile(`[.-]?(rc|alpha|beta|pre)`)
+var preMarker = regexp.MustCompile(`[.-]?(?i:rc|alpha|beta|pre)`)
 
 func splitPre(v string) (release, pre string) {
 	if loc := preMarker.FindStringIndex(v); loc != nil {
