@@ -16,7 +16,7 @@ import (
 func TestPickOverNginxOrgVersionList(t *testing.T) {
 	c, _ := Lookup("nginx")
 	versions := EmbeddedVersions(c) // nginx.org's xml/versions.xml
-	if len(versions) != 320 { // 321 items; 1.3.16 is listed twice
+	if len(versions) != 320 {       // 321 items; 1.3.16 is listed twice
 		t.Fatalf("embedded nginx list has %d versions, want 320", len(versions))
 	}
 	for _, tc := range []struct{ constraint, want string }{
