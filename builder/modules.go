@@ -34,8 +34,12 @@ func provisionModule(ctx context.Context, s *State, m module3rd.Module) error {
 		if err := runLogged(ctx, "git clone "+m.Name, s.Plan.BuildDir(), log, tee, nil, "git", "clone", "--quiet", "--", m.URL, m.Name); err != nil {
 			return err
 		}
-		if m.Rev != "" {
-			if err := runLogged(ctx, "git checkout "+m.Rev, dir, log, tee, nil, "git", "-c", "advice.detachedHead=false", "checkout", "--quiet", m.Rev, "--"); err != nil {
+		rev := m.Rev
+		if c := s.ModuleCommits[m.Name]; c != "" {
+			rev = c // the exact commit resolved (or locked) for this build
+		}
+		if rev != "" {
+			if err := runLogged(ctx, "git checkout "+rev, dir, log, tee, nil, "git", "-c", "advice.detachedHead=false", "checkout", "--quiet", rev, "--"); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,7 @@ package builder
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/nginx-build/nginx-build/fetch"
@@ -26,8 +27,15 @@ type State struct {
 	Digest string
 	// Binary is the built nginx, once there is one.
 	Binary string
+	// ModuleCommits are the commits git modules are built at, by name.
+	ModuleCommits map[string]string
 	// Stop ends the pipeline early without error (up to date, dry run).
 	Stop bool
+
+	lock      *Lockfile         // the lockfile as read, if any
+	pins      map[string]string // sha256 pins from it
+	lockDiffs []string          // how the flags differ from it
+	started   time.Time
 }
 
 // Stage is one step of the pipeline.
@@ -39,14 +47,17 @@ type Stage interface {
 // BuildStages is the whole build, in order.
 func BuildStages() []Stage {
 	return []Stage{
+		lockPinStage{},
 		versionsStage{},
 		upToDateStage{},
 		resolveStage{},
 		scriptStage{},
 		dryRunStage{},
 		idempotentStage{},
+		moduleCommitsStage{},
 		fetchStage{},
 		prepareStage{},
+		lockWriteStage{},
 		configureStage{},
 		makeStage{},
 		reportStage{},
@@ -55,11 +66,18 @@ func BuildStages() []Stage {
 
 // FetchStages resolves and downloads into the cache, and stops there.
 func FetchStages() []Stage {
-	return []Stage{versionsStage{}, resolveStage{}, dryRunStage{}, fetchStage{}}
+	return []Stage{lockPinStage{}, versionsStage{}, resolveStage{}, dryRunStage{}, fetchStage{}}
+}
+
+// LockStages resolve afresh, download and verify everything, pin module
+// commits, and write the lockfile; nothing is built.
+func LockStages() []Stage {
+	return []Stage{versionsStage{}, resolveStage{}, dryRunStage{}, moduleCommitsStage{}, fetchStage{}, lockWriteStage{}}
 }
 
 // Run executes stages in order until one fails or asks to stop.
 func Run(ctx context.Context, s *State, stages []Stage) error {
+	s.started = time.Now()
 	for _, st := range stages {
 		if s.Stop {
 			return nil
@@ -91,6 +109,9 @@ func (versionsStage) Run(ctx context.Context, s *State) error {
 	for _, spec := range s.Plan.specs() {
 		if spec.Constraint == "" {
 			spec.Constraint = spec.Version
+		}
+		if spec.Version != "" && s.lock != nil {
+			continue // pinned by the lockfile
 		}
 		c, err := source.Lookup(spec.Name)
 		if err != nil {
@@ -157,14 +178,16 @@ type fetchStage struct{}
 func (fetchStage) Name() string { return "fetch" }
 
 func (fetchStage) Run(ctx context.Context, s *State) error {
-	f := &fetch.Fetcher{CacheDir: s.Plan.CacheDir, HTTP: s.Env.HTTP, IO: s.Env.IO}
+	f := &fetch.Fetcher{CacheDir: s.Plan.CacheDir, HTTP: s.Env.HTTP, IO: s.Env.IO, Trust: fetch.Trust{
+		Policy: s.Plan.Verify, ExtraKeys: s.Plan.ExtraKeys, Pins: s.pins, PinSource: filepath.Base(s.Plan.Lockfile), IO: s.Env.IO,
+	}}
 	res, err := f.FetchAll(ctx, s.Artifacts)
 	if err != nil {
 		return err
 	}
 	for _, r := range res {
-		if r.Verified == "" {
-			s.Env.IO.Warnf("%s %s: no checksum is published for %s; it was not verified", r.Artifact.Component, r.Artifact.Version, r.Artifact.FileName)
+		if sum := r.Verification.Summary(); sum != "" {
+			s.Env.IO.Infof("verified %s %s: %s", r.Artifact.Component, r.Artifact.Version, sum)
 		}
 	}
 	s.Fetched = res

@@ -10,6 +10,9 @@ import (
 	"net/http"
 	"path/filepath"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
+
+	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/source"
@@ -66,6 +69,15 @@ type Plan struct {
 	DryRun bool
 	// Refresh re-reads version indexes even when the cached copy is fresh.
 	Refresh bool
+	// Verify is the verification policy; ExtraKeys are --keyring keys.
+	Verify    fetch.Policy
+	ExtraKeys openpgp.EntityList
+	// Lockfile is the lockfile's path ("" = none). An existing one pins
+	// versions; Locked makes any difference fatal; Relock (the lock
+	// command) resolves afresh and writes it.
+	Lockfile string
+	Locked   bool
+	Relock   bool
 }
 
 // BuildDir is <work>/<server>/<version>, nginx-build's layout.

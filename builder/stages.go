@@ -347,11 +347,16 @@ func (reportStage) Run(ctx context.Context, s *State) error {
 	if err != nil {
 		return fmt.Errorf("built binary %s does not run: %w\n%s", s.Binary, err, out)
 	}
+	recPath, err := writeRecord(s, strings.TrimSpace(string(out)))
+	if err != nil {
+		return err
+	}
 	if err := writeStamp(s, "built"); err != nil {
 		return err
 	}
 	w := s.Env.IO.Err
 	fmt.Fprintf(w, "\nbuilt %s\n\n%s\n", s.Binary, strings.TrimSpace(string(out)))
+	fmt.Fprintf(w, "\nbuild record: %s\n", recPath)
 	fmt.Fprintf(w, "\ninstall it with:\n  sudo make -C %s install\n", s.Plan.SourceDir())
 	fmt.Fprintln(s.Env.IO.Out, s.Binary)
 	return nil

@@ -14,6 +14,7 @@ import (
 func newFetchCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 	var cf componentFlags
 	var pf planFlags
+	var tf trustFlags
 	cmd := &cobra.Command{
 		Use:   "fetch [component flags]",
 		Short: "Download and verify tarballs into the cache, without building",
@@ -34,6 +35,9 @@ builds nothing. A later build (even offline) finds them there.`,
 			}
 			plan := &builder.Plan{Server: server, Libraries: libs, DryRun: pf.dryRun}
 			if err := g.apply(plan); err != nil {
+				return err
+			}
+			if err := tf.apply(plan); err != nil {
 				return err
 			}
 			state := &builder.State{Plan: plan, Env: builder.Env{IO: io, HTTP: fetch.NewHTTPClient(), ToolVersion: Version}}
@@ -58,6 +62,7 @@ builds nothing. A later build (even offline) finds them there.`,
 	cmd.SetFlagErrorFunc(flagError)
 	addComponentFlags(cmd.Flags(), &cf)
 	addPlanFlags(cmd.Flags(), &pf)
+	addTrustFlags(cmd.Flags(), &tf)
 	cmd.Flags().SortFlags = false
 	return cmd
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/source"
+	"github.com/nginx-build/nginx-build/verify"
 )
 
 // componentFlags choose what is built: the server and its static libraries.
@@ -32,6 +33,7 @@ type componentFlags struct {
 // buildFlags are the flags of build (and of the root command, which builds).
 type buildFlags struct {
 	componentFlags
+	trust         trustFlags
 	workDir       string
 	configureFile string
 	modulesFile   string
@@ -49,6 +51,45 @@ type globalFlags struct {
 	mirror   string
 	cacheDir string
 	refresh  bool
+}
+
+// trustFlags control verification and the lockfile.
+type trustFlags struct {
+	verify   string
+	keyrings []string
+	lockfile string
+	locked   bool
+}
+
+func addTrustFlags(fs *pflag.FlagSet, f *trustFlags) {
+	fs.StringVar(&f.verify, "verify", "auto", "verification policy: auto (check all that can be checked; any failure is fatal), strict (also refuse what cannot be checked), off")
+	fs.StringArrayVar(&f.keyrings, "keyring", nil, "also trust the OpenPGP public keys in `FILE` (armored or binary; repeatable)")
+	fs.StringVar(&f.lockfile, "lockfile", "", "lockfile path (default ./nginx-build.lock); when it exists, builds use its pins")
+	fs.BoolVar(&f.locked, "locked", false, "fail if the flags differ from the lockfile or anything does not match its pins (for CI)")
+}
+
+// apply loads keyrings and sets the trust fields of a plan.
+func (f *trustFlags) apply(p *builder.Plan) error {
+	pol, err := fetch.ParsePolicy(f.verify)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	p.Verify = pol
+	for _, k := range f.keyrings {
+		keys, err := verify.ReadKeyringFile(k)
+		if err != nil {
+			return usagef("--keyring %s: %v", k, err)
+		}
+		p.ExtraKeys = append(p.ExtraKeys, keys...)
+	}
+	p.Lockfile = f.lockfile
+	if p.Lockfile == "" {
+		p.Lockfile = builder.DefaultLockfile()
+	} else if p.Lockfile, err = filepath.Abs(p.Lockfile); err != nil {
+		return err
+	}
+	p.Locked = f.locked
+	return nil
 }
 
 // planFlags control what a build or fetch does with its plan.
@@ -94,6 +135,7 @@ func addComponentFlags(fs *pflag.FlagSet, f *componentFlags) {
 
 func addBuildFlags(fs *pflag.FlagSet, f *buildFlags) {
 	addComponentFlags(fs, &f.componentFlags)
+	addTrustFlags(fs, &f.trust)
 	fs.StringVarP(&f.workDir, "workdir", "d", "", "work directory (required; created if missing): sources go to DIR/nginx/VERSION/")
 	fs.StringVarP(&f.configureFile, "configure", "c", "", "configure script to start from (nginx-build -c format)")
 	fs.StringVarP(&f.modulesFile, "modules", "m", "", "modules.json listing third-party modules to compile in")
@@ -268,6 +310,9 @@ func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(s
 		p.PatchOpt = words
 	}
 	if err := g.apply(p); err != nil {
+		return nil, err
+	}
+	if err := f.trust.apply(p); err != nil {
 		return nil, err
 	}
 	return p, nil

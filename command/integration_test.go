@@ -45,8 +45,8 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{m: testmirror.New(t), work: filepath.Join(t.TempDir(), "work"), cache: t.TempDir()}
 	t.Setenv("NGINX_BUILD_CACHE", f.cache)
 	t.Setenv("NGINX_BUILD_MIRROR", "")
-	f.m.AddNginx(t, "nginx", "1.22.1")
-	f.m.AddNginx(t, "nginx", "1.24.0")
+	f.m.AddNginx(t, "nginx", "1.30.1")
+	f.m.AddNginx(t, "nginx", "1.31.0")
 	f.m.AddLibrary(t, "pcre2", "pcre2-10.42.tar.gz", "pcre2-10.42")
 	sum := f.m.AddLibrary(t, "openssl", "openssl-3.0.20.tar.gz", "openssl-3.0.20")
 	f.m.PublishSHA256(t, "openssl", "openssl-3.0.20.tar.gz", sum)
@@ -59,10 +59,10 @@ func newFixture(t *testing.T) *fixture {
 }
 
 func (f *fixture) args(extra ...string) []string {
-	return append([]string{"-d", f.work, "--mirror", f.m.URL, "-v", "1.22.1"}, extra...)
+	return append([]string{"-d", f.work, "--mirror", f.m.URL, "-v", "1.30.1"}, extra...)
 }
 
-func (f *fixture) src() string { return filepath.Join(f.work, "nginx", "1.22.1", "nginx-1.22.1") }
+func (f *fixture) src() string { return filepath.Join(f.work, "nginx", "1.30.1", "nginx-1.30.1") }
 
 func (f *fixture) configureArgs(t *testing.T) []string {
 	t.Helper()
@@ -100,7 +100,7 @@ func TestBuildWholePipeline(t *testing.T) {
 	if strings.TrimSpace(r.out) != bin {
 		t.Errorf("stdout = %q, want the binary path %s", r.out, bin)
 	}
-	mustContain(t, "stderr", r.err, "nginx version: nginx/1.22.1", "sudo make -C "+f.src()+" install", "sha256 ok")
+	mustContain(t, "stderr", r.err, "nginx version: nginx/1.30.1", "sudo make -C "+f.src()+" install", "verified openssl 3.0.20: sha256 published at")
 	for _, p := range []string{"nginx-configure", "nginx-configure.log", "nginx-build.log", "../zlib-1.2.13/zlib.h", "../openssl-3.0.20/README"} {
 		if _, err := os.Stat(filepath.Join(f.src(), p)); err != nil {
 			t.Errorf("work dir layout: %v", err)
@@ -134,7 +134,7 @@ func TestRerunIsNoOpAndChangesRebuild(t *testing.T) {
 	}
 
 	// The Go-flag spelling of the same build is the same build.
-	r = run(t, "--workdir="+f.work, "--mirror="+f.m.URL, "--nginxversion=1.22.1", "--pcre", "--pcreversion=10.42")
+	r = run(t, "--workdir="+f.work, "--mirror="+f.m.URL, "--nginxversion=1.30.1", "--pcre", "--pcreversion=10.42")
 	mustContain(t, "double-dash rerun", r.err, "up to date")
 
 	// Any change of inputs rebuilds, from the cache (no new download).
@@ -153,12 +153,12 @@ func TestRerunIsNoOpAndChangesRebuild(t *testing.T) {
 
 func TestSingleAndDoubleDashFlagsAreEquivalent(t *testing.T) {
 	f := newFixture(t)
-	r := run(t, "-d", f.work, "-mirror", f.m.URL, "-v=1.22.1", "-zlib", "-zlibversion", "1.2.13", "-j", "1", "-verbose")
+	r := run(t, "-d", f.work, "-mirror", f.m.URL, "-v=1.30.1", "-zlib", "-zlibversion", "1.2.13", "-j", "1", "-verbose")
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.err)
 	}
 	mustContain(t, "verbose output", r.err, "checking for OS ... synthetic")
-	r = run(t, "--d", f.work, "--mirror", f.m.URL, "--v", "1.22.1", "--zlib", "--zlibversion=1.2.13")
+	r = run(t, "--d", f.work, "--mirror", f.m.URL, "--v", "1.30.1", "--zlib", "--zlibversion=1.2.13")
 	mustContain(t, "double dash", r.err, "up to date")
 }
 
@@ -176,7 +176,7 @@ func TestChecksumMismatchIsFatalAndLeavesNothing(t *testing.T) {
 		}
 		return nil
 	})
-	if _, err := os.Stat(filepath.Join(f.work, "nginx", "1.22.1", "pcre2-10.42")); err == nil {
+	if _, err := os.Stat(filepath.Join(f.work, "nginx", "1.30.1", "pcre2-10.42")); err == nil {
 		t.Errorf("a tarball that failed verification was extracted")
 	}
 }
@@ -289,7 +289,7 @@ func TestPatchesAndModules(t *testing.T) {
 	f := newFixture(t)
 	dir := t.TempDir()
 	patch := filepath.Join(dir, "fix.patch")
-	os.WriteFile(patch, []byte("--- a/src/core/nginx.h\n+++ b/src/core/nginx.h\n@@ -1 +1,2 @@\n #define NGINX_VERSION \"1.22.1\"\n+#define PATCHED 1\n"), 0o644)
+	os.WriteFile(patch, []byte("--- a/src/core/nginx.h\n+++ b/src/core/nginx.h\n@@ -1 +1,2 @@\n #define NGINX_VERSION \"1.30.1\"\n+#define PATCHED 1\n"), 0o644)
 
 	// A real git repository as a module source.
 	repo := filepath.Join(dir, "echo-module")
@@ -319,7 +319,7 @@ func TestPatchesAndModules(t *testing.T) {
 	mustContain(t, "patched nginx.h", string(h), "PATCHED")
 	got := strings.Join(f.configureArgs(t), " ")
 	mustContain(t, "configure args", got, "--add-module=../echo-module", "--add-dynamic-module="+local)
-	if _, err := os.Stat(filepath.Join(f.work, "nginx", "1.22.1", "echo-module", "provisioned")); err != nil {
+	if _, err := os.Stat(filepath.Join(f.work, "nginx", "1.30.1", "echo-module", "provisioned")); err != nil {
 		t.Errorf("shprov did not run: %v", err)
 	}
 
@@ -341,7 +341,7 @@ func TestMirrorForms(t *testing.T) {
 				m = "file://" + f.m.Dir
 			}
 			t.Setenv("NGINX_BUILD_MIRROR", m)
-			r := run(t, "-d", f.work, "-v", "1.22.1", "-zlib", "-zlibversion", "1.2.13")
+			r := run(t, "-d", f.work, "-v", "1.30.1", "-zlib", "-zlibversion", "1.2.13")
 			if r.code != 0 {
 				t.Fatalf("exit %d\n%s", r.code, r.err)
 			}
@@ -355,18 +355,18 @@ func TestMirrorForms(t *testing.T) {
 func TestVersionsAndFetch(t *testing.T) {
 	f := newFixture(t)
 	r := run(t, "versions", "--mirror", f.m.URL)
-	if r.code != 0 || r.out != "1.24.0 (stable)\n1.22.1\n" {
+	if r.code != 0 || r.out != "1.31.0 (mainline)\n1.30.1 (stable)\n" {
 		t.Errorf("versions: exit %d, out %q, err %s", r.code, r.out, r.err)
 	}
 	r = run(t, "-versions", "-mirror", f.m.URL)
-	if r.out != "1.24.0 (stable)\n1.22.1\n" {
+	if r.out != "1.31.0 (mainline)\n1.30.1 (stable)\n" {
 		t.Errorf("-versions: %q", r.out)
 	}
-	r = run(t, "fetch", "--mirror", f.m.URL, "-v", "1.22.1", "-openssl", "-opensslversion", "3.0.20", "-pcre", "-pcreversion", "10.42")
+	r = run(t, "fetch", "--mirror", f.m.URL, "-v", "1.30.1", "-openssl", "-opensslversion", "3.0.20", "-pcre", "-pcreversion", "10.42")
 	if r.code != 0 {
 		t.Fatalf("fetch: exit %d\n%s", r.code, r.err)
 	}
-	mustContain(t, "fetch table", r.out, "openssl", "3.0.20", "sha256 from", "pcre2", "not verified")
+	mustContain(t, "fetch table", r.out, "openssl", "3.0.20", "sha256 published at", "pcre2", "not verified")
 	if _, err := os.Stat(f.work); err == nil {
 		t.Errorf("fetch created a work dir")
 	}
@@ -391,7 +391,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-d", dir, "-openresty", "-freenginx"}, "-openresty and -freenginx"},
 		{[]string{"-d", dir, "-c", filepath.Join(dir, "nope.sh")}, "-c " + filepath.Join(dir, "nope.sh")},
 		{[]string{"-d", dir, "-m", badJSON}, badJSON + ":3:12"},
-		{[]string{"-d", dir, "-v", "1.22.1;rm"}, `-v: nginx: "1.22.1;rm" is not a version or constraint: use an exact version`},
+		{[]string{"-d", dir, "-v", "1.30.1;rm"}, `-v: nginx: "1.30.1;rm" is not a version or constraint: use an exact version`},
 		{[]string{"-d", dir, "-patch", "zlib=x.patch"}, "zlib is not part of this build"},
 		{[]string{"-d", dir, "-patch", filepath.Join(dir, "none.patch")}, "patch file"},
 		{[]string{"-d", dir, "-customsslname", "x"}, "-customsslname needs -customssl"},

@@ -25,7 +25,7 @@ func TestVersionsCommandOverMirror(t *testing.T) {
 	f := newFixture(t)
 	manyVersions(t, f)
 	r := run(t, "versions", "nginx", "--mirror", f.m.URL)
-	want := "1.29.1 (mainline)\n1.28.0 (stable)\n1.27.5\n1.26.3\n1.25.5\n1.24.0\n1.22.1\n"
+	want := "1.31.0 (mainline)\n1.30.1 (stable)\n1.29.1\n1.28.0\n1.27.5\n1.26.3\n1.25.5\n"
 	if r.code != 0 || r.out != want {
 		t.Errorf("versions nginx:\n%s\nwant\n%s\n%s", r.out, want, r.err)
 	}
@@ -62,7 +62,7 @@ func TestDryRunJSONResolvesConstraints(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &plan); err != nil {
 		t.Fatalf("--dry-run --json is not JSON: %v\n%s", err, r.out)
 	}
-	want := [][3]string{{"nginx", "stable", "1.28.0"}, {"pcre2", "latest", "10.47"}, {"openssl", "~3.5", "3.5.6"}}
+	want := [][3]string{{"nginx", "stable", "1.30.1"}, {"pcre2", "latest", "10.47"}, {"openssl", "~3.5", "3.5.6"}}
 	if len(plan.Components) != 3 {
 		t.Fatalf("components: %+v", plan.Components)
 	}
@@ -92,8 +92,8 @@ func TestDryRunJSONResolvesConstraints(t *testing.T) {
 func TestConstraintErrorsFromTheCommandLine(t *testing.T) {
 	f := newFixture(t)
 	manyVersions(t, f)
-	r := run(t, "-d", f.work, "--mirror", f.m.URL, "-v", "~1.30", "--dry-run")
-	if r.code != 1 || !strings.Contains(r.err, `nginx: no version matches "~1.30"; nearest available:`) {
+	r := run(t, "-d", f.work, "--mirror", f.m.URL, "-v", "~1.32", "--dry-run")
+	if r.code != 1 || !strings.Contains(r.err, `nginx: no version matches "~1.32"; nearest available:`) {
 		t.Errorf("no-match: exit %d\n%s", r.code, r.err)
 	}
 	r = run(t, "-d", f.work, "-v", "newest")

@@ -19,11 +19,12 @@ import (
 	"github.com/nginx-build/nginx-build/source"
 )
 
-// Fetcher downloads artifacts into CacheDir.
+// Fetcher downloads artifacts into CacheDir and verifies them by Trust.
 type Fetcher struct {
 	CacheDir string
 	HTTP     *http.Client
 	IO       *iostreams.IO
+	Trust    Trust
 }
 
 // Result is a tarball available in the cache.
@@ -36,6 +37,8 @@ type Result struct {
 	// https://…/openssl-3.0.20.tar.gz.sha256", or "" when nothing was
 	// published to check it against.
 	Verified string
+	// Verification is every check the tarball passed, and its signer.
+	Verification Verification
 	// Cached is true when no download was needed.
 	Cached bool
 	Size   int64
@@ -82,54 +85,60 @@ func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *progress) 
 	}
 	dir := f.slot(a)
 	final := filepath.Join(dir, a.FileName)
-	if r, ok := f.cached(a, final); ok {
-		f.IO.Debugf("fetch %s: cached %s", what, final)
-		return r, nil
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Result{}, fmt.Errorf("fetch %s: create cache directory: %w", what, err)
 	}
+	side, err := f.sidecars(ctx, a, final)
+	if err != nil {
+		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
+	}
 
-	var want, verified string
-	if a.ChecksumURL != "" {
-		sum, err := f.publishedSHA256(ctx, a, dir)
+	path, cached := final, true
+	if _, ok := f.cached(a, final); !ok {
+		cached = false
+		tmp, err := f.download(ctx, a, dir, prog)
 		if err != nil {
 			return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 		}
-		want, verified = sum, "sha256 from "+a.ChecksumURL
+		defer os.Remove(tmp) // no-op once renamed into place
+		path = tmp
 	}
-
-	tmp, err := f.download(ctx, a, dir, prog)
+	got, err := FileSHA256(path)
 	if err != nil {
 		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 	}
-	defer os.Remove(tmp) // no-op once renamed into place
-	got, err := FileSHA256(tmp)
+	v, err := f.Trust.check(ctx, a, path, got, side)
+	if err != nil {
+		// Never keep, and so never extract, what failed verification.
+		os.Remove(path)
+		os.Remove(final + recordSuffix)
+		removeSidecars(final)
+		return Result{}, err
+	}
+	if !cached {
+		if err := os.Rename(path, final); err != nil {
+			return Result{}, fmt.Errorf("fetch %s: %w", what, err)
+		}
+		// The record is written last: a tarball without one is never trusted.
+		if err := writeRecord(final, record{SHA256: got, Verified: v.Summary()}); err != nil {
+			return Result{}, fmt.Errorf("fetch %s: %w", what, err)
+		}
+	}
+	fi, err := os.Stat(final)
 	if err != nil {
 		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 	}
-	if want != "" && !strings.EqualFold(want, got) {
-		return Result{}, &MismatchError{What: "fetch " + what, File: a.URLs[0], Want: want, Got: got}
+	r := Result{Artifact: a, Path: final, SHA256: got, Verified: v.Summary(), Verification: v, Cached: cached, Size: fi.Size()}
+	if cached {
+		f.IO.Debugf("fetch %s: cached %s", what, final)
+	} else {
+		prog.done(fmt.Sprintf("fetched %s %s (%s)", a.Component, a.Version, humanBytes(r.Size)))
 	}
-	if err := os.Rename(tmp, final); err != nil {
-		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
-	}
-	// The record is written last: a tarball without one is never trusted.
-	if err := writeRecord(final, record{SHA256: got, Verified: verified}); err != nil {
-		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
-	}
-	fi, _ := os.Stat(final)
-	r := Result{Artifact: a, Path: final, SHA256: got, Verified: verified, Size: fi.Size()}
-	check := "no checksum published"
-	if verified != "" {
-		check = "sha256 ok"
-	}
-	prog.done(fmt.Sprintf("fetched %s %s (%s, %s)", a.Component, a.Version, humanBytes(r.Size), check))
 	return r, nil
 }
 
-// cached returns the cached tarball when it is complete and still matches
-// the checksum recorded when it was verified; a damaged one is removed.
+// cached reports whether the cache holds a complete tarball that still
+// matches the checksum recorded when it was stored; a damaged one is removed.
 func (f *Fetcher) cached(a source.Artifact, final string) (Result, bool) {
 	rec, err := readRecord(final)
 	if err != nil {
@@ -145,29 +154,81 @@ func (f *Fetcher) cached(a source.Artifact, final string) (Result, bool) {
 		os.Remove(final + recordSuffix)
 		return Result{}, false
 	}
-	fi, err := os.Stat(final)
-	if err != nil {
-		return Result{}, false
-	}
-	return Result{Artifact: a, Path: final, SHA256: got, Verified: rec.Verified, Cached: true, Size: fi.Size()}, true
+	return Result{}, true
 }
 
-// publishedSHA256 downloads and parses the .sha256 file published beside the tarball.
-func (f *Fetcher) publishedSHA256(ctx context.Context, a source.Artifact, dir string) (string, error) {
-	tmp := tempName(dir, filepath.Base(a.FileName)+".sha256")
+// sidecars returns the checksum file and signature published beside the
+// tarball, from the cache when they were fetched before (so verification
+// works offline), else downloaded and kept. Upstream's sidecars are
+// guesses (not every upstream signs), so a 404 there means "none".
+func (f *Fetcher) sidecars(ctx context.Context, a source.Artifact, final string) (sidecars, error) {
+	var side sidecars
+	if a.ChecksumURL != "" {
+		b, err := f.sidecar(ctx, a.ChecksumURL, final+".sha256", a.SidecarsOptional)
+		if err != nil {
+			return side, fmt.Errorf("download checksum %s: %w", a.ChecksumURL, err)
+		}
+		if b != nil {
+			sum, err := ParseSHA256File(string(b), a.FileName)
+			if err != nil {
+				os.Remove(final + ".sha256") // do not keep what cannot be used
+				return side, fmt.Errorf("checksum %s: %w", a.ChecksumURL, err)
+			}
+			side.sha256, side.sha256URL = sum, a.ChecksumURL
+		}
+	}
+	if a.SignatureURL != "" {
+		b, err := f.sidecar(ctx, a.SignatureURL, final+".sig", a.SidecarsOptional)
+		if err != nil {
+			return side, fmt.Errorf("download signature %s: %w", a.SignatureURL, err)
+		}
+		side.signature, side.signatureURL = b, a.SignatureURL
+	}
+	return side, nil
+}
+
+// maxSidecarSize bounds checksum and signature files, which are tiny.
+const maxSidecarSize = 1 << 20
+
+func (f *Fetcher) sidecar(ctx context.Context, url, keep string, optional bool) ([]byte, error) {
+	if b, err := os.ReadFile(keep); err == nil {
+		return b, nil
+	}
+	if optional {
+		if b, err := os.ReadFile(keep + ".absent"); err == nil && string(b) == url {
+			return nil, nil
+		}
+	}
+	tmp := tempName(filepath.Dir(keep), filepath.Base(keep))
 	defer os.Remove(tmp)
-	if err := f.get(ctx, a.ChecksumURL, tmp, nil); err != nil {
-		return "", fmt.Errorf("download checksum %s: %w", a.ChecksumURL, err)
+	if err := f.get(ctx, url, tmp, nil); err != nil {
+		if optional && strings.Contains(err.Error(), "bad response code: 404") {
+			_ = os.WriteFile(keep+".absent", []byte(url), 0o644)
+			return nil, nil
+		}
+		return nil, err
 	}
-	content, err := os.ReadFile(tmp)
+	fi, err := os.Stat(tmp)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	sum, err := ParseSHA256File(string(content), a.FileName)
+	if fi.Size() > maxSidecarSize {
+		return nil, fmt.Errorf("%s is %d bytes, too large for a checksum or signature", url, fi.Size())
+	}
+	b, err := os.ReadFile(tmp)
 	if err != nil {
-		return "", fmt.Errorf("checksum %s: %w", a.ChecksumURL, err)
+		return nil, err
 	}
-	return sum, nil
+	if err := os.Rename(tmp, keep); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func removeSidecars(final string) {
+	for _, ext := range []string{".sha256", ".sig", ".sha256.absent", ".sig.absent"} {
+		os.Remove(final + ext)
+	}
 }
 
 // download tries each URL in turn into a temporary file in dir and returns

@@ -143,12 +143,12 @@ func art(component, version string, urls ...string) source.Artifact {
 func TestFetchAllDownloadsAndCaches(t *testing.T) {
 	nginx, openssl := tarball("nginx"), tarball("openssl")
 	srv := newServer(t, map[string][]byte{
-		"/nginx/nginx-1.27.1.tar.gz":            nginx,
+		"/nginx/nginx-1.30.1.tar.gz":            nginx,
 		"/openssl/openssl-3.0.20.tar.gz":        openssl,
 		"/openssl/openssl-3.0.20.tar.gz.sha256": []byte(sha(openssl) + " *openssl-3.0.20.tar.gz\n"),
 	})
 	f, out := newFetcher(t)
-	a1 := art("nginx", "1.27.1", srv.URL+"/nginx/nginx-1.27.1.tar.gz")
+	a1 := art("nginx", "1.30.1", srv.URL+"/nginx/nginx-1.30.1.tar.gz")
 	a2 := art("openssl", "3.0.20", srv.URL+"/openssl/openssl-3.0.20.tar.gz")
 	a2.ChecksumURL = srv.URL + "/openssl/openssl-3.0.20.tar.gz.sha256"
 
@@ -165,7 +165,7 @@ func TestFetchAllDownloadsAndCaches(t *testing.T) {
 		verified string
 	}{
 		{a1, nginx, ""},
-		{a2, openssl, "sha256 from " + a2.ChecksumURL},
+		{a2, openssl, "sha256 published at " + a2.ChecksumURL},
 	}
 	for i, c := range checks {
 		r := res[i]
@@ -196,14 +196,15 @@ func TestFetchAllDownloadsAndCaches(t *testing.T) {
 			t.Errorf("%s: record %q, want %q", c.a.Component, rec, wantRec)
 		}
 	}
-	// Only the tarballs and their records: no leftover .part-* files, and
-	// the downloaded checksum file is not kept.
+	// Only the tarballs, their records and the published checksum (kept
+	// so that verification works offline): no leftover .part-* files.
 	k1, k2 := urlKey(a1.URLs[0]), urlKey(a2.URLs[0])
 	wantFiles := map[string]bool{
-		"tarballs/nginx/" + k1 + "/nginx-1.27.1.tar.gz":              true,
-		"tarballs/nginx/" + k1 + "/nginx-1.27.1.tar.gz.verified":     true,
+		"tarballs/nginx/" + k1 + "/nginx-1.30.1.tar.gz":              true,
+		"tarballs/nginx/" + k1 + "/nginx-1.30.1.tar.gz.verified":     true,
 		"tarballs/openssl/" + k2 + "/openssl-3.0.20.tar.gz":          true,
 		"tarballs/openssl/" + k2 + "/openssl-3.0.20.tar.gz.verified": true,
+		"tarballs/openssl/" + k2 + "/openssl-3.0.20.tar.gz.sha256":   true,
 	}
 	files := cacheFiles(t, f.CacheDir)
 	for _, p := range files {
@@ -216,10 +217,10 @@ func TestFetchAllDownloadsAndCaches(t *testing.T) {
 	}
 	log := out.String()
 	for _, s := range []string{
-		"downloading nginx 1.27.1 from " + a1.URLs[0],
+		"downloading nginx 1.30.1 from " + a1.URLs[0],
 		"downloading openssl 3.0.20 from " + a2.URLs[0],
-		"fetched nginx 1.27.1 (", "no checksum published)",
-		"fetched openssl 3.0.20 (", "sha256 ok)",
+		"fetched nginx 1.30.1 (", ")",
+		"fetched openssl 3.0.20 (",
 	} {
 		if !strings.Contains(log, s) {
 			t.Errorf("output does not mention %q:\n%s", s, log)
@@ -244,9 +245,9 @@ func TestFetchAllDownloadsAndCaches(t *testing.T) {
 			t.Errorf("cached result %d = %+v, want %+v", i, r, want)
 		}
 	}
-	if srv.count("/nginx/nginx-1.27.1.tar.gz") != 1 || srv.count("/openssl/openssl-3.0.20.tar.gz") != 1 {
+	if srv.count("/nginx/nginx-1.30.1.tar.gz") != 1 || srv.count("/openssl/openssl-3.0.20.tar.gz") != 1 {
 		t.Errorf("tarballs requested %d and %d times, want once each",
-			srv.count("/nginx/nginx-1.27.1.tar.gz"), srv.count("/openssl/openssl-3.0.20.tar.gz"))
+			srv.count("/nginx/nginx-1.30.1.tar.gz"), srv.count("/openssl/openssl-3.0.20.tar.gz"))
 	}
 }
 
@@ -283,7 +284,7 @@ func TestFetchAllChecksumMismatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res[0].Verified != "sha256 from "+a.ChecksumURL || res[0].Cached {
+	if res[0].Verified != "sha256 published at "+a.ChecksumURL || res[0].Cached {
 		t.Errorf("result %+v", res[0])
 	}
 }
@@ -297,29 +298,29 @@ func TestFetchAllChecksumFileProblems(t *testing.T) {
 	}{
 		{"missing", nil, "download checksum"},
 		{"garbage", []byte("<html>oops</html>"), "not a sha256 checksum file"},
-		{"for another file", []byte(sha(body) + "  nginx-1.27.0.tar.gz\n"), "no sha256 for nginx-1.27.1.tar.gz"},
+		{"for another file", []byte(sha(body) + "  nginx-1.30.0.tar.gz\n"), "no sha256 for nginx-1.30.1.tar.gz"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			files := map[string][]byte{"/nginx-1.27.1.tar.gz": body}
+			files := map[string][]byte{"/nginx-1.30.1.tar.gz": body}
 			if tt.checksum != nil {
-				files["/nginx-1.27.1.tar.gz.sha256"] = tt.checksum
+				files["/nginx-1.30.1.tar.gz.sha256"] = tt.checksum
 			}
 			srv := newServer(t, files)
 			f, _ := newFetcher(t)
-			a := art("nginx", "1.27.1", srv.URL+"/nginx-1.27.1.tar.gz")
-			a.ChecksumURL = srv.URL + "/nginx-1.27.1.tar.gz.sha256"
+			a := art("nginx", "1.30.1", srv.URL+"/nginx-1.30.1.tar.gz")
+			a.ChecksumURL = srv.URL + "/nginx-1.30.1.tar.gz.sha256"
 			_, err := f.FetchAll(context.Background(), []source.Artifact{a})
 			if err == nil {
 				t.Fatal("FetchAll succeeded without a usable checksum")
 			}
-			if !strings.Contains(err.Error(), tt.errHas) || !strings.Contains(err.Error(), "nginx 1.27.1") {
+			if !strings.Contains(err.Error(), tt.errHas) || !strings.Contains(err.Error(), "nginx 1.30.1") {
 				t.Errorf("error %q does not mention %q and the component", err, tt.errHas)
 			}
 			if IsMismatch(err) {
 				t.Errorf("error %v claims a mismatch", err)
 			}
-			if n := srv.count("/nginx-1.27.1.tar.gz"); n != 0 {
+			if n := srv.count("/nginx-1.30.1.tar.gz"); n != 0 {
 				t.Errorf("tarball downloaded %d times though its checksum is unusable", n)
 			}
 			if files := cacheFiles(t, f.CacheDir); len(files) != 0 {
@@ -378,8 +379,8 @@ func TestFetchAllAllURLsFail(t *testing.T) {
 
 func TestFetchAllNoURL(t *testing.T) {
 	f, _ := newFetcher(t)
-	_, err := f.FetchAll(context.Background(), []source.Artifact{art("nginx", "1.27.1")})
-	if err == nil || !strings.Contains(err.Error(), "nginx 1.27.1") || !strings.Contains(err.Error(), "no download URL") {
+	_, err := f.FetchAll(context.Background(), []source.Artifact{art("nginx", "1.30.1")})
+	if err == nil || !strings.Contains(err.Error(), "nginx 1.30.1") || !strings.Contains(err.Error(), "no download URL") {
 		t.Fatalf("FetchAll = %v, want a no-URL error", err)
 	}
 }
@@ -394,9 +395,9 @@ func TestFetchAllEmpty(t *testing.T) {
 
 func TestFetchAllRedownloadsDamagedCache(t *testing.T) {
 	body := tarball("nginx")
-	srv := newServer(t, map[string][]byte{"/nginx-1.27.1.tar.gz": body})
+	srv := newServer(t, map[string][]byte{"/nginx-1.30.1.tar.gz": body})
 	f, out := newFetcher(t)
-	a := art("nginx", "1.27.1", srv.URL+"/nginx-1.27.1.tar.gz")
+	a := art("nginx", "1.30.1", srv.URL+"/nginx-1.30.1.tar.gz")
 	res, err := f.FetchAll(context.Background(), []source.Artifact{a})
 	if err != nil {
 		t.Fatal(err)
@@ -408,7 +409,7 @@ func TestFetchAllRedownloadsDamagedCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := srv.count("/nginx-1.27.1.tar.gz"); n != 2 {
+	if n := srv.count("/nginx-1.30.1.tar.gz"); n != 2 {
 		t.Errorf("tarball requested %d times, want 2 (damaged copy downloaded again)", n)
 	}
 	if res2[0].Cached || res2[0].SHA256 != sha(body) {
@@ -425,9 +426,9 @@ func TestFetchAllRedownloadsDamagedCache(t *testing.T) {
 
 func TestFetchAllIgnoresTarballWithoutRecord(t *testing.T) {
 	body := tarball("nginx")
-	srv := newServer(t, map[string][]byte{"/nginx-1.27.1.tar.gz": body})
+	srv := newServer(t, map[string][]byte{"/nginx-1.30.1.tar.gz": body})
 	f, _ := newFetcher(t)
-	a := art("nginx", "1.27.1", srv.URL+"/nginx-1.27.1.tar.gz")
+	a := art("nginx", "1.30.1", srv.URL+"/nginx-1.30.1.tar.gz")
 	// A tarball left by a crash before its record was written, or the
 	// record unreadable: neither is trusted.
 	final := filepath.Join(f.CacheDir, "tarballs", "nginx", urlKey(a.URLs[0]), a.FileName)
@@ -451,7 +452,7 @@ func TestFetchAllIgnoresTarballWithoutRecord(t *testing.T) {
 		if res[0].Cached || res[0].SHA256 != sha(body) {
 			t.Errorf("result %+v", res[0])
 		}
-		if n := srv.count("/nginx-1.27.1.tar.gz"); n != i+1 {
+		if n := srv.count("/nginx-1.30.1.tar.gz"); n != i+1 {
 			t.Errorf("tarball requested %d times, want %d", n, i+1)
 		}
 	}
@@ -511,7 +512,7 @@ func TestFetchAllFromDirectoryMirror(t *testing.T) {
 	if got, _ := os.ReadFile(r.Path); !bytes.Equal(got, body) {
 		t.Error("cached file differs from the mirror's")
 	}
-	if r.Verified != "sha256 from "+a.ChecksumURL || r.SHA256 != sha(body) {
+	if r.Verified != "sha256 published at "+a.ChecksumURL || r.SHA256 != sha(body) {
 		t.Errorf("result %+v", r)
 	}
 	if fi, err := os.Lstat(r.Path); err != nil || !fi.Mode().IsRegular() {
@@ -555,7 +556,7 @@ func TestFetchAllCancelMidDownload(t *testing.T) {
 		return true
 	}
 	f, _ := newFetcher(t)
-	a := art("nginx", "1.27.1", srv.URL+"/nginx-1.27.1.tar.gz")
+	a := art("nginx", "1.30.1", srv.URL+"/nginx-1.30.1.tar.gz")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -595,7 +596,7 @@ func TestFetchAllShortBodyIsAnError(t *testing.T) {
 		return true
 	}
 	f, _ := newFetcher(t)
-	_, err := f.FetchAll(context.Background(), []source.Artifact{art("nginx", "1.27.1", srv.URL+"/nginx-1.27.1.tar.gz")})
+	_, err := f.FetchAll(context.Background(), []source.Artifact{art("nginx", "1.30.1", srv.URL+"/nginx-1.30.1.tar.gz")})
 	if err == nil {
 		t.Fatal("FetchAll accepted a truncated download")
 	}

@@ -96,6 +96,10 @@ type Artifact struct {
 	ChecksumURL string
 	// SignatureURL is a published .asc/.sig file, if any.
 	SignatureURL string
+	// SidecarsOptional means ChecksumURL and SignatureURL are where
+	// upstream usually publishes them, not known to exist: a 404 there
+	// means "not published". On a mirror they were seen in its listing.
+	SidecarsOptional bool
 }
 
 // Locate finds the tarball of c at version, on the mirror when one is set,
@@ -106,9 +110,12 @@ func Locate(ctx context.Context, hc *http.Client, m Mirror, c Component, version
 	}
 	if m.IsZero() {
 		urls := c.UpstreamURLs(version)
-		a := Artifact{Component: c.Name, Version: version, FileName: path.Base(urls[0]), URLs: urls}
+		a := Artifact{Component: c.Name, Version: version, FileName: path.Base(urls[0]), URLs: urls, SidecarsOptional: true}
 		if c.checksumSuffix != "" {
 			a.ChecksumURL = urls[0] + c.checksumSuffix
+		}
+		if c.signatureSuffix != "" {
+			a.SignatureURL = urls[0] + c.signatureSuffix
 		}
 		return a, nil
 	}

@@ -359,8 +359,10 @@ func TestLocateUpstream(t *testing.T) {
 			if a.ChecksumURL != tt.checksum {
 				t.Errorf("ChecksumURL = %q, want %q", a.ChecksumURL, tt.checksum)
 			}
-			if a.SignatureURL != "" {
-				t.Errorf("SignatureURL = %q, want none", a.SignatureURL)
+			// Upstream's signatures sit beside the first URL; whether one
+			// exists is learned when it is fetched.
+			if !strings.HasPrefix(a.SignatureURL, tt.urls[0]+".") || !a.SidecarsOptional {
+				t.Errorf("SignatureURL = %q (optional %v), want beside %s", a.SignatureURL, a.SidecarsOptional, tt.urls[0])
 			}
 			if want := tt.component + "-" + tt.version + ".tar.gz"; a.FileName != want {
 				t.Errorf("FileName = %q, want %q", a.FileName, want)

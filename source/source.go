@@ -52,6 +52,8 @@ type Component struct {
 	// checksumSuffix is the sidecar upstream publishes beside its
 	// tarballs with a sha256 ("" when it publishes none).
 	checksumSuffix string
+	// signatureSuffix is upstream's detached signature beside a tarball.
+	signatureSuffix string
 }
 
 // Names lists every known component name, sorted.
@@ -92,18 +94,21 @@ func all() []Component {
 	return []Component{
 		{
 			Name: "nginx", Role: RoleServer, DefaultVersion: "1.30.4",
-			IndexURL:    "https://nginx.org/download/",
-			tarballURLs: prefixed("https://nginx.org/download/nginx-%s.tar.gz"),
+			signatureSuffix: ".asc",
+			IndexURL:        "https://nginx.org/download/",
+			tarballURLs:     prefixed("https://nginx.org/download/nginx-%s.tar.gz"),
 		},
 		{
 			Name: "freenginx", Role: RoleServer, DefaultVersion: "1.29.3",
-			IndexURL:    "https://freenginx.org/download/",
-			tarballURLs: prefixed("https://freenginx.org/download/freenginx-%s.tar.gz"),
+			signatureSuffix: ".asc",
+			IndexURL:        "https://freenginx.org/download/",
+			tarballURLs:     prefixed("https://freenginx.org/download/freenginx-%s.tar.gz"),
 		},
 		{
 			Name: "openresty", Role: RoleServer, DefaultVersion: "1.31.0.1",
-			IndexURL:    "https://openresty.org/download/",
-			oldPrefixes: []string{"ngx_openresty"},
+			signatureSuffix: ".asc",
+			IndexURL:        "https://openresty.org/download/",
+			oldPrefixes:     []string{"ngx_openresty"},
 			// Releases up to 1.9.7.2 were called ngx_openresty-VERSION.
 			tarballURLs: func(v string) []string {
 				name := "openresty"
@@ -115,24 +120,28 @@ func all() []Component {
 		},
 		{
 			Name: "openssl", Role: RoleSSL, DefaultVersion: "3.5.6", ConfigureOption: "openssl",
-			IndexURL:       "https://api.github.com/repos/openssl/openssl/releases?per_page=100",
-			tarballURLs:    opensslURLs,
-			checksumSuffix: ".sha256",
+			IndexURL:        "https://api.github.com/repos/openssl/openssl/releases?per_page=100",
+			tarballURLs:     opensslURLs,
+			checksumSuffix:  ".sha256",
+			signatureSuffix: ".asc",
 		},
 		{
 			Name: "libressl", Role: RoleSSL, DefaultVersion: "4.3.0", ConfigureOption: "openssl",
-			IndexURL:    "https://ftp.openbsd.org/pub/OpenBSD/LibreSSL/",
-			tarballURLs: prefixed("https://ftp.openbsd.org/pub/OpenBSD/LibreSSL/libressl-%s.tar.gz"),
+			signatureSuffix: ".asc",
+			IndexURL:        "https://ftp.openbsd.org/pub/OpenBSD/LibreSSL/",
+			tarballURLs:     prefixed("https://ftp.openbsd.org/pub/OpenBSD/LibreSSL/libressl-%s.tar.gz"),
 		},
 		{
 			Name: "pcre2", Role: RolePCRE, DefaultVersion: "10.47", ConfigureOption: "pcre",
-			IndexURL:    "https://api.github.com/repos/PCRE2Project/pcre2/releases?per_page=100",
-			tarballURLs: prefixed("https://github.com/PCRE2Project/pcre2/releases/download/pcre2-%[1]s/pcre2-%[1]s.tar.gz"),
+			signatureSuffix: ".sig",
+			IndexURL:        "https://api.github.com/repos/PCRE2Project/pcre2/releases?per_page=100",
+			tarballURLs:     prefixed("https://github.com/PCRE2Project/pcre2/releases/download/pcre2-%[1]s/pcre2-%[1]s.tar.gz"),
 		},
 		{
 			Name: "zlib", Role: RoleZlib, DefaultVersion: "1.3.2", ConfigureOption: "zlib",
-			IndexURL:      "https://zlib.net/",
-			moreIndexURLs: []string{"https://zlib.net/fossils/"},
+			signatureSuffix: ".asc",
+			IndexURL:        "https://zlib.net/",
+			moreIndexURLs:   []string{"https://zlib.net/fossils/"},
 			// zlib.net keeps only the newest release at the top level and
 			// moves older ones to fossils/, so both are tried.
 			tarballURLs: func(v string) []string {

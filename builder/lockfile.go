@@ -1,0 +1,282 @@
+package builder
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/nginx-build/nginx-build/fetch"
+)
+
+// LockfileVersion is the format version written into lockfiles.
+const LockfileVersion = 1
+
+// Lockfile pins a build's inputs, like go.sum or Cargo.lock: for each
+// component the exact version, URL and sha256 that were verified, for each
+// git module the commit. It is JSON with a fixed key order (struct order)
+// so it diffs well in review.
+type Lockfile struct {
+	LockfileVersion int               `json:"lockfile_version"`
+	GeneratedBy     string            `json:"generated_by"`
+	Components      []LockedComponent `json:"components"`
+	Modules         []LockedModule    `json:"modules,omitempty"`
+}
+
+// LockedComponent is one pinned tarball.
+type LockedComponent struct {
+	Name       string   `json:"name"`
+	Constraint string   `json:"constraint"`
+	Version    string   `json:"version"`
+	URL        string   `json:"url"`
+	SHA256     string   `json:"sha256"`
+	Verified   []string `json:"verified"`
+}
+
+// LockedModule is one pinned third-party module.
+type LockedModule struct {
+	Name   string `json:"name"`
+	Form   string `json:"form"`
+	URL    string `json:"url"`
+	Rev    string `json:"rev,omitempty"`
+	Commit string `json:"commit,omitempty"`
+}
+
+// ReadLockfile reads path; a missing file is (nil, nil).
+func ReadLockfile(path string) (*Lockfile, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read lockfile: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var l Lockfile
+	if err := dec.Decode(&l); err != nil {
+		return nil, fmt.Errorf("lockfile %s is damaged: %v (delete it and run `nginx-build lock` to write a new one)", path, err)
+	}
+	if l.LockfileVersion != LockfileVersion {
+		return nil, fmt.Errorf("lockfile %s has format version %d; this nginx-build reads version %d", path, l.LockfileVersion, LockfileVersion)
+	}
+	for _, c := range l.Components {
+		if c.Name == "" || c.Version == "" || len(c.SHA256) != 64 {
+			return nil, fmt.Errorf("lockfile %s: entry %q lacks a name, version or sha256", path, c.Name)
+		}
+	}
+	return &l, nil
+}
+
+// Write stores the lockfile atomically.
+func (l *Lockfile) Write(path string) error {
+	b, err := json.MarshalIndent(l, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write lockfile: %w", err)
+	}
+	return os.Rename(tmp, path)
+}
+
+func (l *Lockfile) component(name string) *LockedComponent {
+	for i := range l.Components {
+		if l.Components[i].Name == name {
+			return &l.Components[i]
+		}
+	}
+	return nil
+}
+
+func (l *Lockfile) module(name string) *LockedModule {
+	for i := range l.Modules {
+		if l.Modules[i].Name == name {
+			return &l.Modules[i]
+		}
+	}
+	return nil
+}
+
+// lockPinStage applies an existing lockfile: components whose constraint is
+// unchanged get the locked version and sha256; with --locked, any
+// difference between the flags and the lockfile is fatal.
+type lockPinStage struct{}
+
+func (lockPinStage) Name() string { return "apply lockfile" }
+
+func (lockPinStage) Run(ctx context.Context, s *State) error {
+	p := s.Plan
+	if p.Lockfile == "" || p.Relock {
+		return nil
+	}
+	l, err := ReadLockfile(p.Lockfile)
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		if p.Locked {
+			return fmt.Errorf("--locked: no lockfile at %s (write one with `nginx-build lock`)", p.Lockfile)
+		}
+		return nil
+	}
+	s.lock = l
+	s.pins = map[string]string{}
+	var diffs []string
+	for _, spec := range p.specs() {
+		if spec.Constraint == "" {
+			spec.Constraint = spec.Version
+		}
+		e := l.component(spec.Name)
+		switch {
+		case e == nil:
+			diffs = append(diffs, fmt.Sprintf("%s %s is not in the lockfile", spec.Name, spec.Constraint))
+		case e.Constraint != spec.Constraint:
+			diffs = append(diffs, fmt.Sprintf("%s: flags ask for %q, the lockfile has %q (%s)", spec.Name, spec.Constraint, e.Constraint, e.Version))
+		default:
+			spec.Version = e.Version
+			s.pins[fetch.PinKey(e.Name, e.Version)] = e.SHA256
+		}
+	}
+	for _, e := range l.Components {
+		found := false
+		for _, c := range p.Components() {
+			found = found || c.Name == e.Name
+		}
+		if !found {
+			diffs = append(diffs, fmt.Sprintf("the lockfile has %s %s, which the flags do not ask for", e.Name, e.Version))
+		}
+	}
+	for _, m := range p.Modules {
+		if e := l.module(m.Name); e == nil || e.URL != m.URL || e.Rev != m.Rev || e.Form != m.Form {
+			diffs = append(diffs, fmt.Sprintf("module %s differs from the lockfile", m.Name))
+		}
+	}
+	if len(diffs) > 0 && p.Locked {
+		return fmt.Errorf("--locked: the build differs from %s:\n  %s\nrun `nginx-build lock` with these flags to update it", p.Lockfile, strings.Join(diffs, "\n  "))
+	}
+	s.lockDiffs = diffs
+	return nil
+}
+
+var fullCommit = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// moduleCommitsStage pins every git module to a commit before anything is
+// downloaded: the locked one when the lockfile has it, else what rev names
+// now (git ls-remote, no clone needed).
+type moduleCommitsStage struct{}
+
+func (moduleCommitsStage) Name() string { return "resolve module commits" }
+
+func (moduleCommitsStage) Run(ctx context.Context, s *State) error {
+	s.ModuleCommits = map[string]string{}
+	for _, m := range s.Plan.Modules {
+		if m.Form != "git" {
+			continue
+		}
+		if s.lock != nil && !s.Plan.Relock {
+			if e := s.lock.module(m.Name); e != nil && e.URL == m.URL && e.Rev == m.Rev && e.Commit != "" {
+				s.ModuleCommits[m.Name] = e.Commit
+				continue
+			}
+		}
+		if fullCommit.MatchString(m.Rev) {
+			s.ModuleCommits[m.Name] = m.Rev
+			continue
+		}
+		rev := m.Rev
+		if rev == "" {
+			rev = "HEAD"
+		}
+		out, err := exec.CommandContext(ctx, "git", "ls-remote", "--", m.URL, rev, rev+"^{}").Output()
+		if err != nil {
+			return fmt.Errorf("module %s: git ls-remote %s: %v", m.Name, m.URL, err)
+		}
+		commit := ""
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			f := strings.Fields(line)
+			if len(f) != 2 {
+				continue
+			}
+			// An annotated tag's peeled line (^{}) names the commit itself.
+			if commit == "" || strings.HasSuffix(f[1], "^{}") {
+				commit = f[0]
+			}
+		}
+		if commit == "" {
+			return fmt.Errorf("module %s: rev %q does not exist in %s", m.Name, m.Rev, m.URL)
+		}
+		s.ModuleCommits[m.Name] = commit
+	}
+	return nil
+}
+
+// lockWriteStage records what was resolved and verified: it updates an
+// existing lockfile (saying what changed), or writes one for `lock`.
+type lockWriteStage struct{}
+
+func (lockWriteStage) Name() string { return "write lockfile" }
+
+func (lockWriteStage) Run(ctx context.Context, s *State) error {
+	p := s.Plan
+	if p.Lockfile == "" || (s.lock == nil && !p.Relock) {
+		return nil
+	}
+	l := &Lockfile{LockfileVersion: LockfileVersion, GeneratedBy: "nginx-build " + s.Env.ToolVersion}
+	specs := p.Components()
+	for i, r := range s.Fetched {
+		var verified []string
+		for _, c := range r.Verification.Checks {
+			if c.Kind != "lockfile" { // the lockfile does not vouch for itself
+				verified = append(verified, c.Detail)
+			}
+		}
+		if r.Verification.Skipped {
+			verified = []string{"not verified (--verify off)"}
+		}
+		l.Components = append(l.Components, LockedComponent{
+			Name: r.Artifact.Component, Constraint: specs[i].Constraint, Version: r.Artifact.Version,
+			URL: r.Artifact.URLs[0], SHA256: r.SHA256, Verified: verified,
+		})
+	}
+	for _, m := range p.Modules {
+		l.Modules = append(l.Modules, LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name]})
+	}
+	if s.lock != nil && sameLock(s.lock, l) {
+		return nil
+	}
+	if err := l.Write(p.Lockfile); err != nil {
+		return err
+	}
+	switch {
+	case s.lock == nil:
+		s.Env.IO.Infof("wrote %s", p.Lockfile)
+	default:
+		s.Env.IO.Infof("updated %s:\n  %s", p.Lockfile, strings.Join(s.lockDiffs, "\n  "))
+	}
+	return nil
+}
+
+func sameLock(a, b *Lockfile) bool {
+	x, _ := json.Marshal(a.Components)
+	y, _ := json.Marshal(b.Components)
+	u, _ := json.Marshal(a.Modules)
+	v, _ := json.Marshal(b.Modules)
+	return bytes.Equal(x, y) && bytes.Equal(u, v)
+}
+
+// DefaultLockfile is nginx-build.lock in the current directory.
+func DefaultLockfile() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "nginx-build.lock"
+	}
+	return filepath.Join(wd, "nginx-build.lock")
+}

@@ -1,0 +1,81 @@
+package builder
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nginx-build/nginx-build/configure"
+	"github.com/nginx-build/nginx-build/fetch"
+)
+
+// BuildRecord is written next to the build as build-info.json: what an
+// auditor or an SBOM generator needs to know about the binary.
+type BuildRecord struct {
+	Tool          string            `json:"tool"`
+	StartedAt     time.Time         `json:"started_at"`
+	FinishedAt    time.Time         `json:"finished_at"`
+	Binary        string            `json:"binary"`
+	BinarySHA256  string            `json:"binary_sha256"`
+	NginxV        string            `json:"nginx_v"`
+	Components    []RecordComponent `json:"components"`
+	Modules       []LockedModule    `json:"modules,omitempty"`
+	Patches       []string          `json:"patches,omitempty"`
+	ConfigureArgs []string          `json:"configure_args"`
+}
+
+// RecordComponent is one component of a build record.
+type RecordComponent struct {
+	Name         string             `json:"name"`
+	Constraint   string             `json:"constraint"`
+	Version      string             `json:"version"`
+	URL          string             `json:"url"`
+	SHA256       string             `json:"sha256"`
+	Verification fetch.Verification `json:"verification"`
+}
+
+// RecordFile is the build record's name in the build dir.
+const RecordFile = "build-info.json"
+
+func writeRecord(s *State, nginxV string) (string, error) {
+	args, err := configure.Args(s.Script)
+	if err != nil {
+		return "", err
+	}
+	sum, err := fetch.FileSHA256(s.Binary)
+	if err != nil {
+		return "", err
+	}
+	rec := BuildRecord{
+		Tool: "nginx-build " + s.Env.ToolVersion, StartedAt: s.started.UTC(), FinishedAt: time.Now().UTC(),
+		Binary: s.Binary, BinarySHA256: sum, NginxV: nginxV, ConfigureArgs: args,
+	}
+	specs := s.Plan.Components()
+	for i, r := range s.Fetched {
+		rec.Components = append(rec.Components, RecordComponent{
+			Name: r.Artifact.Component, Constraint: specs[i].Constraint, Version: r.Artifact.Version,
+			URL: r.Artifact.URLs[0], SHA256: r.SHA256, Verification: r.Verification,
+		})
+	}
+	for _, m := range s.Plan.Modules {
+		rec.Modules = append(rec.Modules, LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name]})
+	}
+	for _, p := range s.Plan.Patches {
+		psum, err := fetch.FileSHA256(p.Path)
+		if err != nil {
+			return "", err
+		}
+		rec.Patches = append(rec.Patches, fmt.Sprintf("%s=%s (sha256 %s)", p.Target, p.Path, psum))
+	}
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(s.Plan.BuildDir(), RecordFile)
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return "", fmt.Errorf("write build record: %w", err)
+	}
+	return path, nil
+}
