@@ -3,7 +3,10 @@ package command
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"testing"
 )
 
 func fmtSscan(s string, v *int) (int, error) { return fmt.Sscan(s, v) }
@@ -20,3 +23,44 @@ func alive(pid int) bool {
 	i := strings.LastIndex(s, ")")
 	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
 }
+
+func filepathWalk(t *testing.T, root string, fn func(string)) {
+	t.Helper()
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			fn(p)
+		}
+		return nil
+	})
+}
+
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-c", "user.email=t@example.test", "-c", "user.name=t", "-c", "init.defaultBranch=main"}, args...)...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// gitRepo makes a real git repository holding an nginx module config.
+func gitRepo(t *testing.T, dir string) string {
+	t.Helper()
+	os.MkdirAll(dir, 0o755)
+	git(t, dir, "init", "-q")
+	os.WriteFile(filepath.Join(dir, "config"), []byte("ngx_addon_name=mod\n"), 0o644)
+	git(t, dir, "add", ".")
+	git(t, dir, "commit", "-qm", "first")
+	return dir
+}
+
+func gitCommit(t *testing.T, dir, msg string) {
+	t.Helper()
+	os.WriteFile(filepath.Join(dir, msg), []byte(msg), 0o644)
+	git(t, dir, "add", ".")
+	git(t, dir, "commit", "-qm", msg)
+}
+
+func gitHead(t *testing.T, dir string) string { return git(t, dir, "rev-parse", "HEAD") }
