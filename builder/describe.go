@@ -1,8 +1,13 @@
 package builder
 
 import (
+	"path/filepath"
+	"strings"
+
 	"github.com/nginx-build/nginx-build/configure"
+	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/source"
+	"github.com/nginx-build/nginx-build/verify"
 )
 
 // ComponentPlan is one resolved component, as --dry-run shows it.
@@ -36,7 +41,7 @@ func Describe(s *State) (PlanView, error) {
 	}
 	specs := s.Plan.Components()
 	for i, a := range s.Artifacts {
-		cp := ComponentPlan{Name: a.Component, Version: a.Version, URL: a.URLs[0], Verify: verifyPlan(a)}
+		cp := ComponentPlan{Name: a.Component, Version: a.Version, URL: a.URLs[0], Verify: verifyPlan(a, s)}
 		if i < len(specs) {
 			cp.Constraint = specs[i].Constraint
 		}
@@ -59,9 +64,34 @@ func Describe(s *State) (PlanView, error) {
 }
 
 // verifyPlan says how a tarball will be checked once downloaded.
-func verifyPlan(a source.Artifact) string {
-	if a.ChecksumURL != "" {
-		return "sha256 from " + a.ChecksumURL
+func verifyPlan(a source.Artifact, s *State) string {
+	if s.Plan.Verify == fetch.PolicyOff {
+		return "nothing (--verify off)"
 	}
-	return "none (no checksum published)"
+	maybe := ""
+	if a.SidecarsOptional {
+		maybe = " (if published)"
+	}
+	var checks []string
+	if a.SignatureURL != "" {
+		keys, _ := verify.Keyring(a.Component)
+		if len(keys)+len(s.Plan.ExtraKeys) > 0 {
+			checks = append(checks, "OpenPGP signature "+a.SignatureURL+maybe)
+		} else {
+			checks = append(checks, "signature "+a.SignatureURL+maybe+" cannot be checked: no "+a.Component+" key")
+		}
+	}
+	if a.ChecksumURL != "" {
+		checks = append(checks, "sha256 from "+a.ChecksumURL+maybe)
+	}
+	if sum, ok := verify.KnownChecksum(a.Component, a.FileName); ok {
+		checks = append(checks, "built-in "+sum.Algo)
+	}
+	if s.pins[fetch.PinKey(a.Component, a.Version)] != "" {
+		checks = append(checks, "sha256 pinned in "+filepath.Base(s.Plan.Lockfile))
+	}
+	if len(checks) == 0 {
+		return "none: nothing published to verify against"
+	}
+	return strings.Join(checks, "; ")
 }

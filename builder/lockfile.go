@@ -76,12 +76,12 @@ func ReadLockfile(path string) (*Lockfile, error) {
 
 // Write stores the lockfile atomically.
 func (l *Lockfile) Write(path string) error {
-	b, err := json.MarshalIndent(l, "", "  ")
+	b, err := marshalJSON(l)
 	if err != nil {
 		return err
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return fmt.Errorf("write lockfile: %w", err)
 	}
 	return os.Rename(tmp, path)
@@ -232,7 +232,7 @@ func (lockWriteStage) Run(ctx context.Context, s *State) error {
 	l := &Lockfile{LockfileVersion: LockfileVersion, GeneratedBy: "nginx-build " + s.Env.ToolVersion}
 	specs := p.Components()
 	for i, r := range s.Fetched {
-		var verified []string
+		verified := []string{}
 		for _, c := range r.Verification.Checks {
 			if c.Kind != "lockfile" { // the lockfile does not vouch for itself
 				verified = append(verified, c.Detail)
@@ -279,4 +279,17 @@ func DefaultLockfile() string {
 		return "nginx-build.lock"
 	}
 	return filepath.Join(wd, "nginx-build.lock")
+}
+
+// marshalJSON indents and, unlike json.MarshalIndent, leaves <, > and &
+// alone: key owners are written "Name <mail>" and files are read by people.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

@@ -1,7 +1,6 @@
 package builder
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -69,12 +68,12 @@ func writeRecord(s *State, nginxV string) (string, error) {
 		}
 		rec.Patches = append(rec.Patches, fmt.Sprintf("%s=%s (sha256 %s)", p.Target, p.Path, psum))
 	}
-	b, err := json.MarshalIndent(rec, "", "  ")
+	b, err := marshalJSON(rec)
 	if err != nil {
 		return "", err
 	}
 	path := filepath.Join(s.Plan.BuildDir(), RecordFile)
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(path, b, 0o644); err != nil {
 		return "", fmt.Errorf("write build record: %w", err)
 	}
 	return path, nil

@@ -17,6 +17,7 @@ func printPlan(io *iostreams.IO, s *builder.State, asJSON bool) error {
 	}
 	if asJSON {
 		enc := json.NewEncoder(io.Out)
+		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
