@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/source"
@@ -31,6 +34,8 @@ type State struct {
 	ModuleCommits map[string]string
 	// Stop ends the pipeline early without error (up to date, dry run).
 	Stop bool
+
+	moduleTarballs map[string]fetch.Result // "tarball" modules, by name
 
 	lock      *Lockfile         // the lockfile as read, if any
 	pins      map[string]string // sha256 pins from it
@@ -181,15 +186,44 @@ func (fetchStage) Run(ctx context.Context, s *State) error {
 	f := &fetch.Fetcher{CacheDir: s.Plan.CacheDir, HTTP: s.Env.HTTP, IO: s.Env.IO, Trust: fetch.Trust{
 		Policy: s.Plan.Verify, ExtraKeys: s.Plan.ExtraKeys, Pins: s.pins, PinSource: filepath.Base(s.Plan.Lockfile), IO: s.Env.IO,
 	}}
-	res, err := f.FetchAll(ctx, s.Artifacts)
-	if err != nil {
+	arts := append([]source.Artifact(nil), s.Artifacts...)
+	var tarballModules []string
+	for _, m := range s.Plan.Modules {
+		if m.Form == "tarball" {
+			a, err := tarballModuleArtifact(m)
+			if err != nil {
+				return err
+			}
+			arts = append(arts, a)
+			tarballModules = append(tarballModules, m.Name)
+		}
+	}
+	// Git modules are fetched into the cache at the same time as the tarballs.
+	g, gctx := errgroup.WithContext(ctx)
+	for _, m := range s.Plan.Modules {
+		if m.Form == "git" {
+			g.Go(func() error { return fetchGitModule(gctx, s, m, s.ModuleCommits[m.Name]) })
+		}
+	}
+	var res []fetch.Result
+	g.Go(func() error {
+		var err error
+		res, err = f.FetchAll(gctx, arts)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	for _, r := range res {
 		if sum := r.Verification.Summary(); sum != "" {
-			s.Env.IO.Infof("verified %s %s: %s", r.Artifact.Component, r.Artifact.Version, sum)
+			s.Env.IO.Infof("verified %s: %s", strings.TrimSpace(r.Artifact.Component+" "+r.Artifact.Version), sum)
 		}
 	}
-	s.Fetched = res
+	n := len(s.Artifacts)
+	s.Fetched = res[:n]
+	s.moduleTarballs = map[string]fetch.Result{}
+	for i, name := range tarballModules {
+		s.moduleTarballs[name] = res[n+i]
+	}
 	return nil
 }

@@ -142,31 +142,61 @@ type scriptStage struct{}
 func (scriptStage) Name() string { return "generate configure script" }
 
 func (scriptStage) Run(ctx context.Context, s *State) error {
+	// OpenResty's configure hands the options to nginx's configure inside
+	// build/nginx-X/, where ../ means something else: use absolute paths.
+	openresty := s.Plan.Server.Name == "openresty"
 	var libs []configure.Library
 	for _, spec := range s.Plan.Libraries {
 		c, err := source.Lookup(spec.Name)
 		if err != nil {
 			return err
 		}
-		libs = append(libs, configure.Library{Option: c.ConfigureOption, Dir: "../" + c.Dir(spec.Version), SSL: c.Role == source.RoleSSL})
+		dir := "../" + c.Dir(spec.Version)
+		if openresty {
+			dir = filepath.Join(s.Plan.BuildDir(), c.Dir(spec.Version))
+		}
+		libs = append(libs, configure.Library{Option: c.ConfigureOption, Dir: dir, SSL: c.Role == source.RoleSSL})
+	}
+	userArgs := append([]string(nil), s.Plan.ExtraArgs...)
+	if strings.TrimSpace(s.Plan.ConfigureScript) != "" {
+		args, err := configure.Args(s.Plan.ConfigureScript)
+		if err != nil {
+			return fmt.Errorf("configure script: %w", err)
+		}
+		userArgs = append(userArgs, args...)
 	}
 	s.ModuleArgs = nil
+	dynamic := false
 	for _, m := range s.Plan.Modules {
 		dir := "../" + m.Name
-		if m.Form == "local" {
+		switch {
+		case m.Form == "local":
 			dir = m.URL
+		case openresty:
+			dir = filepath.Join(s.Plan.BuildDir(), m.Name)
 		}
 		opt := "--add-module="
 		if m.Dynamic {
 			opt = "--add-dynamic-module="
+			dynamic = true
 		}
 		s.ModuleArgs = append(s.ModuleArgs, opt+dir)
+	}
+	// Dynamic modules are only loadable into a binary built with the same
+	// options unless both sides use --with-compat.
+	if dynamic && !slices.Contains(userArgs, "--with-compat") {
+		s.ModuleArgs = append([]string{"--with-compat"}, s.ModuleArgs...)
+	}
+	extra := s.Plan.ExtraArgs
+	if openresty {
+		// OpenResty's configure builds LuaJIT and friends itself; -jN is its option.
+		extra = append([]string{fmt.Sprintf("-j%d", s.Plan.Jobs)}, extra...)
 	}
 	script, err := configure.Generate(configure.Input{
 		UserScript: s.Plan.ConfigureScript,
 		Libraries:  libs,
 		ModuleArgs: s.ModuleArgs,
-		ExtraArgs:  s.Plan.ExtraArgs,
+		ExtraArgs:  extra,
 	})
 	if err != nil {
 		return fmt.Errorf("configure script: %w", err)
@@ -285,7 +315,7 @@ func applyPatch(ctx context.Context, s *State, p Patch) error {
 	args := append(append([]string{"--batch"}, s.Plan.PatchOpt...), "-i", p.Path)
 	s.Env.IO.Infof("applying %s to %s", p.Path, filepath.Base(target))
 	log := filepath.Join(s.Plan.BuildDir(), "nginx-patch.log")
-	if err := runLogged(ctx, "patch "+filepath.Base(p.Path), target, log, teeFor(s), nil, "patch", args...); err != nil {
+	if err := runLogged(ctx, "patch "+p.Path+" (target "+p.Target+")", target, log, teeFor(s), nil, "patch", args...); err != nil {
 		return err
 	}
 	return nil

@@ -283,24 +283,18 @@ func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(s
 		p.ConfigureScript = string(b)
 	}
 	if f.modulesFile != "" {
-		mods, data, err := module3rd.Load(f.modulesFile)
+		mods, data, err := loadModules(f.modulesFile)
 		if err != nil {
-			return nil, usagef("-m: %v", err)
-		}
-		for i := range mods {
-			if mods[i].Form == "local" && !filepath.IsAbs(mods[i].URL) {
-				// Relative local paths are relative to modules.json, like includes.
-				mods[i].URL = filepath.Join(filepath.Dir(absOr(f.modulesFile)), mods[i].URL)
-			}
+			return nil, err
 		}
 		p.Modules, p.ModulesFile = mods, string(data)
 	}
 	for _, spec := range f.patches {
-		pt, err := parsePatch(spec, p.Components())
+		pts, err := parsePatch(spec, p.Components())
 		if err != nil {
 			return nil, err
 		}
-		p.Patches = append(p.Patches, pt)
+		p.Patches = append(p.Patches, pts...)
 	}
 	if f.patchOpt != "" {
 		words, err := shell.Fields(f.patchOpt, func(string) string { return "" })
@@ -334,8 +328,9 @@ func (g *globalFlags) apply(p *builder.Plan) error {
 	return nil
 }
 
-// parsePatch reads -patch [target=]PATH.
-func parsePatch(spec string, comps []builder.ComponentSpec) (builder.Patch, error) {
+// parsePatch reads -patch [target=]PATH. PATH may be a directory: its
+// files are applied in name order.
+func parsePatch(spec string, comps []builder.ComponentSpec) ([]builder.Patch, error) {
 	target, path := "", spec
 	if t, rest, ok := strings.Cut(spec, "="); ok {
 		if _, err := source.Lookup(t); err == nil {
@@ -350,13 +345,30 @@ func parsePatch(spec string, comps []builder.ComponentSpec) (builder.Patch, erro
 		found = found || c.Name == target
 	}
 	if !found {
-		return builder.Patch{}, usagef("-patch %s: %s is not part of this build (add -%s?)", spec, target, flagFor(target))
+		return nil, usagef("-patch %s: %s is not part of this build (add -%s?)", spec, target, flagFor(target))
 	}
 	abs := absOr(path)
-	if fi, err := os.Stat(abs); err != nil || fi.IsDir() {
-		return builder.Patch{}, usagef("-patch %s: patch file %s not found", spec, path)
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, usagef("-patch %s: patch file %s not found", spec, path)
 	}
-	return builder.Patch{Target: target, Path: abs}, nil
+	if !fi.IsDir() {
+		return []builder.Patch{{Target: target, Path: abs}}, nil
+	}
+	entries, err := os.ReadDir(abs)
+	if err != nil {
+		return nil, usagef("-patch %s: %v", spec, err)
+	}
+	var patches []builder.Patch
+	for _, e := range entries { // ReadDir sorts by name
+		if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
+			patches = append(patches, builder.Patch{Target: target, Path: filepath.Join(abs, e.Name())})
+		}
+	}
+	if len(patches) == 0 {
+		return nil, usagef("-patch %s: directory %s holds no patch files", spec, path)
+	}
+	return patches, nil
 }
 
 func flagFor(component string) string {
@@ -378,4 +390,20 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// loadModules reads a modules.json; relative paths of local and tarball
+// modules are relative to the file, like includes.
+func loadModules(path string) ([]module3rd.Module, []byte, error) {
+	mods, data, err := module3rd.Load(path)
+	if err != nil {
+		return nil, nil, usagef("-m: %v", err)
+	}
+	for i, m := range mods {
+		isPath := m.Form == "local" || (m.Form == "tarball" && !strings.Contains(m.URL, "://"))
+		if isPath && !filepath.IsAbs(m.URL) {
+			mods[i].URL = filepath.Join(filepath.Dir(absOr(path)), m.URL)
+		}
+	}
+	return mods, data, nil
 }

@@ -2,14 +2,12 @@ package command
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
-	"github.com/nginx-build/nginx-build/module3rd"
 )
 
 func newLockCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
@@ -40,14 +38,9 @@ between the flags and the lockfile is fatal. Commit the lockfile.`,
 			}
 			plan := &builder.Plan{Server: server, Libraries: libs, Relock: true}
 			if modules != "" {
-				mods, _, err := module3rd.Load(modules)
+				mods, _, err := loadModules(modules)
 				if err != nil {
-					return usagef("-m: %v", err)
-				}
-				for i := range mods {
-					if mods[i].Form == "local" && !filepath.IsAbs(mods[i].URL) {
-						mods[i].URL = filepath.Join(filepath.Dir(absOr(modules)), mods[i].URL)
-					}
+					return err
 				}
 				plan.Modules = mods
 			}

@@ -29,10 +29,10 @@ func DefaultCacheDir() (string, error) {
 	return filepath.Join(home, ".cache", "nginx-build"), nil
 }
 
-// urlKey names the cache slot of a URL. Release tarballs are immutable, so
+// URLKey names the cache slot of a URL. Release tarballs are immutable, so
 // the URL identifies the content; hashing it keeps two mirrors that serve
 // the same file name apart.
-func urlKey(u string) string {
+func URLKey(u string) string {
 	sum := sha256.Sum256([]byte(u))
 	return hex.EncodeToString(sum[:8])
 }

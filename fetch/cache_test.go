@@ -49,14 +49,14 @@ func TestDefaultCacheDirRelative(t *testing.T) {
 }
 
 func TestURLKey(t *testing.T) {
-	a := urlKey("https://nginx.org/download/nginx-1.27.1.tar.gz")
+	a := URLKey("https://nginx.org/download/nginx-1.27.1.tar.gz")
 	if !regexp.MustCompile(`^[0-9a-f]{16}$`).MatchString(a) {
 		t.Errorf("urlKey = %q, want 16 hex digits", a)
 	}
-	if b := urlKey("https://nginx.org/download/nginx-1.27.1.tar.gz"); a != b {
+	if b := URLKey("https://nginx.org/download/nginx-1.27.1.tar.gz"); a != b {
 		t.Errorf("urlKey is not stable: %q, %q", a, b)
 	}
-	if b := urlKey("https://mirror.example/nginx/nginx-1.27.1.tar.gz"); a == b {
+	if b := URLKey("https://mirror.example/nginx/nginx-1.27.1.tar.gz"); a == b {
 		t.Errorf("two URLs share the cache key %q", a)
 	}
 }

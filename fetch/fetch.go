@@ -75,7 +75,7 @@ func (f *Fetcher) FetchAll(ctx context.Context, arts []source.Artifact) ([]Resul
 }
 
 func (f *Fetcher) slot(a source.Artifact) string {
-	return filepath.Join(f.CacheDir, "tarballs", a.Component, urlKey(a.URLs[0]))
+	return filepath.Join(f.CacheDir, "tarballs", a.Component, URLKey(a.URLs[0]))
 }
 
 func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *progress) (Result, error) {

@@ -169,7 +169,7 @@ func TestFetchAllDownloadsAndCaches(t *testing.T) {
 	}
 	for i, c := range checks {
 		r := res[i]
-		wantPath := filepath.Join(f.CacheDir, "tarballs", c.a.Component, urlKey(c.a.URLs[0]), c.a.FileName)
+		wantPath := filepath.Join(f.CacheDir, "tarballs", c.a.Component, URLKey(c.a.URLs[0]), c.a.FileName)
 		if r.Path != wantPath {
 			t.Errorf("%s: Path = %q, want %q", c.a.Component, r.Path, wantPath)
 		}
@@ -198,7 +198,7 @@ func TestFetchAllDownloadsAndCaches(t *testing.T) {
 	}
 	// Only the tarballs, their records and the published checksum (kept
 	// so that verification works offline): no leftover .part-* files.
-	k1, k2 := urlKey(a1.URLs[0]), urlKey(a2.URLs[0])
+	k1, k2 := URLKey(a1.URLs[0]), URLKey(a2.URLs[0])
 	wantFiles := map[string]bool{
 		"tarballs/nginx/" + k1 + "/nginx-1.30.1.tar.gz":              true,
 		"tarballs/nginx/" + k1 + "/nginx-1.30.1.tar.gz.verified":     true,
@@ -348,7 +348,7 @@ func TestFetchAllFallsBackToNextURL(t *testing.T) {
 		t.Error("cached file is not the tarball from the second URL")
 	}
 	// The slot is keyed by the first URL, so the next run finds it whichever URL served it.
-	if filepath.Base(filepath.Dir(res[0].Path)) != urlKey(a.URLs[0]) {
+	if filepath.Base(filepath.Dir(res[0].Path)) != URLKey(a.URLs[0]) {
 		t.Errorf("Path %s is not in the slot of the first URL", res[0].Path)
 	}
 	if !strings.Contains(out.String(), "downloading zlib 1.3.1 from "+a.URLs[1]) {
@@ -431,7 +431,7 @@ func TestFetchAllIgnoresTarballWithoutRecord(t *testing.T) {
 	a := art("nginx", "1.30.1", srv.URL+"/nginx-1.30.1.tar.gz")
 	// A tarball left by a crash before its record was written, or the
 	// record unreadable: neither is trusted.
-	final := filepath.Join(f.CacheDir, "tarballs", "nginx", urlKey(a.URLs[0]), a.FileName)
+	final := filepath.Join(f.CacheDir, "tarballs", "nginx", URLKey(a.URLs[0]), a.FileName)
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		t.Fatal(err)
 	}

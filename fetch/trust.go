@@ -89,7 +89,7 @@ type sidecars struct {
 // check runs every check the policy asks for; the first failure is fatal
 // and names the component, the file and what did not match.
 func (t Trust) check(ctx context.Context, a source.Artifact, path, sha256 string, side sidecars) (Verification, error) {
-	what := a.Component + " " + a.Version
+	what := strings.TrimSpace(a.Component + " " + a.Version)
 	var v Verification
 	if t.Policy == PolicyOff {
 		t.warn("NOT verifying %s (%s): --verify off", what, a.FileName)
@@ -101,6 +101,12 @@ func (t Trust) check(ctx context.Context, a source.Artifact, path, sha256 string
 			return v, &MismatchError{What: "verify " + what + " against " + t.PinSource, File: a.FileName, Want: pin, Got: sha256}
 		}
 		v.Checks = append(v.Checks, Check{"lockfile", "sha256 pinned in " + t.PinSource})
+	}
+	if a.PinnedSHA256 != "" {
+		if !strings.EqualFold(a.PinnedSHA256, sha256) {
+			return v, &MismatchError{What: "verify " + what + " against " + a.PinnedBy, File: a.FileName, Want: a.PinnedSHA256, Got: sha256}
+		}
+		v.Checks = append(v.Checks, Check{"pin", "sha256 pinned in " + a.PinnedBy})
 	}
 	if side.sha256 != "" {
 		if !strings.EqualFold(side.sha256, sha256) {

@@ -20,7 +20,8 @@ type Module struct {
 	// Name is the directory the module is provisioned into, beside the
 	// nginx source tree: ../<Name>.
 	Name string `json:"name"`
-	// Form is how to get it: "git", "hg" or "local".
+	// Form is how to get it: "git" (the default), "hg", "local" (a
+	// directory) or "tarball" (a URL or path of a .tar.gz/.tar.xz/.tar.bz2).
 	Form string `json:"form"`
 	// URL is the repository URL, or for "local" a directory path.
 	URL string `json:"url"`
@@ -32,12 +33,12 @@ type Module struct {
 	// provisioning, e.g. to generate sources.
 	Shprov    string `json:"shprov"`
 	ShprovDir string `json:"shprovdir"`
-	// Checksum pins a tarball module's sha256 (reserved for tarball forms).
+	// Checksum pins a tarball module's content: "sha256:HEX".
 	Checksum string `json:"checksum,omitempty"`
 }
 
 // formList names the supported values of "form", for error messages.
-const formList = "git, hg, local"
+const formList = "git, hg, local, tarball"
 
 var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
 
@@ -107,15 +108,23 @@ func (m *Module) validate() error {
 		return fmt.Errorf(`module %q: missing "url"`, m.Name)
 	}
 	if m.Form == "" {
-		return fmt.Errorf(`module %q: missing "form" (one of %s)`, m.Name, formList)
+		m.Form = "git" // nginx-build's default
 	}
 	switch m.Form {
-	case "git", "hg", "local":
+	case "git", "hg", "local", "tarball":
 	default:
 		return fmt.Errorf(`module %q: unknown "form" %q (one of %s)`, m.Name, m.Form, formList)
 	}
-	if m.Form == "local" && m.Rev != "" {
-		return fmt.Errorf(`module %q: "rev" makes no sense with form "local"`, m.Name)
+	if (m.Form == "local" || m.Form == "tarball") && m.Rev != "" {
+		return fmt.Errorf(`module %q: "rev" makes no sense with form %q`, m.Name, m.Form)
+	}
+	if m.Checksum != "" {
+		if m.Form != "tarball" {
+			return fmt.Errorf(`module %q: "checksum" applies to form "tarball" only`, m.Name)
+		}
+		if _, err := m.SHA256(); err != nil {
+			return fmt.Errorf(`module %q: %v`, m.Name, err)
+		}
 	}
 	if strings.HasPrefix(m.Rev, "-") || strings.HasPrefix(m.URL, "-") {
 		return fmt.Errorf(`module %q: "url" and "rev" must not start with "-"`, m.Name)
@@ -142,6 +151,65 @@ func wholeDecodeError(name string, data []byte, err error, start int64) error {
 	return decodeError(name, data, err, start)
 }
 
+var sha256Pin = regexp.MustCompile(`^sha256:[0-9a-fA-F]{64}$`)
+
+// SHA256 returns the hex digest pinned by Checksum ("" when none).
+func (m *Module) SHA256() (string, error) {
+	if m.Checksum == "" {
+		return "", nil
+	}
+	if !sha256Pin.MatchString(m.Checksum) {
+		return "", fmt.Errorf(`"checksum" %q must be "sha256:" followed by 64 hex digits`, m.Checksum)
+	}
+	return strings.ToLower(strings.TrimPrefix(m.Checksum, "sha256:")), nil
+}
+
+// knownFields are modules.json's keys, for did-you-mean suggestions.
+func knownFields() []string {
+	return []string{"name", "form", "url", "rev", "dynamic", "shprov", "shprovdir", "checksum"}
+}
+
+// suggestField adds "did you mean" to encoding/json's unknown-field error.
+func suggestField(msg string) string {
+	const prefix = `unknown field "`
+	i := strings.Index(msg, prefix)
+	if i < 0 {
+		return msg
+	}
+	field := strings.TrimSuffix(msg[i+len(prefix):], `"`)
+	best, bestDist := "", 3
+	for _, k := range knownFields() {
+		if d := editDistance(strings.ToLower(field), k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return msg + " (known fields: " + strings.Join(knownFields(), ", ") + ")"
+	}
+	return msg + ` (did you mean "` + best + `"?)`
+}
+
+// editDistance is Levenshtein's distance between two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
 // decodeError turns encoding/json's offsets into file:line:col.
 func decodeError(name string, data []byte, err error, fallback int64) error {
 	off := fallback
@@ -158,7 +226,7 @@ func decodeError(name string, data []byte, err error, fallback int64) error {
 		err = errors.New("unexpected end of file")
 	}
 	line, col := position(data, off)
-	return fmt.Errorf("%s:%d:%d: %s", name, line, col, strings.TrimPrefix(err.Error(), "json: "))
+	return fmt.Errorf("%s:%d:%d: %s", name, line, col, suggestField(strings.TrimPrefix(err.Error(), "json: ")))
 }
 
 func skipSpace(data []byte, off int64) int64 {

@@ -100,6 +100,9 @@ type Artifact struct {
 	// upstream usually publishes them, not known to exist: a 404 there
 	// means "not published". On a mirror they were seen in its listing.
 	SidecarsOptional bool
+	// PinnedSHA256 is a sha256 the tarball must have, and PinnedBy where
+	// the pin comes from (e.g. a module's checksum in modules.json).
+	PinnedSHA256, PinnedBy string
 }
 
 // Locate finds the tarball of c at version, on the mirror when one is set,
