@@ -41,11 +41,12 @@ type LockedComponent struct {
 
 // LockedModule is one pinned third-party module.
 type LockedModule struct {
-	Name   string `json:"name"`
-	Form   string `json:"form"`
-	URL    string `json:"url"`
-	Rev    string `json:"rev,omitempty"`
-	Commit string `json:"commit,omitempty"`
+	Name    string `json:"name"`
+	Form    string `json:"form"`
+	URL     string `json:"url"`
+	Rev     string `json:"rev,omitempty"`
+	Commit  string `json:"commit,omitempty"`
+	Dynamic bool   `json:"dynamic,omitempty"`
 }
 
 // ReadLockfile reads path; a missing file is (nil, nil).
@@ -247,7 +248,7 @@ func (lockWriteStage) Run(ctx context.Context, s *State) error {
 		})
 	}
 	for _, m := range p.Modules {
-		l.Modules = append(l.Modules, LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name]})
+		l.Modules = append(l.Modules, LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name], Dynamic: m.Dynamic})
 	}
 	if s.lock != nil && sameLock(s.lock, l) {
 		return nil

@@ -30,6 +30,8 @@ type State struct {
 	Digest string
 	// Binary is the built nginx, once there is one.
 	Binary string
+	// BuiltModules are the .so files of a modules-only build.
+	BuiltModules []string
 	// ModuleCommits are the commits git modules are built at, by name.
 	ModuleCommits map[string]string
 	// Stop ends the pipeline early without error (up to date, dry run).
@@ -54,12 +56,12 @@ func BuildStages() []Stage {
 	return []Stage{
 		lockPinStage{},
 		versionsStage{},
+		moduleCommitsStage{},
 		upToDateStage{},
 		resolveStage{},
 		scriptStage{},
 		dryRunStage{},
 		idempotentStage{},
-		moduleCommitsStage{},
 		fetchStage{},
 		prepareStage{},
 		lockWriteStage{},

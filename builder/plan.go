@@ -78,6 +78,13 @@ type Plan struct {
 	Lockfile string
 	Locked   bool
 	Relock   bool
+	// ModulesOut receives the .so files of a modules-only build, and
+	// TargetBinary is the nginx they must load into (modules --from-binary).
+	ModulesOut   string
+	TargetBinary string
+	// KeepCompat leaves --with-compat exactly as the configure arguments
+	// have it: modules for an existing binary must match it.
+	KeepCompat bool
 }
 
 // BuildDir is <work>/<server>/<version>, nginx-build's layout.

@@ -59,7 +59,7 @@ func writeRecord(s *State, nginxV string) (string, error) {
 		})
 	}
 	for _, m := range s.Plan.Modules {
-		rec.Modules = append(rec.Modules, LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name]})
+		rec.Modules = append(rec.Modules, LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name], Dynamic: m.Dynamic})
 	}
 	for _, p := range s.Plan.Patches {
 		psum, err := fetch.FileSHA256(p.Path)

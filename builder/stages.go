@@ -40,7 +40,7 @@ type upToDateStage struct{}
 func (upToDateStage) Name() string { return "up-to-date check" }
 
 func (upToDateStage) Run(ctx context.Context, s *State) error {
-	d, err := inputDigest(s.Plan, s.Env.ToolVersion)
+	d, err := inputDigest(s.Plan, s.Env.ToolVersion, s.ModuleCommits)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (upToDateStage) Run(ctx context.Context, s *State) error {
 // inputDigest hashes everything that decides the build's result: versions,
 // configure script, options, modules and patch contents. Jobs, verbosity
 // and the mirror do not change the result and are left out.
-func inputDigest(p *Plan, toolVersion string) (string, error) {
+func inputDigest(p *Plan, toolVersion string, commits map[string]string) (string, error) {
 	h := sha256.New()
 	w := func(parts ...string) {
 		for _, s := range parts {
@@ -91,6 +91,9 @@ func inputDigest(p *Plan, toolVersion string) (string, error) {
 	w(append([]string{"args"}, p.ExtraArgs...)...)
 	w("modules", p.ModulesFile)
 	for _, m := range p.Modules {
+		// A git rev is a name (branch, tag) whose commit may move: what
+		// counts is the commit it resolves to now (or the locked one).
+		w("module commit", m.Name, commits[m.Name])
 		if m.Form == "local" {
 			sum, err := treeDigest(m.URL)
 			if err != nil {
@@ -184,7 +187,7 @@ func (scriptStage) Run(ctx context.Context, s *State) error {
 	}
 	// Dynamic modules are only loadable into a binary built with the same
 	// options unless both sides use --with-compat.
-	if dynamic && !slices.Contains(userArgs, "--with-compat") {
+	if dynamic && !s.Plan.KeepCompat && !slices.Contains(userArgs, "--with-compat") {
 		s.ModuleArgs = append([]string{"--with-compat"}, s.ModuleArgs...)
 	}
 	extra := s.Plan.ExtraArgs

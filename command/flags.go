@@ -139,13 +139,16 @@ func addBuildFlags(fs *pflag.FlagSet, f *buildFlags) {
 	fs.StringVarP(&f.workDir, "workdir", "d", "", "work directory (required; created if missing): sources go to DIR/nginx/VERSION/")
 	fs.StringVarP(&f.configureFile, "configure", "c", "", "configure script to start from (nginx-build -c format)")
 	fs.StringVarP(&f.modulesFile, "modules", "m", "", "modules.json listing third-party modules to compile in")
-	fs.IntVarP(&f.jobs, "jobs", "j", runtime.NumCPU(), "parallel make jobs")
+	fs.IntVarP(&f.jobs, "jobs", "j", defaultJobs(), "parallel make jobs")
 	fs.StringArrayVar(&f.patches, "patch", nil, "apply patch `[target=]PATH` before configure; target is nginx (default) or a library (repeatable)")
 	fs.StringVar(&f.patchOpt, "patch-opt", "", "options for patch(1), e.g. \"-p1\"")
 	fs.BoolVar(&f.clear, "clear", false, "remove DIR/nginx/VERSION first and build from scratch")
 	fs.BoolVar(&f.configureOnly, "configureonly", false, "stop after configure (no make)")
 	fs.BoolVar(&f.idempotent, "idempotent", false, "do nothing when the installed nginx already has this version and these configure arguments")
 }
+
+// defaultJobs is one make job per CPU.
+func defaultJobs() int { return runtime.NumCPU() }
 
 func defaultVersion(name string) string {
 	c, err := source.Lookup(name)

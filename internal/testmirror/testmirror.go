@@ -205,6 +205,15 @@ elif grep -qx -- --test-slow-make configure.args; then
 else
 	printf 'all: objs/nginx\nobjs/nginx: objs/nginx.in\n\tcp objs/nginx.in objs/nginx\n\tchmod +x objs/nginx\ninstall:\n\t@echo installing\n' > Makefile
 fi
+# make modules: one .so per dynamic module, named as nginx names them.
+printf 'modules:\n' >> Makefile
+for a in "$@"; do
+	case "$a" in
+	--add-dynamic-module=*) printf '\ttouch objs/ngx_%s_module.so\n' "$(basename "${a#*=}")" >> Makefile ;;
+	--with-*=dynamic) n=${a#--with-}; n=${n%=dynamic}; case "$n" in *_module) ;; *) n=${n}_module ;; esac
+		printf '\ttouch objs/ngx_%s.so\n' "$n" >> Makefile ;;
+	esac
+done
 echo "configure done"
 `
 }

@@ -1,0 +1,144 @@
+package builder
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// ModuleStages build dynamic modules for an nginx that already exists: the
+// same pipeline as a build, but make builds only the modules, which are
+// copied to Plan.ModulesOut and test-loaded into the target binary.
+func ModuleStages() []Stage {
+	return []Stage{
+		versionsStage{},
+		resolveStage{},
+		scriptStage{},
+		dryRunStage{},
+		moduleCommitsStage{},
+		fetchStage{},
+		prepareStage{},
+		configureStage{},
+		makeModulesStage{},
+	}
+}
+
+// makeModulesStage runs `make modules`, collects the .so files and checks
+// that the target nginx accepts them.
+type makeModulesStage struct{}
+
+func (makeModulesStage) Name() string { return "make modules" }
+
+func (makeModulesStage) Run(ctx context.Context, s *State) error {
+	src := s.Plan.SourceDir()
+	logPath := filepath.Join(src, "nginx-build.log")
+	s.Env.IO.Infof("compiling modules with make -j%d modules (log: %s)", s.Plan.Jobs, logPath)
+	if err := runLogged(ctx, "make modules", src, logPath, teeFor(s), nil, "make", fmt.Sprintf("-j%d", s.Plan.Jobs), "modules"); err != nil {
+		return err
+	}
+	built, err := filepath.Glob(filepath.Join(src, "objs", "*.so"))
+	if err != nil || len(built) == 0 {
+		return fmt.Errorf("make modules produced no .so files in %s/objs", src)
+	}
+	if err := os.MkdirAll(s.Plan.ModulesOut, 0o755); err != nil {
+		return fmt.Errorf("create output dir: %w", err)
+	}
+	builtin := builtinDynamicModules(s.Plan.ExtraArgs)
+	var out []string
+	for _, so := range built {
+		if builtin[filepath.Base(so)] {
+			continue // nginx's own (--with-stream=dynamic …): the binary's package has it
+		}
+		dst := filepath.Join(s.Plan.ModulesOut, filepath.Base(so))
+		if err := copyFile(so, dst); err != nil {
+			return fmt.Errorf("copy %s: %w", so, err)
+		}
+		out = append(out, dst)
+	}
+	s.BuiltModules = out
+	if s.Plan.TargetBinary != "" {
+		if err := checkModulesLoad(ctx, s.Plan.TargetBinary, out); err != nil {
+			return err
+		}
+		s.Env.IO.Infof("%s loads all %d module(s)", s.Plan.TargetBinary, len(out))
+	}
+	w := s.Env.IO.Err
+	fmt.Fprintf(w, "\nbuilt %d dynamic module(s) into %s; load them with:\n", len(out), s.Plan.ModulesOut)
+	for _, so := range out {
+		fmt.Fprintf(w, "  load_module %s;\n", so)
+		fmt.Fprintln(s.Env.IO.Out, so)
+	}
+	return nil
+}
+
+// checkModulesLoad asks the target nginx to parse a configuration that
+// loads every module: nginx refuses a module built with incompatible
+// options or for another version, which is exactly what must be caught.
+func checkModulesLoad(ctx context.Context, binary string, modules []string) error {
+	dir, err := os.MkdirTemp("", "nginx-build-modcheck-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	var conf strings.Builder
+	for _, so := range modules {
+		fmt.Fprintf(&conf, "load_module %s;\n", so)
+	}
+	fmt.Fprintf(&conf, "pid %s/nginx.pid;\nerror_log stderr;\nevents {}\n", dir)
+	confPath := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(confPath, []byte(conf.String()), 0o644); err != nil {
+		return err
+	}
+	out, err := exec.CommandContext(ctx, binary, "-t", "-q", "-p", dir, "-e", "stderr", "-c", confPath).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s refuses the built modules: %s", binary, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := dst + ".tmp"
+	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dst)
+}
+
+// builtinDynamicModules names the .so files of nginx's own modules that
+// configure arguments build dynamically: --with-stream=dynamic builds
+// ngx_stream_module.so, --with-stream_geoip_module=dynamic
+// ngx_stream_geoip_module.so.
+func builtinDynamicModules(args []string) map[string]bool {
+	names := map[string]bool{}
+	for _, a := range args {
+		name, ok := strings.CutPrefix(a, "--with-")
+		if !ok {
+			continue
+		}
+		if name, ok = strings.CutSuffix(name, "=dynamic"); !ok {
+			continue
+		}
+		if !strings.HasSuffix(name, "_module") {
+			name += "_module"
+		}
+		names["ngx_"+name+".so"] = true
+	}
+	return names
+}
