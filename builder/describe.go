@@ -39,13 +39,12 @@ func Describe(s *State) (PlanView, error) {
 	if s.Plan.WorkDir != "" {
 		v.WorkDir, v.SourceDir = s.Plan.WorkDir, s.Plan.SourceDir()
 	}
-	specs := s.Plan.Components()
-	for i, a := range s.Artifacts {
-		cp := ComponentPlan{Name: a.Component, Version: a.Version, URL: a.URLs[0], Verify: verifyPlan(a, s)}
-		if i < len(specs) {
-			cp.Constraint = specs[i].Constraint
-		}
+	for _, a := range s.Artifacts {
+		cp := ComponentPlan{Name: a.Component, Version: a.Version, URL: a.URLs[0], Verify: verifyPlan(a, s), Constraint: s.Plan.spec(a.Component).Constraint}
 		v.Components = append(v.Components, cp)
+	}
+	for _, g := range s.Plan.GitSources {
+		v.Components = append(v.Components, ComponentPlan{Name: g.Name, Constraint: g.Rev, Version: s.ModuleCommits[g.Name], URL: g.URL, Verify: "git commit"})
 	}
 	if s.Script != "" {
 		args, err := configure.Args(s.Script)

@@ -135,6 +135,9 @@ func (lockPinStage) Run(ctx context.Context, s *State) error {
 		if spec.Constraint == "" {
 			spec.Constraint = spec.Version
 		}
+		if spec.Custom() && !IsTarballURL(spec.CustomURL) {
+			continue // a git tree: pinned as a commit among the modules
+		}
 		e := l.component(spec.Name)
 		switch {
 		case e == nil:
@@ -155,7 +158,7 @@ func (lockPinStage) Run(ctx context.Context, s *State) error {
 			diffs = append(diffs, fmt.Sprintf("the lockfile has %s %s, which the flags do not ask for", e.Name, e.Version))
 		}
 	}
-	for _, m := range p.Modules {
+	for _, m := range p.gitTrees() {
 		if e := l.module(m.Name); e == nil || e.URL != m.URL || e.Rev != m.Rev || e.Form != m.Form {
 			diffs = append(diffs, fmt.Sprintf("module %s differs from the lockfile", m.Name))
 		}
@@ -178,7 +181,7 @@ func (moduleCommitsStage) Name() string { return "resolve module commits" }
 
 func (moduleCommitsStage) Run(ctx context.Context, s *State) error {
 	s.ModuleCommits = map[string]string{}
-	for _, m := range s.Plan.Modules {
+	for _, m := range s.Plan.gitTrees() {
 		if m.Form != "git" {
 			continue
 		}
@@ -231,8 +234,7 @@ func (lockWriteStage) Run(ctx context.Context, s *State) error {
 		return nil
 	}
 	l := &Lockfile{LockfileVersion: LockfileVersion, GeneratedBy: "nginx-build " + s.Env.ToolVersion}
-	specs := p.Components()
-	for i, r := range s.Fetched {
+	for _, r := range s.Fetched {
 		verified := []string{}
 		for _, c := range r.Verification.Checks {
 			if c.Kind != "lockfile" { // the lockfile does not vouch for itself
@@ -243,11 +245,11 @@ func (lockWriteStage) Run(ctx context.Context, s *State) error {
 			verified = []string{"not verified (--verify off)"}
 		}
 		l.Components = append(l.Components, LockedComponent{
-			Name: r.Artifact.Component, Constraint: specs[i].Constraint, Version: r.Artifact.Version,
+			Name: r.Artifact.Component, Constraint: p.spec(r.Artifact.Component).Constraint, Version: r.Artifact.Version,
 			URL: r.Artifact.URLs[0], SHA256: r.SHA256, Verified: verified,
 		})
 	}
-	for _, m := range p.Modules {
+	for _, m := range p.gitTrees() {
 		l.Modules = append(l.Modules, LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name], Dynamic: m.Dynamic})
 	}
 	if s.lock != nil && sameLock(s.lock, l) {

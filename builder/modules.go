@@ -167,3 +167,25 @@ func checkoutGitModule(ctx context.Context, s *State, m module3rd.Module, dir, l
 	s.ModuleCommits[m.Name] = strings.TrimSpace(string(out))
 	return nil
 }
+
+// provisionGitSource checks out a component tree given as a git repository
+// (-customnginx/-customssl) beside the nginx tree. A git tree of nginx keeps
+// its configure script at auto/configure; release tarballs ship a copy as
+// ./configure, which is what the generated script runs, so make that copy.
+func provisionGitSource(ctx context.Context, s *State, g module3rd.Module) error {
+	dir := filepath.Join(s.Plan.BuildDir(), g.Name)
+	log := filepath.Join(s.Plan.BuildDir(), "nginx-source-"+g.Name+".log")
+	if err := checkoutGitModule(ctx, s, g, dir, log); err != nil {
+		return err
+	}
+	cfg := filepath.Join(dir, "configure")
+	if _, err := os.Stat(cfg); err == nil {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "auto", "configure")); err == nil {
+		if err := copyFile(filepath.Join(dir, "auto", "configure"), cfg); err != nil {
+			return fmt.Errorf("%s: %w", g.Name, err)
+		}
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package builder
 import (
 	"context"
 	"fmt"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -120,6 +121,10 @@ func (versionsStage) Run(ctx context.Context, s *State) error {
 		if spec.Version != "" && s.lock != nil {
 			continue // pinned by the lockfile
 		}
+		if spec.Custom() {
+			spec.Version = spec.Constraint // the tag; custom sources have no index
+			continue
+		}
 		c, err := source.Lookup(spec.Name)
 		if err != nil {
 			return err
@@ -166,6 +171,14 @@ func (resolveStage) Name() string { return "resolve" }
 
 func (resolveStage) Run(ctx context.Context, s *State) error {
 	for _, spec := range s.Plan.Components() {
+		if spec.Custom() {
+			if IsTarballURL(spec.CustomURL) {
+				s.Artifacts = append(s.Artifacts, source.Artifact{
+					Component: spec.Name, Version: spec.Version, FileName: path.Base(spec.CustomURL), URLs: []string{spec.CustomURL},
+				})
+			}
+			continue
+		}
 		c, err := source.Lookup(spec.Name)
 		if err != nil {
 			return err
@@ -202,7 +215,7 @@ func (fetchStage) Run(ctx context.Context, s *State) error {
 	}
 	// Git modules are fetched into the cache at the same time as the tarballs.
 	g, gctx := errgroup.WithContext(ctx)
-	for _, m := range s.Plan.Modules {
+	for _, m := range s.Plan.gitTrees() {
 		if m.Form == "git" {
 			g.Go(func() error { return fetchGitModule(gctx, s, m, s.ModuleCommits[m.Name]) })
 		}

@@ -9,6 +9,7 @@ package builder
 import (
 	"net/http"
 	"path/filepath"
+	"strings"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 
@@ -26,6 +27,24 @@ type ComponentSpec struct {
 	Name       string
 	Constraint string
 	Version    string
+	// CustomURL is set for -customnginx/-customssl: a tarball URL, or a
+	// git repository (then the tree comes from Plan.GitSources).
+	CustomURL string
+}
+
+// Custom reports whether the component is a custom one (not in the
+// component table).
+func (c ComponentSpec) Custom() bool { return c.CustomURL != "" }
+
+// IsTarballURL reports whether a custom source URL names a tarball rather
+// than a git repository.
+func IsTarballURL(u string) bool {
+	for _, ext := range []string{".tar.gz", ".tgz", ".tar.xz", ".tar.bz2"} {
+		if strings.HasSuffix(u, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 // Patch is a patch file applied to one component's source tree.
@@ -53,6 +72,10 @@ type Plan struct {
 	ExtraArgs []string
 	// Modules are third-party modules from modules.json.
 	Modules []module3rd.Module
+	// GitSources are component trees taken from git (a custom nginx or SSL
+	// library given as a repository): fetched, pinned and checked out like
+	// git modules, into <name>-<tag> beside the nginx tree.
+	GitSources []module3rd.Module
 	// ModulesFile is the modules.json content, hashed into the build inputs.
 	ModulesFile   string
 	Patches       []Patch
@@ -118,4 +141,20 @@ type Env struct {
 	// ToolVersion is recorded in the up-to-date stamp: a new nginx-build
 	// rebuilds rather than trusting an older one's output.
 	ToolVersion string
+}
+
+// gitTrees are the git modules and git component sources together: every
+// tree that is fetched, pinned to a commit and checked out from git.
+func (p *Plan) gitTrees() []module3rd.Module {
+	return append(append([]module3rd.Module(nil), p.GitSources...), p.Modules...)
+}
+
+// spec returns the component spec called name.
+func (p *Plan) spec(name string) ComponentSpec {
+	for _, c := range p.Components() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return ComponentSpec{}
 }

@@ -51,14 +51,13 @@ func writeRecord(s *State, nginxV string) (string, error) {
 		Tool: "nginx-build " + s.Env.ToolVersion, StartedAt: s.started.UTC(), FinishedAt: time.Now().UTC(),
 		Binary: s.Binary, BinarySHA256: sum, NginxV: nginxV, ConfigureArgs: args,
 	}
-	specs := s.Plan.Components()
-	for i, r := range s.Fetched {
+	for _, r := range s.Fetched {
 		rec.Components = append(rec.Components, RecordComponent{
-			Name: r.Artifact.Component, Constraint: specs[i].Constraint, Version: r.Artifact.Version,
+			Name: r.Artifact.Component, Constraint: s.Plan.spec(r.Artifact.Component).Constraint, Version: r.Artifact.Version,
 			URL: r.Artifact.URLs[0], SHA256: r.SHA256, Verification: r.Verification,
 		})
 	}
-	for _, m := range s.Plan.Modules {
+	for _, m := range s.Plan.gitTrees() {
 		rec.Modules = append(rec.Modules, LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name], Dynamic: m.Dynamic})
 	}
 	for _, p := range s.Plan.Patches {

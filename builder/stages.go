@@ -90,6 +90,9 @@ func inputDigest(p *Plan, toolVersion string, commits map[string]string) (string
 	w("script", p.ConfigureScript)
 	w(append([]string{"args"}, p.ExtraArgs...)...)
 	w("modules", p.ModulesFile)
+	for _, g := range p.GitSources {
+		w("git source", g.Name, g.URL, commits[g.Name])
+	}
 	for _, m := range p.Modules {
 		// A git rev is a name (branch, tag) whose commit may move: what
 		// counts is the commit it resolves to now (or the locked one).
@@ -150,15 +153,19 @@ func (scriptStage) Run(ctx context.Context, s *State) error {
 	openresty := s.Plan.Server.Name == "openresty"
 	var libs []configure.Library
 	for _, spec := range s.Plan.Libraries {
-		c, err := source.Lookup(spec.Name)
-		if err != nil {
-			return err
+		option, ssl := "openssl", true // a custom library is an SSL library (-customssl)
+		if !spec.Custom() {
+			c, err := source.Lookup(spec.Name)
+			if err != nil {
+				return err
+			}
+			option, ssl = c.ConfigureOption, c.Role == source.RoleSSL
 		}
-		dir := "../" + c.Dir(spec.Version)
+		dir := "../" + spec.Name + "-" + spec.Version
 		if openresty {
-			dir = filepath.Join(s.Plan.BuildDir(), c.Dir(spec.Version))
+			dir = filepath.Join(s.Plan.BuildDir(), spec.Name+"-"+spec.Version)
 		}
-		libs = append(libs, configure.Library{Option: c.ConfigureOption, Dir: dir, SSL: c.Role == source.RoleSSL})
+		libs = append(libs, configure.Library{Option: option, Dir: dir, SSL: ssl})
 	}
 	userArgs := append([]string(nil), s.Plan.ExtraArgs...)
 	if strings.TrimSpace(s.Plan.ConfigureScript) != "" {
@@ -292,6 +299,11 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 		return err
 	}
 	s.Env.IO.Infof("extracted %d source trees into %s", len(s.Fetched), dir)
+	for _, g := range s.Plan.GitSources {
+		if err := provisionGitSource(ctx, s, g); err != nil {
+			return err
+		}
+	}
 	for _, m := range s.Plan.Modules {
 		if err := provisionModule(ctx, s, m); err != nil {
 			return err

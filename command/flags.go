@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 
@@ -186,17 +187,16 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 			return builder.ComponentSpec{}, nil, usagef("-%s needs -%s URL", pair[0], pair[1])
 		}
 	}
-	if f.customNginx != "" {
-		if f.customNginxName == "" {
-			return builder.ComponentSpec{}, nil, usagef("-customnginx needs -customnginxname NAME")
+	for _, c := range []struct{ flag, url, name, tag string }{
+		{"customnginx", f.customNginx, f.customNginxName, f.customNginxTag},
+		{"customssl", f.customSSL, f.customSSLName, f.customSSLTag},
+	} {
+		if c.url == "" {
+			continue
 		}
-		return builder.ComponentSpec{}, nil, fmt.Errorf("-customnginx is not supported yet: custom nginx sources are planned (issue #5); use -freenginx, -openresty or --mirror with your own tarball meanwhile")
-	}
-	if f.customSSL != "" {
-		if f.customSSLName == "" {
-			return builder.ComponentSpec{}, nil, usagef("-customssl needs -customsslname NAME")
+		if err := checkCustom(c.flag, c.url, c.name, c.tag); err != nil {
+			return builder.ComponentSpec{}, nil, err
 		}
-		return builder.ComponentSpec{}, nil, fmt.Errorf("-customssl is not supported yet: custom SSL libraries are planned (issue #5); use -openssl or -libressl meanwhile")
 	}
 	// Version flags are only meaningful with their switch; say so rather
 	// than silently ignoring a pin the user thinks applies.
@@ -220,17 +220,23 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 	}
 	server := builder.ComponentSpec{Name: "nginx", Version: f.nginxVersion}
 	serverFlag := "v"
+	if f.customNginx != "" {
+		server = customSpec(f.customNginx, f.customNginxName, f.customNginxTag)
+	}
 	switch {
+	case server.Custom():
 	case f.openresty:
 		server, serverFlag = builder.ComponentSpec{Name: "openresty", Version: f.openrestyVersion}, "openrestyversion"
 	case f.freenginx:
 		server, serverFlag = builder.ComponentSpec{Name: "freenginx", Version: f.freenginxVersion}, "freenginxversion"
 	}
-	var err error
-	if server.Constraint, err = version(serverFlag, server.Name, server.Version); err != nil {
-		return server, nil, err
+	if !server.Custom() {
+		var err error
+		if server.Constraint, err = version(serverFlag, server.Name, server.Version); err != nil {
+			return server, nil, err
+		}
+		server.Version = ""
 	}
-	server.Version = ""
 	var libs []builder.ComponentSpec
 	add := func(on bool, name, flag, v string) error {
 		if !on {
@@ -251,6 +257,9 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 	}
 	if err := add(f.libressl, "libressl", "libresslversion", f.libresslVersion); err != nil {
 		return server, nil, err
+	}
+	if f.customSSL != "" {
+		libs = append(libs, customSpec(f.customSSL, f.customSSLName, f.customSSLTag))
 	}
 	if err := add(f.zlib, "zlib", "zlibversion", f.zlibVersion); err != nil {
 		return server, nil, err
@@ -278,6 +287,7 @@ func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(s
 		WorkDir: work, Server: server, Libraries: libs, ExtraArgs: extraArgs,
 		Jobs: f.jobs, Clear: f.clear, ConfigureOnly: f.configureOnly, Idempotent: f.idempotent,
 	}
+	p.GitSources = gitSources(p.Components())
 	if f.configureFile != "" {
 		b, err := os.ReadFile(f.configureFile)
 		if err != nil {
@@ -336,7 +346,13 @@ func (g *globalFlags) apply(p *builder.Plan) error {
 func parsePatch(spec string, comps []builder.ComponentSpec) ([]builder.Patch, error) {
 	target, path := "", spec
 	if t, rest, ok := strings.Cut(spec, "="); ok {
-		if _, err := source.Lookup(t); err == nil {
+		_, err := source.Lookup(t)
+		for _, c := range comps {
+			if c.Name == t {
+				err = nil
+			}
+		}
+		if err == nil {
 			target, path = t, rest
 		}
 	}
@@ -409,4 +425,44 @@ func loadModules(path string) ([]module3rd.Module, []byte, error) {
 		}
 	}
 	return mods, data, nil
+}
+
+var customNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+
+// checkCustom validates -customnginx/-customssl and their name and tag.
+func checkCustom(flag, url, name, tag string) error {
+	switch {
+	case name == "":
+		return usagef("-%s needs -%sname NAME (its directory name in the work dir)", flag, flag)
+	case !customNamePattern.MatchString(name):
+		return usagef("-%sname %q must be a plain name (letters, digits, . _ + -)", flag, name)
+	case tag != "" && !customNamePattern.MatchString(tag):
+		return usagef("-%stag %q must be a plain tag or branch name", flag, tag)
+	case !builder.IsTarballURL(url) && tag == "":
+		return usagef("-%s %s is a git repository: give the tag or branch to build with -%stag", flag, url, flag)
+	}
+	if _, err := source.Lookup(name); err == nil {
+		return usagef("-%sname %q is the name of a built-in component; choose another", flag, name)
+	}
+	return nil
+}
+
+// customSpec describes a custom component. A tarball without a tag is
+// called "custom" in the work dir.
+func customSpec(url, name, tag string) builder.ComponentSpec {
+	if tag == "" {
+		tag = "custom"
+	}
+	return builder.ComponentSpec{Name: name, Constraint: tag, Version: tag, CustomURL: url}
+}
+
+// gitSources lists the custom components that come from git.
+func gitSources(comps []builder.ComponentSpec) []module3rd.Module {
+	var out []module3rd.Module
+	for _, c := range comps {
+		if c.Custom() && !builder.IsTarballURL(c.CustomURL) {
+			out = append(out, module3rd.Module{Name: c.Name + "-" + c.Version, Form: "git", URL: c.CustomURL, Rev: c.Version})
+		}
+	}
+	return out
 }

@@ -37,6 +37,7 @@ between the flags and the lockfile is fatal. Commit the lockfile.`,
 				return err
 			}
 			plan := &builder.Plan{Server: server, Libraries: libs, Relock: true}
+			plan.GitSources = gitSources(plan.Components())
 			if modules != "" {
 				mods, _, err := loadModules(modules)
 				if err != nil {

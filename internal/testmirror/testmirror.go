@@ -176,6 +176,10 @@ func (m *Mirror) AddNginx(t testing.TB, name, version string) string {
 	})
 }
 
+// FakeConfigure is the synthetic configure script of a server tree, for
+// tests that build their own trees (e.g. a git repository of nginx).
+func FakeConfigure(name, version string) string { return fakeConfigure(name, version) }
+
 // fakeConfigure mimics the contract of nginx's configure that nginx-build
 // relies on: it takes the options, fails on a missing library dir, and
 // produces a Makefile building objs/nginx. Magic options make it fail or

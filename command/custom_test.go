@@ -1,0 +1,74 @@
+package command
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nginx-build/nginx-build/internal/testmirror"
+)
+
+func TestCustomNginxFromGitAndCustomSSLTarball(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	// A git tree of an nginx fork: like nginx's own repository, it has
+	// auto/configure and no ./configure.
+	repo := filepath.Join(dir, "mynginx")
+	os.MkdirAll(filepath.Join(repo, "auto"), 0o755)
+	os.WriteFile(filepath.Join(repo, "auto", "configure"), []byte(testmirror.FakeConfigure("mynginx", "2.0.0")), 0o755)
+	git(t, repo, "init", "-q")
+	git(t, repo, "add", ".")
+	git(t, repo, "commit", "-qm", "fork")
+	git(t, repo, "tag", "r2.0")
+	// A custom SSL library published as a tarball.
+	f.m.AddLibrary(t, "boring", "boringssl-x.tar.gz", "boringssl-x")
+	sslURL := f.m.URL + "/boring/boringssl-x.tar.gz"
+
+	r := run(t, "-d", f.work, "--mirror", f.m.URL, "-customnginx", repo, "-customnginxname", "mynginx", "-customnginxtag", "r2.0",
+		"-customssl", sslURL, "-customsslname", "myssl")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	src := filepath.Join(f.work, "mynginx", "r2.0", "mynginx-r2.0")
+	b, err := os.ReadFile(filepath.Join(src, "configure.args"))
+	if err != nil {
+		t.Fatalf("configure did not run in %s: %v", src, err)
+	}
+	if got := strings.Fields(string(b)); strings.Join(got, " ") != "--with-openssl=../myssl-custom --with-http_ssl_module" {
+		t.Errorf("configure args %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(f.work, "mynginx", "r2.0", "myssl-custom", "README")); err != nil {
+		t.Errorf("custom SSL tarball not extracted: %v", err)
+	}
+	mustContain(t, "output", r.err, "mynginx/2.0.0", "nothing to verify boringssl-x.tar.gz")
+
+	// Patches can target custom components by name.
+	patch := filepath.Join(dir, "ssl.patch")
+	os.WriteFile(patch, []byte("--- a/README\n+++ b/README\n@@ -1 +1,2 @@\n boring synthetic source\n+patched\n"), 0o644)
+	r = run(t, "-d", f.work, "--mirror", f.m.URL, "-customnginx", repo, "-customnginxname", "mynginx", "-customnginxtag", "r2.0",
+		"-customssl", sslURL, "-customsslname", "myssl", "-patch", "myssl="+patch, "-patch-opt", "-p1")
+	if r.code != 0 {
+		t.Fatalf("patched: exit %d\n%s", r.code, r.err)
+	}
+	readme, _ := os.ReadFile(filepath.Join(f.work, "mynginx", "r2.0", "myssl-custom", "README"))
+	if !strings.Contains(string(readme), "patched") {
+		t.Errorf("patch for the custom SSL library not applied:\n%s", readme)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-d", f.work, "-customnginx", repo, "-customnginxname", "mynginx"}, "is a git repository: give the tag"},
+		{[]string{"-d", f.work, "-customnginx", repo, "-customnginxtag", "x"}, "-customnginx needs -customnginxname"},
+		{[]string{"-d", f.work, "-customssl", sslURL, "-customsslname", "openssl"}, "name of a built-in component"},
+		{[]string{"-d", f.work, "-customssl", sslURL, "-customsslname", "../x"}, "must be a plain name"},
+		{[]string{"-d", f.work, "-customssl", sslURL, "-customsslname", "x", "-openssl"}, "-openssl and -customssl cannot be used together"},
+	} {
+		if r := run(t, tc.args...); r.code != 2 || !strings.Contains(r.err, tc.want) {
+			t.Errorf("%q: exit %d\n%s", tc.args, r.code, r.err)
+		}
+	}
+}
