@@ -72,3 +72,32 @@ func TestCustomNginxFromGitAndCustomSSLTarball(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenRestyBundle(t *testing.T) {
+	f := newFixture(t)
+	// OpenResty's bundle: its configure takes -jN and nginx's options, and
+	// make leaves the binary in build/nginx-<core>/objs/nginx.
+	configure := `#!/bin/sh
+printf '%s\n' "$@" > configure.args
+for a in "$@"; do
+	case "$a" in --with-pcre=*) d=${a#*=}; [ -d "$d" ] || { echo "missing $d" >&2; exit 1; } ;; esac
+done
+mkdir -p build/nginx-1.27.1/objs
+printf '#!/bin/sh\necho "nginx version: openresty/1.27.1.2" >&2\n' > build/nginx-1.27.1/objs/nginx.in
+printf 'all:\n\tcp build/nginx-1.27.1/objs/nginx.in build/nginx-1.27.1/objs/nginx\n\tchmod +x build/nginx-1.27.1/objs/nginx\n' > Makefile
+`
+	f.m.Add(t, "openresty", "openresty-1.27.1.2.tar.gz", []testmirror.Entry{
+		{Name: "openresty-1.27.1.2/configure", Body: configure, Mode: 0o755},
+	})
+	r := run(t, "-d", f.work, "--mirror", f.m.URL, "-openresty", "-openrestyversion", "1.27.1.2", "-pcre", "-pcreversion", "10.42", "-j", "3")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	build := filepath.Join(f.work, "openresty", "1.27.1.2")
+	b, _ := os.ReadFile(filepath.Join(build, "openresty-1.27.1.2", "configure.args"))
+	// Library paths are absolute: OpenResty runs nginx's configure from build/nginx-*/.
+	if got := strings.Fields(string(b)); strings.Join(got, " ") != "--with-pcre="+filepath.Join(build, "pcre2-10.42")+" -j3" {
+		t.Errorf("configure args %q", got)
+	}
+	mustContain(t, "output", r.err, "openresty/1.27.1.2", filepath.Join(build, "openresty-1.27.1.2", "build", "nginx-1.27.1", "objs", "nginx"))
+}
