@@ -201,7 +201,7 @@ func (moduleCommitsStage) Run(ctx context.Context, s *State) error {
 		}
 		out, err := exec.CommandContext(ctx, "git", "ls-remote", "--", m.URL, rev, rev+"^{}").Output()
 		if err != nil {
-			return fmt.Errorf("module %s: git ls-remote %s: %v", m.Name, m.URL, err)
+			return fmt.Errorf("%smodule %s: git ls-remote %s: %v", posPrefix(m.Pos), m.Name, m.URL, err)
 		}
 		commit := ""
 		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
@@ -215,7 +215,7 @@ func (moduleCommitsStage) Run(ctx context.Context, s *State) error {
 			}
 		}
 		if commit == "" {
-			return fmt.Errorf("module %s: rev %q does not exist in %s", m.Name, m.Rev, m.URL)
+			return fmt.Errorf("%smodule %s: rev %q does not exist in %s", posPrefix(m.Pos), m.Name, m.Rev, m.URL)
 		}
 		s.ModuleCommits[m.Name] = commit
 	}
@@ -295,4 +295,11 @@ func marshalJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+func posPrefix(pos string) string {
+	if pos == "" {
+		return ""
+	}
+	return pos + ": "
 }

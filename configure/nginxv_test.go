@@ -1,6 +1,7 @@
 package configure
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -96,5 +97,34 @@ func TestParseVErrors(t *testing.T) {
 				t.Errorf("error = %q, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseVRealDebian parses the nginx -V of Debian bookworm's packaged
+// nginx, captured verbatim from /usr/sbin/nginx.
+func TestParseVRealDebian(t *testing.T) {
+	out, err := os.ReadFile("../testdata/nginx-V/debian-bookworm-1.22.1.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := ParseV(string(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Name != "nginx" || info.Version != "1.22.1" || !strings.HasPrefix(info.SSL, "OpenSSL 3.0.") {
+		t.Errorf("ParseV = %+v", info)
+	}
+	want := "-g -O2 -ffile-prefix-map=/build/reproducible-path/nginx-1.22.1=. -fstack-protector-strong -Wformat -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2"
+	if len(info.ConfigureArgs) < 40 || info.ConfigureArgs[0] != "--with-cc-opt="+want {
+		t.Errorf("first argument %q of %d", info.ConfigureArgs[0], len(info.ConfigureArgs))
+	}
+	for _, a := range []string{"--with-compat", "--with-stream=dynamic", "--modules-path=/usr/lib/nginx/modules"} {
+		found := false
+		for _, got := range info.ConfigureArgs {
+			found = found || got == a
+		}
+		if !found {
+			t.Errorf("%s missing from %q", a, info.ConfigureArgs)
+		}
 	}
 }

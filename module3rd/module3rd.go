@@ -35,6 +35,9 @@ type Module struct {
 	ShprovDir string `json:"shprovdir"`
 	// Checksum pins a tarball module's content: "sha256:HEX".
 	Checksum string `json:"checksum,omitempty"`
+	// Pos is where the module is defined, "file:line:col", for errors
+	// found later (a rev that does not exist, say).
+	Pos string `json:"-"`
 }
 
 // formList names the supported values of "form", for error messages.
@@ -82,6 +85,7 @@ func Parse(name string, data []byte) ([]Module, error) {
 			return nil, fmt.Errorf("%s: module %q is listed twice (first at %s)", at(start), m.Name, at(prev))
 		}
 		seen[m.Name] = start
+		m.Pos = at(start)
 		mods = append(mods, m)
 	}
 	if _, err := dec.Token(); err != nil {

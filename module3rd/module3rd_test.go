@@ -16,11 +16,12 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Module{
-		{Name: "ngx_http_hello_world", Form: "git", URL: "https://github.com/cubicdaiya/ngx_http_hello_world", Rev: "master", Dynamic: true},
+		{Name: "ngx_http_hello_world", Form: "git", URL: "https://github.com/cubicdaiya/ngx_http_hello_world", Rev: "master", Dynamic: true,
+			Pos: "testdata/modules.json:2:3"},
 		{Name: "ngx_small_light", Form: "git", URL: "https://github.com/cubicdaiya/ngx_small_light", Rev: "v0.9.2",
-			Shprov: "./setup --with-GraphicsMagick", ShprovDir: ".."},
-		{Name: "nginx-dav-ext-module", Form: "hg", URL: "https://hg.example.org/nginx-dav-ext-module", Rev: "default"},
-		{Name: "echo-nginx-module", Form: "local", URL: "/usr/local/src/echo-nginx-module"},
+			Shprov: "./setup --with-GraphicsMagick", ShprovDir: "..", Pos: "testdata/modules.json:9:3"},
+		{Name: "nginx-dav-ext-module", Form: "hg", URL: "https://hg.example.org/nginx-dav-ext-module", Rev: "default", Pos: "testdata/modules.json:17:3"},
+		{Name: "echo-nginx-module", Form: "local", URL: "/usr/local/src/echo-nginx-module", Pos: "testdata/modules.json:23:3"},
 	}
 	if !reflect.DeepEqual(mods, want) {
 		t.Errorf("Load =\n%+v\nwant\n%+v", mods, want)
@@ -70,6 +71,9 @@ func TestParseValid(t *testing.T) {
 			got, err := Parse("m.json", []byte(tt.in))
 			if err != nil {
 				t.Fatal(err)
+			}
+			for i := range got {
+				got[i].Pos = "" // positions are checked in TestLoad
 			}
 			if len(got) != 0 || len(tt.want) != 0 {
 				if !reflect.DeepEqual(got, tt.want) {
