@@ -105,6 +105,8 @@ type Plan struct {
 	// TargetBinary is the nginx they must load into (modules --from-binary).
 	ModulesOut   string
 	TargetBinary string
+	// MirrorDir is where `mirror` copies everything.
+	MirrorDir string
 	// KeepCompat leaves --with-compat exactly as the configure arguments
 	// have it: modules for an existing binary must match it.
 	KeepCompat bool
