@@ -113,7 +113,7 @@ func provisionModule(ctx context.Context, s *State, m module3rd.Module) error {
 		if err := runLogged(ctx, "hg clone "+m.Name, s.Plan.BuildDir(), log, tee, nil, "hg", append(args, "--", m.URL, m.Name)...); err != nil {
 			return err
 		}
-	case "tarball":
+	case "tarball", "debian":
 		r, ok := s.moduleTarballs[m.Name]
 		if !ok {
 			return fmt.Errorf("module %s: tarball was not fetched", m.Name)

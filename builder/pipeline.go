@@ -204,10 +204,13 @@ func (fetchStage) Run(ctx context.Context, s *State) error {
 	arts := append([]source.Artifact(nil), s.Artifacts...)
 	var tarballModules []string
 	for _, m := range s.Plan.Modules {
-		if m.Form == "tarball" {
+		if m.Form == "tarball" || m.Form == "debian" {
 			a, err := tarballModuleArtifact(m)
+			if m.Form == "debian" {
+				a, err = source.LocateDebianPackage(ctx, source.DebianArchive(filepath.Join(s.Plan.CacheDir, "debian")), "module-"+m.Name, m.URL, m.Rev)
+			}
 			if err != nil {
-				return err
+				return fmt.Errorf("%smodule %s: %w", posPrefix(m.Pos), m.Name, err)
 			}
 			arts = append(arts, a)
 			tarballModules = append(tarballModules, m.Name)

@@ -37,6 +37,7 @@ builds nothing. A later build (even offline) finds them there.`,
 			if err := g.apply(plan); err != nil {
 				return err
 			}
+			debianDefaults(plan, changedFunc(cmd.Flags()))
 			if err := tf.apply(plan); err != nil {
 				return err
 			}

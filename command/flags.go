@@ -50,6 +50,7 @@ type buildFlags struct {
 type globalFlags struct {
 	verbose  bool
 	mirror   string
+	source   string
 	cacheDir string
 	refresh  bool
 }
@@ -108,6 +109,8 @@ func addGlobalFlags(fs *pflag.FlagSet, g *globalFlags) {
 	fs.BoolVar(&g.verbose, "verbose", false, "show configure and make output live, and more detail")
 	fs.StringVar(&g.mirror, "mirror", os.Getenv("NGINX_BUILD_MIRROR"),
 		"take every tarball from this mirror (http(s):// URL, file:// URL or directory) instead of upstream [env NGINX_BUILD_MIRROR]")
+	fs.StringVar(&g.source, "source", os.Getenv("NGINX_BUILD_SOURCE"),
+		"where tarballs come from: upstream (default) or debian (the upstream tarballs of Debian's source packages, via apt; needs deb-src) [env NGINX_BUILD_SOURCE]")
 	fs.BoolVar(&g.refresh, "refresh", false, "re-read upstream version indexes even if the cached copy is fresh (they are cached for an hour)")
 	fs.StringVar(&g.cacheDir, "cache-dir", "", "download cache (default $NGINX_BUILD_CACHE, else $XDG_CACHE_HOME/nginx-build, else ~/.cache/nginx-build)")
 }
@@ -319,6 +322,7 @@ func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(s
 	if err := g.apply(p); err != nil {
 		return nil, err
 	}
+	debianDefaults(p, changed)
 	if err := f.trust.apply(p); err != nil {
 		return nil, err
 	}
@@ -326,11 +330,7 @@ func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(s
 }
 
 func (g *globalFlags) apply(p *builder.Plan) error {
-	m, err := source.ParseMirror(g.mirror)
-	if err != nil {
-		return usagef("--mirror: %v", err)
-	}
-	p.Mirror = m
+	var err error
 	p.Refresh = g.refresh
 	p.CacheDir = g.cacheDir
 	if p.CacheDir == "" {
@@ -338,7 +338,27 @@ func (g *globalFlags) apply(p *builder.Plan) error {
 			return err
 		}
 	}
-	return nil
+	p.Mirror, err = g.origin(p.CacheDir)
+	return err
+}
+
+// origin is where tarballs come from: upstream, --mirror, or --source debian.
+func (g *globalFlags) origin(cacheDir string) (source.Mirror, error) {
+	switch g.source {
+	case "", "upstream":
+	case "debian":
+		if g.mirror != "" {
+			return source.Mirror{}, usagef("--source debian and --mirror cannot be used together: choose one")
+		}
+		return source.DebianArchive(filepath.Join(cacheDir, "debian")), nil
+	default:
+		return source.Mirror{}, usagef("--source %q: use upstream (the default) or debian", g.source)
+	}
+	m, err := source.ParseMirror(g.mirror)
+	if err != nil {
+		return m, usagef("--mirror: %v", err)
+	}
+	return m, nil
 }
 
 // parsePatch reads -patch [target=]PATH. PATH may be a directory: its
@@ -465,4 +485,30 @@ func gitSources(comps []builder.ComponentSpec) []module3rd.Module {
 		}
 	}
 	return out
+}
+
+// versionFlags names each component's version flag.
+func versionFlags() map[string]string {
+	return map[string]string{"nginx": "nginxversion", "pcre2": "pcreversion", "openssl": "opensslversion", "zlib": "zlibversion",
+		"libressl": "libresslversion", "openresty": "openrestyversion", "freenginx": "freenginxversion"}
+}
+
+// debianDefaults makes the versions the user did not choose "latest" when
+// building from Debian's archive: nginx-build's own defaults are upstream's
+// current releases, which a stable distribution does not carry.
+func debianDefaults(p *builder.Plan, changed func(string) bool) {
+	if !p.Mirror.IsDebian() {
+		return
+	}
+	flags := versionFlags()
+	for _, c := range []*builder.ComponentSpec{&p.Server} {
+		if !changed(flags[c.Name]) && !changed("v") {
+			c.Constraint = "latest"
+		}
+	}
+	for i := range p.Libraries {
+		if !changed(flags[p.Libraries[i].Name]) && !p.Libraries[i].Custom() {
+			p.Libraries[i].Constraint = "latest"
+		}
+	}
 }

@@ -48,6 +48,7 @@ between the flags and the lockfile is fatal. Commit the lockfile.`,
 			if err := g.apply(plan); err != nil {
 				return err
 			}
+			debianDefaults(plan, changedFunc(cmd.Flags()))
 			if err := tf.apply(plan); err != nil {
 				return err
 			}

@@ -45,6 +45,7 @@ Running it again only adds what is missing.`,
 			if err := g.apply(plan); err != nil {
 				return err
 			}
+			debianDefaults(plan, changedFunc(cmd.Flags()))
 			if err := tf.apply(plan); err != nil {
 				return err
 			}

@@ -65,13 +65,13 @@ func runVersions(ctx context.Context, io *iostreams.IO, g *globalFlags, name str
 	if err != nil {
 		return usagef("%v", err)
 	}
-	m, err := source.ParseMirror(g.mirror)
-	if err != nil {
-		return usagef("--mirror: %v", err)
-	}
 	cacheDir := g.cacheDir
 	if cacheDir == "" {
 		cacheDir, _ = fetch.DefaultCacheDir()
+	}
+	m, err := g.origin(cacheDir)
+	if err != nil {
+		return err
 	}
 	ix := &source.Index{HTTP: fetch.NewHTTPClient(), Mirror: m, CacheDir: cacheDir, Refresh: g.refresh, Warn: io.Warnf}
 	listing, err := ix.Versions(ctx, c)

@@ -258,6 +258,7 @@ func (f *Fetcher) get(ctx context.Context, src, dst string, prog *progress) erro
 	client := &getter.Client{
 		Decompressors: map[string]getter.Decompressor{},
 		Getters: []getter.Getter{
+			&debsrcGetter{dir: filepath.Join(f.CacheDir, "debian")},
 			&getter.HttpGetter{Client: f.HTTP, XTerraformGetDisabled: true, DoNotCheckHeadFirst: true},
 			&getter.FileGetter{},
 		},

@@ -128,6 +128,13 @@ func (t Trust) check(ctx context.Context, a source.Artifact, path, sha256 string
 			return v, err
 		}
 		keys = append(keys, t.ExtraKeys...)
+		if a.SigningKeyFile != "" {
+			// The distribution's copy of upstream's key (Debian ships it
+			// in debian/upstream/signing-key.asc).
+			if shipped, err := verify.ReadKeyringFile(a.SigningKeyFile); err == nil {
+				keys = append(keys, shipped...)
+			}
+		}
 		if len(keys) == 0 {
 			t.warn("%s: %s is signed, but nginx-build has no %s signing key to check it with (add one with --keyring FILE)", what, a.FileName, a.Component)
 		} else {

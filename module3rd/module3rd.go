@@ -21,7 +21,9 @@ type Module struct {
 	// nginx source tree: ../<Name>.
 	Name string `json:"name"`
 	// Form is how to get it: "git" (the default), "hg", "local" (a
-	// directory) or "tarball" (a URL or path of a .tar.gz/.tar.xz/.tar.bz2).
+	// directory), "tarball" (a URL or path of a .tar.gz/.tar.xz/.tar.bz2)
+	// or "debian" (the upstream tarball of a Debian source package, e.g.
+	// libnginx-mod-http-echo; "rev" then picks its upstream version).
 	Form string `json:"form"`
 	// URL is the repository URL, or for "local" a directory path.
 	URL string `json:"url"`
@@ -41,7 +43,7 @@ type Module struct {
 }
 
 // formList names the supported values of "form", for error messages.
-const formList = "git, hg, local, tarball"
+const formList = "git, hg, local, tarball, debian"
 
 var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
 
@@ -115,12 +117,15 @@ func (m *Module) validate() error {
 		m.Form = "git" // nginx-build's default
 	}
 	switch m.Form {
-	case "git", "hg", "local", "tarball":
+	case "git", "hg", "local", "tarball", "debian":
 	default:
 		return fmt.Errorf(`module %q: unknown "form" %q (one of %s)`, m.Name, m.Form, formList)
 	}
 	if (m.Form == "local" || m.Form == "tarball") && m.Rev != "" {
 		return fmt.Errorf(`module %q: "rev" makes no sense with form %q`, m.Name, m.Form)
+	}
+	if m.Form == "debian" && !debianPackageName.MatchString(m.URL) {
+		return fmt.Errorf(`module %q: with form "debian", "url" is a Debian source package name such as libnginx-mod-http-echo, not %q`, m.Name, m.URL)
 	}
 	if m.Checksum != "" {
 		if m.Form != "tarball" {
@@ -155,7 +160,10 @@ func wholeDecodeError(name string, data []byte, err error, start int64) error {
 	return decodeError(name, data, err, start)
 }
 
-var sha256Pin = regexp.MustCompile(`^sha256:[0-9a-fA-F]{64}$`)
+var (
+	sha256Pin         = regexp.MustCompile(`^sha256:[0-9a-fA-F]{64}$`)
+	debianPackageName = regexp.MustCompile(`^[a-z0-9][a-z0-9.+-]+$`)
+)
 
 // SHA256 returns the hex digest pinned by Checksum ("" when none).
 func (m *Module) SHA256() (string, error) {

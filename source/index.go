@@ -57,8 +57,8 @@ type cachedListing struct {
 
 // Versions lists c's versions.
 func (ix *Index) Versions(ctx context.Context, c Component) (Listing, error) {
-	if ix.Mirror.dir != "" {
-		// A local directory is always current and never down.
+	if ix.Mirror.dir != "" || ix.Mirror.IsDebian() {
+		// A local directory (or apt's local index) is always current.
 		vs, err := ListVersions(ctx, ix.HTTP, ix.Mirror, c)
 		return Listing{Versions: vs, From: ix.Mirror.String()}, err
 	}

@@ -30,6 +30,9 @@ type Mirror struct {
 	base string
 	// dir is the absolute path of a local mirror.
 	dir string
+	// debianDir is set for the Debian archive (--source debian): where
+	// apt downloads go.
+	debianDir string
 }
 
 // ParseMirror accepts an http(s):// URL, a file:// URL or a plain directory.
@@ -75,10 +78,13 @@ func localMirror(p, original string) (Mirror, error) {
 }
 
 // IsZero reports whether m means "use upstream".
-func (m Mirror) IsZero() bool { return m.base == "" && m.dir == "" }
+func (m Mirror) IsZero() bool { return m.base == "" && m.dir == "" && m.debianDir == "" }
 
 // String returns the mirror's location as given to the user.
 func (m Mirror) String() string {
+	if m.debianDir != "" {
+		return "Debian's source archive"
+	}
 	if m.dir != "" {
 		return m.dir
 	}
@@ -103,6 +109,9 @@ type Artifact struct {
 	// PinnedSHA256 is a sha256 the tarball must have, and PinnedBy where
 	// the pin comes from (e.g. a module's checksum in modules.json).
 	PinnedSHA256, PinnedBy string
+	// SigningKeyFile holds upstream's signing key as a distribution ships
+	// it (Debian's debian/upstream/signing-key.asc), once downloaded.
+	SigningKeyFile string
 }
 
 // Locate finds the tarball of c at version, on the mirror when one is set,
@@ -110,6 +119,9 @@ type Artifact struct {
 func Locate(ctx context.Context, hc *http.Client, m Mirror, c Component, version string) (Artifact, error) {
 	if !ValidVersion(version) {
 		return Artifact{}, fmt.Errorf("%s: %q is not a version number", c.Name, version)
+	}
+	if m.IsDebian() {
+		return locateDebian(ctx, m, c, version)
 	}
 	if m.IsZero() {
 		urls := c.UpstreamURLs(version)
@@ -203,6 +215,9 @@ func hrefName(href string) string {
 // upstream's index) offers, newest first. It always asks the network; Index
 // adds caching and fallbacks on top.
 func ListVersions(ctx context.Context, hc *http.Client, m Mirror, c Component) ([]string, error) {
+	if m.IsDebian() {
+		return debianVersions(ctx, c)
+	}
 	if !m.IsZero() {
 		files, err := m.list(ctx, hc, c.Name)
 		if err != nil {
