@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -35,24 +33,16 @@ func TestDebianSource(t *testing.T) {
 	work, prefix := filepath.Join(tmp, "work"), filepath.Join(tmp, "prefix")
 	modules := filepath.Join(tmp, "modules.json")
 	os.WriteFile(modules, []byte(`[{"name": "echo", "form": "debian", "url": "libnginx-mod-http-echo"}]`), 0o644)
-	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, tool, "-d", work, "--source", "debian", "-v", "1.22.1",
+	out, _ := runTool(t, tool, tmp, filepath.Join(tmp, "cache"), "-d", work, "--source", "debian", "-v", "1.22.1",
 		"-pcre", "-pcreversion", "10.42", "-zlib", "-zlibversion", "1.2.13", "-openssl", "-opensslversion", "3.0.20",
 		"-m", modules, "--", "--prefix="+prefix)
-	cmd.Env = append(os.Environ(), "NGINX_BUILD_CACHE="+filepath.Join(tmp, "cache"), "NGINX_BUILD_MIRROR=")
-	cmd.Dir = tmp
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("nginx-build --source debian: %v\n%s", err, out)
-	}
 	for _, want := range []string{
 		"verified nginx 1.22.1: sha256 pinned in Debian's Sources index",
 		"verified openssl 3.0.20: sha256 pinned in Debian's Sources index (openssl 3.0.20-1~deb12u2); OpenPGP signature by OpenSSL",
 		"verified zlib 1.2.13: sha256 pinned in Debian's Sources index (zlib 1:1.2.13.dfsg-1)",
 		"built with OpenSSL 3.0.20", "--with-pcre=../pcre2-10.42", "--add-module=../echo",
 	} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
@@ -79,31 +69,12 @@ http {
 `, prefix, port)
 	confPath := filepath.Join(prefix, "conf", "debian.conf")
 	os.WriteFile(confPath, []byte(conf), 0o644)
-	sctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	srv := exec.CommandContext(sctx, filepath.Join(prefix, "sbin", "nginx"), "-c", confPath)
-	var srvOut bytes.Buffer
-	srv.Stdout, srv.Stderr = &srvOut, &srvOut
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Wait()
-	defer stop()
+	srvOut := startNginx(t, filepath.Join(prefix, "sbin", "nginx"), "-c", confPath)
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := client.Get(fmt.Sprintf("https://127.0.0.1:%d/echo/ops", port))
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if string(body) != "hello ops from Debian's sources\n" {
-				t.Errorf("GET /echo/ops: %d %q", resp.StatusCode, body)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nginx did not serve: %v\n%s", err, srvOut.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	resp := getRetry(t, client, fmt.Sprintf("https://127.0.0.1:%d/echo/ops", port), srvOut)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "hello ops from Debian's sources\n" {
+		t.Errorf("GET /echo/ops: %d %q", resp.StatusCode, body)
 	}
 }

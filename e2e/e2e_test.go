@@ -12,7 +12,6 @@ package e2e
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -76,20 +75,7 @@ func TestRealBuildServesPages(t *testing.T) {
 		"-openssl", "-opensslversion", "3.0.20",
 		"--", "--prefix=" + prefix, "--with-http_v2_module", "--with-http_gzip_static_module",
 	}
-	run := func() (string, time.Duration) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, tool, args...)
-		cmd.Env = append(os.Environ(), "NGINX_BUILD_CACHE="+cache, "NGINX_BUILD_MIRROR=")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		start := time.Now()
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("nginx-build %s: %v\n%s", strings.Join(args, " "), err, out.String())
-		}
-		return out.String(), time.Since(start)
-	}
+	run := func() (string, time.Duration) { return runTool(t, tool, tmp, cache, args...) }
 	out, took := run()
 	t.Logf("real build took %s", took.Round(time.Second))
 	src := filepath.Join(work, "nginx", "1.22.1", "nginx-1.22.1")
@@ -150,39 +136,13 @@ http {
 	if b, err := exec.Command(filepath.Join(prefix, "sbin", "nginx"), "-t", "-c", confPath).CombinedOutput(); err != nil {
 		t.Fatalf("nginx -t: %v\n%s", err, b)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srvCmd := exec.CommandContext(ctx, filepath.Join(prefix, "sbin", "nginx"), "-c", confPath)
-	var srvOut bytes.Buffer
-	srvCmd.Stdout, srvCmd.Stderr = &srvOut, &srvOut
-	if err := srvCmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srvCmd.Wait()
-	defer cancel()
+	srvOut := startNginx(t, filepath.Join(prefix, "sbin", "nginx"), "-c", confPath)
 
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		TLSClientConfig:    &tls.Config{InsecureSkipVerify: true},
 		DisableCompression: true,
 	}}
-	get := func(url string, hdr ...string) *http.Response {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			req, _ := http.NewRequest("GET", url, nil)
-			for i := 0; i+1 < len(hdr); i += 2 {
-				req.Header.Set(hdr[i], hdr[i+1])
-			}
-			resp, err := client.Do(req)
-			if err == nil {
-				return resp
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("GET %s: %v\nnginx output: %s", url, err, srvOut.String())
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
+	get := func(url string, hdr ...string) *http.Response { return getRetry(t, client, url, srvOut, hdr...) }
 	resp := get(fmt.Sprintf("http://127.0.0.1:%d/", httpPort))
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -11,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestModulesFromBinary builds dynamic modules for an existing nginx with
@@ -34,16 +31,8 @@ func TestModulesFromBinary(t *testing.T) {
 
 	run := func(args ...string) string {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, tool, args...)
-		cmd.Env = append(os.Environ(), "NGINX_BUILD_CACHE="+cache, "NGINX_BUILD_MIRROR=")
-		cmd.Dir = tmp
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("nginx-build %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
+		out, _ := runTool(t, tool, tmp, cache, args...)
+		return out
 	}
 
 	// An nginx built here, with --with-compat as distributions build theirs.
@@ -103,29 +92,10 @@ http {
 `, so, dir, port)
 	confPath := filepath.Join(dir, "nginx.conf")
 	os.WriteFile(confPath, []byte(conf), 0o644)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-p", dir, "-e", "stderr", "-c", confPath)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Wait()
-	defer cancel()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
-		if err == nil {
-			resp.Body.Close()
-			if resp.Header.Get("X-Nb-Hello") != "1" {
-				t.Errorf("%s with the module: no X-Nb-Hello header (headers %v)", bin, resp.Header)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not serve: %v\n%s", bin, err, out.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	out := startNginx(t, bin, "-p", dir, "-e", "stderr", "-c", confPath)
+	resp := getRetry(t, http.DefaultClient, fmt.Sprintf("http://127.0.0.1:%d/", port), out)
+	resp.Body.Close()
+	if resp.Header.Get("X-Nb-Hello") != "1" {
+		t.Errorf("%s with the module: no X-Nb-Hello header (headers %v)", bin, resp.Header)
 	}
 }

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -126,21 +124,7 @@ func TestRealModulesAndPatch(t *testing.T) {
 		"-m", modulesJSON, "-patch", patchFile, "-patch-opt", "-p1",
 		"--", "--prefix=" + prefix,
 	}
-	run := func() (string, time.Duration) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, tool, args...)
-		cmd.Dir = tmp // no stray nginx-build.lock from the repository
-		cmd.Env = append(os.Environ(), "NGINX_BUILD_CACHE="+cache, "NGINX_BUILD_MIRROR=")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		start := time.Now()
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("nginx-build %s: %v\n%s", strings.Join(args, " "), err, out.String())
-		}
-		return out.String(), time.Since(start)
-	}
+	run := func() (string, time.Duration) { return runTool(t, tool, tmp, cache, args...) }
 	out, took := run()
 	t.Logf("real build with modules took %s", took.Round(time.Second))
 	buildDir := filepath.Join(work, "nginx", "1.22.1")
@@ -243,37 +227,19 @@ http {
 	if b, err := exec.Command(nginx, "-t", "-c", confPath).CombinedOutput(); err != nil {
 		t.Fatalf("nginx -t: %v\n%s", err, b)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srvCmd := exec.CommandContext(ctx, nginx, "-c", confPath)
-	var srvOut bytes.Buffer
-	srvCmd.Stdout, srvCmd.Stderr = &srvOut, &srvOut
-	if err := srvCmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srvCmd.Wait()
-	defer cancel()
+	srvOut := startNginx(t, nginx, "-c", confPath)
 
 	client := &http.Client{Timeout: 5 * time.Second}
 	get := func(path string) (*http.Response, string) {
 		t.Helper()
 		url := fmt.Sprintf("http://127.0.0.1:%d%s", port, path)
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			resp, err := client.Get(url)
-			if err == nil {
-				body, err := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if err != nil {
-					t.Fatalf("GET %s: %v", url, err)
-				}
-				return resp, string(body)
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("GET %s: %v\nnginx output: %s", url, err, srvOut.String())
-			}
-			time.Sleep(100 * time.Millisecond)
+		resp := getRetry(t, client, url, srvOut)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("GET %s: %v", url, err)
 		}
+		return resp, string(body)
 	}
 	resp, body := get("/echo")
 	if resp.StatusCode != 200 || body != "hello from echo\n" {

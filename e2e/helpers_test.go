@@ -1,0 +1,75 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runTool runs the nginx-build binary in dir (so no nginx-build.lock of the
+// repository is picked up) with its own cache and no mirror from the
+// environment, and fails the test if it fails.
+func runTool(t *testing.T, tool, dir, cache string, args ...string) (string, time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, tool, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NGINX_BUILD_CACHE="+cache, "NGINX_BUILD_MIRROR=", "NGINX_BUILD_SOURCE=")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("nginx-build %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String(), time.Since(start)
+}
+
+// startNginx starts an nginx in the foreground (the configuration must say
+// daemon off); it is stopped when the test ends. The returned buffer
+// collects its output for failure messages.
+func startNginx(t *testing.T, bin string, args ...string) *bytes.Buffer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		cmd.Wait()
+	})
+	return &out
+}
+
+// getRetry GETs url, retrying while nginx starts (10 s at most); hdr are
+// request header name/value pairs.
+func getRetry(t *testing.T, client *http.Client, url string, nginxOut *bytes.Buffer, hdr ...string) *http.Response {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			return resp
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s: %v\nnginx output: %s", url, err, nginxOut.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
