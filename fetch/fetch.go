@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	getter "github.com/hashicorp/go-getter/v2"
 	"golang.org/x/sync/errgroup"
@@ -319,12 +318,4 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
-}
-
-// NewHTTPClient returns the HTTP client used for downloads and indexes:
-// generous overall, but quick to give up on a dead host.
-func NewHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.ResponseHeaderTimeout = 60 * time.Second
-	return &http.Client{Transport: t}
 }

@@ -1,0 +1,201 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/source"
+)
+
+// faultServer serves one tarball (with Range support, via ServeContent)
+// under many paths, each misbehaving in its own way on the first requests.
+type faultServer struct {
+	*httptest.Server
+	body []byte
+	mu   sync.Mutex
+	hits map[string]int
+}
+
+func (s *faultServer) count(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hits[path]
+}
+
+func newFaultServer(t *testing.T, body []byte) *faultServer {
+	s := &faultServer{body: body, hits: map[string]int{}}
+	serve := func(w http.ResponseWriter, r *http.Request) {
+		http.ServeContent(w, r, "x.tar.gz", time.Time{}, bytes.NewReader(body))
+	}
+	// half writes half the body with the full Content-Length, then either
+	// stalls or drops the connection.
+	half := func(w http.ResponseWriter, r *http.Request, stall bool) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusOK)
+		w.Write(body[:len(body)/2])
+		w.(http.Flusher).Flush()
+		if stall {
+			<-r.Context().Done()
+			return
+		}
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.hits[r.URL.Path]++
+		n := s.hits[r.URL.Path]
+		s.mu.Unlock()
+		switch r.URL.Path {
+		case "/stall-once.tar.gz":
+			if n == 1 {
+				half(w, r, true)
+				return
+			}
+		case "/stall-always.tar.gz":
+			half(w, r, true)
+			return
+		case "/reset-once.tar.gz":
+			if n == 1 {
+				half(w, r, false)
+				return
+			}
+		case "/reset-norange.tar.gz":
+			if n == 1 {
+				half(w, r, false)
+				return
+			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.Write(body) // ignores Range: a full 200 again
+			return
+		case "/500-then-200.tar.gz":
+			if n == 1 {
+				http.Error(w, "oops", http.StatusInternalServerError)
+				return
+			}
+		case "/500-always.tar.gz":
+			http.Error(w, "oops", http.StatusBadGateway)
+			return
+		case "/429-retry-after.tar.gz":
+			if n == 1 {
+				w.Header().Set("Retry-After", "1")
+				http.Error(w, "slow down", http.StatusTooManyRequests)
+				return
+			}
+		case "/404.tar.gz":
+			http.NotFound(w, r)
+			return
+		case "/403.tar.gz":
+			http.Error(w, "no", http.StatusForbidden)
+			return
+		case "/loop.tar.gz":
+			http.Redirect(w, r, "/loop.tar.gz", http.StatusFound)
+			return
+		case "/bad-sum.tar.gz.sha256":
+			fmt.Fprintf(w, "%s  bad-sum.tar.gz\n", strings.Repeat("0", 64))
+			return
+		}
+		serve(w, r)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// TestFaults is the fault table: each misbehaviour is recovered from where
+// recovery is right, reported clearly where it is not, and the cache never
+// holds anything but complete, verified tarballs.
+func TestFaults(t *testing.T) {
+	body := tarball("faults")
+	srv := newFaultServer(t, body)
+	for _, tc := range []struct {
+		path     string
+		ok       bool
+		errHas   []string
+		requests int // 0: do not check
+		minTime  time.Duration
+	}{
+		{path: "/plain.tar.gz", ok: true, requests: 1},
+		{path: "/stall-once.tar.gz", ok: true, requests: 2},
+		{path: "/stall-always.tar.gz", errHas: []string{"/stall-always.tar.gz", "no data for", "gave up after 3 attempts"}, requests: 3},
+		{path: "/reset-once.tar.gz", ok: true, requests: 2},
+		{path: "/reset-norange.tar.gz", ok: true, requests: 2},
+		{path: "/500-then-200.tar.gz", ok: true, requests: 2},
+		{path: "/500-always.tar.gz", errHas: []string{"/500-always.tar.gz", "502"}, requests: 3},
+		{path: "/429-retry-after.tar.gz", ok: true, requests: 2, minTime: 900 * time.Millisecond},
+		{path: "/404.tar.gz", errHas: []string{"/404.tar.gz", "404"}, requests: 1},
+		{path: "/403.tar.gz", errHas: []string{"/403.tar.gz", "403"}, requests: 1},
+		{path: "/loop.tar.gz", errHas: []string{"redirect loop", "/loop.tar.gz"}},
+		{path: "/bad-sum.tar.gz", errHas: []string{"sha256 mismatch", "bad-sum.tar.gz", strings.Repeat("0", 64), sha(body)}},
+	} {
+		t.Run(strings.Trim(tc.path, "/"), func(t *testing.T) {
+			out := &syncBuffer{}
+			f := &Fetcher{
+				CacheDir: t.TempDir(),
+				HTTP:     Network{Attempts: 3, BaseDelay: 10 * time.Millisecond, MaxDelay: 40 * time.Millisecond, IdleTimeout: 300 * time.Millisecond}.Client(),
+				IO:       iostreams.New(out, out),
+			}
+			a := source.Artifact{Component: "zlib", Version: "9.9", FileName: strings.Trim(tc.path, "/"), URLs: []string{srv.URL + tc.path}}
+			if tc.path == "/bad-sum.tar.gz" {
+				a.ChecksumURL = srv.URL + tc.path + ".sha256"
+			}
+			start := time.Now()
+			res, err := f.FetchAll(context.Background(), []source.Artifact{a})
+			took := time.Since(start)
+			if tc.ok {
+				if err != nil {
+					t.Fatalf("want recovery, got %v", err)
+				}
+				got, _ := os.ReadFile(res[0].Path)
+				if !bytes.Equal(got, body) || res[0].SHA256 != sha(body) {
+					t.Errorf("recovered file differs from the served one (%d bytes, want %d)", len(got), len(body))
+				}
+			} else {
+				if err == nil {
+					t.Fatal("want an error")
+				}
+				for _, s := range tc.errHas {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("error %q lacks %q", err, s)
+					}
+				}
+			}
+			if tc.requests > 0 && srv.count(tc.path) != tc.requests {
+				t.Errorf("%d requests, want %d", srv.count(tc.path), tc.requests)
+			}
+			if took < tc.minTime {
+				t.Errorf("took %s, want at least %s (Retry-After)", took, tc.minTime)
+			}
+			// Nothing partial, ever: a tarball in the cache has its record.
+			files := cacheFiles(t, f.CacheDir)
+			for _, p := range files {
+				if strings.Contains(p, ".part-") {
+					t.Errorf("partial file left: %s", p)
+				}
+			}
+			tarballs, records := 0, 0
+			for _, p := range files {
+				switch {
+				case strings.HasSuffix(p, ".verified"):
+					records++
+				case strings.HasSuffix(p, ".tar.gz"):
+					tarballs++
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[tc.ok]; tarballs != want || records != want {
+				t.Errorf("cache holds %v", files)
+			}
+		})
+	}
+}
