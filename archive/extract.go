@@ -7,6 +7,11 @@
 // such links, and device or FIFO nodes. The lexical checks exist to produce
 // precise errors; every write additionally goes through an os.Root so that a
 // gap in those checks still cannot escape the temporary extraction directory.
+//
+// Extraction is also bounded (see [Limits]): an archive bomb, a few
+// kilobytes that decompress to gigabytes of zeros or to millions of empty
+// files, is stopped once the bytes actually written or the number of
+// entries pass a cap, rather than filling the disk.
 package archive
 
 import (
@@ -81,6 +86,101 @@ const (
 	errLoop   walkError = "too many levels of symbolic links"
 )
 
+// Default caps, far above what real source trees need: nginx plus OpenSSL
+// is about 100 MB in about 5,000 entries.
+const (
+	defaultMaxBytes   int64 = 4 << 30
+	defaultMaxEntries       = 200_000
+)
+
+// Limits caps what a single extraction may produce. A zero field takes its
+// value from [DefaultLimits]; a negative one is rejected.
+type Limits struct {
+	// MaxBytes caps the total size of the extracted data, counted as the
+	// bytes actually written (plus any data decompressed after the tar end
+	// marker), never as the sizes that entry headers declare.
+	MaxBytes int64
+	// MaxEntries caps the number of archive entries of every kind,
+	// including directories, links and pax global headers.
+	MaxEntries int
+}
+
+// DefaultLimits returns the caps that [Extract] applies: 4 GiB of
+// extracted data and 200,000 entries.
+func DefaultLimits() Limits {
+	return Limits{MaxBytes: defaultMaxBytes, MaxEntries: defaultMaxEntries}
+}
+
+// resolved fills zero fields with the defaults and refuses negative ones.
+func (l Limits) resolved() (Limits, error) {
+	if l.MaxBytes < 0 || l.MaxEntries < 0 {
+		return l, fmt.Errorf("invalid extraction limits (max bytes %d, max entries %d): must not be negative", l.MaxBytes, l.MaxEntries)
+	}
+	d := DefaultLimits()
+	if l.MaxBytes == 0 {
+		l.MaxBytes = d.MaxBytes
+	}
+	if l.MaxEntries == 0 {
+		l.MaxEntries = d.MaxEntries
+	}
+	return l, nil
+}
+
+// Which cap a [LimitError] reports.
+const (
+	LimitBytes   = "bytes"
+	LimitEntries = "entries"
+)
+
+// LimitError reports an archive that would expand past one of the caps in
+// [Limits]. It is returned unwrapped, like [UnsafeEntryError], so that a
+// caller can use errors.As to add advice on raising the cap.
+type LimitError struct {
+	// Archive is the path of the tarball that was being extracted.
+	Archive string
+	// Limit is LimitBytes or LimitEntries.
+	Limit string
+	// Max is the cap that was exceeded (bytes or entries).
+	Max int64
+	// Entry is the name of the entry being processed when extraction
+	// stopped; empty if it stopped after the last entry.
+	Entry string
+	// Entries and Bytes say how far extraction got: entries seen and bytes
+	// written before it stopped.
+	Entries int
+	Bytes   int64
+}
+
+// Error says that a limit, not a damaged or malicious-looking entry, was
+// hit, and how far extraction had come.
+func (e *LimitError) Error() string {
+	where := "after the last entry"
+	if e.Entry != "" {
+		where = fmt.Sprintf("at entry %d %q", e.Entries, e.Entry)
+	}
+	if e.Limit == LimitEntries {
+		return fmt.Sprintf("extract %s: archive has more than %d entries (limit on entry count; stopped %s, %s written)",
+			e.Archive, e.Max, where, humanBytes(e.Bytes))
+	}
+	return fmt.Sprintf("extract %s: archive expands beyond %s (limit on extracted size; stopped %s, %s written)",
+		e.Archive, humanBytes(e.Max), where, humanBytes(e.Bytes))
+}
+
+// humanBytes formats n in binary units with one decimal, e.g. "4.0 GiB".
+func humanBytes(n int64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	v := float64(n)
+	for _, unit := range []string{"KiB", "MiB", "GiB", "TiB", "PiB"} {
+		v /= 1024
+		if v < 1024 || unit == "PiB" {
+			return fmt.Sprintf("%.1f %s", v, unit)
+		}
+	}
+	panic("unreachable")
+}
+
 // Extract unpacks the tarball at src (gzip, bzip2 or xz compressed tar, detected by magic bytes, not by file name)
 // into destDir/want, where want is e.g. "zlib-1.2.13". It is atomic: it extracts into a temporary directory inside
 // destDir and renames into place at the end, so an interrupted run never leaves a half-extracted want dir.
@@ -90,7 +190,20 @@ const (
 //
 // Refused entries are reported as *UnsafeEntryError, returned unwrapped
 // because its message already names the archive.
+//
+// Extract applies [DefaultLimits]; an archive that exceeds them fails with
+// a *LimitError and, like any other failure, leaves nothing behind.
 func Extract(ctx context.Context, src, destDir, want string) error {
+	return ExtractWithLimits(ctx, src, destDir, want, Limits{})
+}
+
+// ExtractWithLimits is [Extract] with explicit caps on the extracted size
+// and the number of entries; zero fields of lim take the defaults.
+func ExtractWithLimits(ctx context.Context, src, destDir, want string, lim Limits) error {
+	lim, err := lim.resolved()
+	if err != nil {
+		return fmt.Errorf("extract %s: %w", src, err)
+	}
 	if err := checkWant(want); err != nil {
 		return fmt.Errorf("extract %s: %w", src, err)
 	}
@@ -118,7 +231,7 @@ func Extract(ctx context.Context, src, destDir, want string) error {
 	if err != nil {
 		return fmt.Errorf("extract %s: %w", src, err)
 	}
-	if err := extractInto(ctx, src, stream, tmp, filepath.Join(destDir, want)); err != nil {
+	if err := extractInto(ctx, src, stream, tmp, filepath.Join(destDir, want), lim); err != nil {
 		if rmErr := os.RemoveAll(tmp); rmErr != nil {
 			return errors.Join(err, fmt.Errorf("extract %s: clean up: %w", src, rmErr))
 		}
@@ -170,7 +283,7 @@ func decompressor(src string, f io.Reader) (io.Reader, error) {
 // extractInto unpacks stream below tmp and then swaps the result into dst.
 // The caller removes tmp afterwards, which also disposes of any previous
 // dst that was parked there.
-func extractInto(ctx context.Context, src string, stream io.Reader, tmp, dst string) error {
+func extractInto(ctx context.Context, src string, stream io.Reader, tmp, dst string, lim Limits) error {
 	treeDir := filepath.Join(tmp, "tree")
 	if err := os.Mkdir(treeDir, 0o755); err != nil {
 		return fmt.Errorf("extract %s: %w", src, err)
@@ -187,6 +300,7 @@ func extractInto(ctx context.Context, src string, stream io.Reader, tmp, dst str
 		dirs:    map[string]dirInfo{},
 		tops:    map[string]struct{}{},
 		buf:     make([]byte, 128<<10),
+		lim:     lim,
 	}
 	top, err := x.run(stream)
 	if cerr := root.Close(); err == nil && cerr != nil {
@@ -248,10 +362,32 @@ type extractor struct {
 	dirs    map[string]dirInfo  // real slash path → metadata
 	tops    map[string]struct{} // first element of every entry name
 	buf     []byte
+
+	lim     Limits
+	entries int    // headers seen so far, global headers included
+	written int64  // bytes written (or decompressed past the tar end)
+	current string // name of the entry being processed, for LimitError
 }
 
 func (x *extractor) unsafe(entry, reason string) error {
 	return &UnsafeEntryError{Archive: x.archive, Entry: entry, Reason: reason}
+}
+
+func (x *extractor) limit(which string, max int64) error {
+	return &LimitError{
+		Archive: x.archive, Limit: which, Max: max,
+		Entry: x.current, Entries: x.entries, Bytes: x.written,
+	}
+}
+
+// account reserves n more bytes of output, failing before anything past
+// the cap is written.
+func (x *extractor) account(n int) error {
+	if int64(n) > x.lim.MaxBytes-x.written {
+		return x.limit(LimitBytes, x.lim.MaxBytes)
+	}
+	x.written += int64(n)
+	return nil
 }
 
 func (x *extractor) wrap(err error) error {
@@ -262,7 +398,7 @@ func (x *extractor) wrap(err error) error {
 // tree, of the directory that becomes the final result.
 func (x *extractor) run(stream io.Reader) (string, error) {
 	tr := tar.NewReader(stream)
-	entries := 0
+	files := 0
 	for {
 		if err := x.ctx.Err(); err != nil {
 			return "", x.wrap(err)
@@ -276,23 +412,36 @@ func (x *extractor) run(stream io.Reader) (string, error) {
 		if err != nil && !(errors.Is(err, tar.ErrInsecurePath) && hdr != nil) {
 			return "", x.corrupt(err)
 		}
+		// Every header counts, so that even one that writes nothing
+		// (a global header, a directory) cannot be repeated without end.
+		x.current = hdr.Name
+		x.entries++
+		if x.entries > x.lim.MaxEntries {
+			return "", x.limit(LimitEntries, int64(x.lim.MaxEntries))
+		}
 		if hdr.Typeflag == tar.TypeXGlobalHeader {
 			continue
 		}
-		entries++
+		files++
 		if err := x.entry(hdr, tr); err != nil {
 			return "", err
 		}
 	}
-	if entries == 0 {
+	x.current = ""
+	if files == 0 {
 		return "", x.wrap(errors.New("archive contains no entries"))
 	}
 	// Read to the end of the compressed stream so its trailing checksum
 	// is verified; the tar end marker alone says nothing about that.
 	// Trailing garbage after a complete, checksummed gzip member shows up
 	// as gzip.ErrHeader; it is harmless and gzip(1) only warns about it.
-	if _, err := io.CopyBuffer(io.Discard, ctxReader{x.ctx, stream}, x.buf); err != nil && !errors.Is(err, gzip.ErrHeader) {
-		return "", x.corrupt(err)
+	// What follows the end marker counts against the size cap as well, so
+	// that a bomb hidden there cannot keep us decompressing for hours.
+	if err := x.copy(io.Discard, stream); err != nil {
+		var le *LimitError
+		if errors.As(err, &le) || !errors.Is(err, gzip.ErrHeader) {
+			return "", err
+		}
 	}
 
 	top := "."
@@ -437,6 +586,11 @@ func (x *extractor) copy(w io.Writer, r io.Reader) error {
 		}
 		n, rerr := r.Read(x.buf)
 		if n > 0 {
+			// Counting what is actually written, not the declared size,
+			// also covers sparse entries, whose holes are written as zeros.
+			if err := x.account(n); err != nil {
+				return err
+			}
 			if _, werr := w.Write(x.buf[:n]); werr != nil {
 				return x.wrap(werr)
 			}

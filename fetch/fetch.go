@@ -84,9 +84,13 @@ func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *progress) 
 	}
 	dir := f.slot(a)
 	final := filepath.Join(dir, a.FileName)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Result{}, fmt.Errorf("fetch %s: create cache directory: %w", what, err)
+	unlock, err := lockSlot(ctx, dir, func() {
+		f.IO.Infof("waiting for another nginx-build to finish downloading %s", a.FileName)
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 	}
+	defer unlock()
 	side, err := f.sidecars(ctx, a, final)
 	if err != nil {
 		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
