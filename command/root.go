@@ -49,14 +49,16 @@ func Run(ctx context.Context, io *iostreams.IO, args []string) (code int) {
 		// cobra's own argument errors are usage errors too.
 		err = &usageError{msg: err.Error()}
 	}
-	if err != nil {
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		// Ctrl-C or SIGTERM: children are gone, nothing partial is kept.
+		fmt.Fprintln(io.Err, "nginx-build: interrupted; nothing half-done is kept, run it again to continue")
+	default:
 		fmt.Fprintf(io.Err, "nginx-build: %v\n", err)
 		var u *usageError
 		if errors.As(err, &u) {
 			fmt.Fprintln(io.Err, "Run 'nginx-build --help' for usage.")
-		}
-		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			fmt.Fprintln(io.Err, "nginx-build: interrupted")
 		}
 	}
 	return exitCode(err)
@@ -122,7 +124,7 @@ func newRoot(io *iostreams.IO) *cobra.Command {
 	root.Flags().BoolVar(&listVers, "versions", false, "list available nginx versions and exit (same as `nginx-build versions nginx`)")
 	root.Flags().SortFlags = false
 
-	root.AddCommand(newBuildCmd(io, &g), newFetchCmd(io, &g), newLockCmd(io, &g), newModulesCmd(io, &g), newMirrorCmd(io, &g), newVersionsCmd(io, &g), newVersionCmd(io))
+	root.AddCommand(newBuildCmd(io, &g), newFetchCmd(io, &g), newLockCmd(io, &g), newModulesCmd(io, &g), newMirrorCmd(io, &g), newCacheCmd(io, &g), newVersionsCmd(io, &g), newVersionCmd(io))
 	return root
 }
 

@@ -2,7 +2,6 @@ package source
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -73,22 +72,33 @@ func splitPre(v string) (release, pre string) {
 func comparePart(x, y string) int {
 	xn, xs := numPrefix(x)
 	yn, ys := numPrefix(y)
-	switch {
-	case xn < yn:
-		return -1
-	case xn > yn:
-		return 1
+	if c := compareDigits(xn, yn); c != 0 {
+		return c
 	}
 	return strings.Compare(xs, ys)
 }
 
-func numPrefix(s string) (int64, string) {
+// numPrefix splits s into its leading decimal digits, leading zeros
+// dropped, and the rest.
+func numPrefix(s string) (digits, rest string) {
 	i := 0
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 		i++
 	}
-	n, _ := strconv.ParseInt(s[:i], 10, 64)
-	return n, s[i:]
+	return strings.TrimLeft(s[:i], "0"), s[i:]
+}
+
+// compareDigits orders decimal numbers without leading zeros by value.
+// Comparing the text rather than converting it keeps numbers beyond int64
+// (valid versions allow them) from all comparing equal.
+func compareDigits(x, y string) int {
+	if len(x) != len(y) {
+		if len(x) < len(y) {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(x, y)
 }
 
 // IsPrerelease reports whether v is a release candidate, alpha or beta.

@@ -1,0 +1,244 @@
+package command
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nginx-build/nginx-build/internal/testmirror"
+)
+
+func TestCacheCommands(t *testing.T) {
+	f := newFixture(t)
+	if r := run(t, "fetch", "--mirror", f.m.URL, "-v", "1.30.1", "-zlib", "-zlibversion", "1.2.13"); r.code != 0 {
+		t.Fatalf("fetch: %s", r.err)
+	}
+	r := run(t, "cache", "ls")
+	if r.code != 0 || strings.Count(r.out, "\n") != 3 || !strings.Contains(r.out, "nginx-1.30.1.tar.gz") || !strings.Contains(r.out, "zlib-1.2.13.tar.xz") {
+		t.Errorf("cache ls: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	if r := run(t, "cache", "verify"); r.code != 0 || !strings.Contains(r.err, "all 2 cached tarball(s) match") {
+		t.Errorf("cache verify: exit %d\n%s", r.code, r.err)
+	}
+	// Damage one file: verify reports it, removes it, fails.
+	matches, _ := filepath.Glob(filepath.Join(f.cache, "tarballs", "zlib", "*", "zlib-1.2.13.tar.xz"))
+	if len(matches) != 1 {
+		t.Fatalf("zlib in cache: %v", matches)
+	}
+	os.WriteFile(matches[0], []byte("rotten"), 0o644)
+	r = run(t, "cache", "verify")
+	if r.code != 1 || !strings.Contains(r.out, matches[0]+": damaged") {
+		t.Errorf("cache verify of a damaged file: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	if _, err := os.Stat(matches[0]); err == nil {
+		t.Errorf("damaged file kept")
+	}
+	if r := run(t, "cache", "clean", "--older-than", "1h"); r.code != 0 || !strings.Contains(r.err, "freed 0 B") {
+		t.Errorf("clean --older-than on fresh files: exit %d\n%s", r.code, r.err)
+	}
+	if r := run(t, "cache", "clean"); r.code != 0 || !strings.Contains(r.err, "freed") {
+		t.Errorf("clean: exit %d\n%s", r.code, r.err)
+	}
+	if r := run(t, "cache", "ls"); !strings.Contains(r.err, "0 tarball(s)") {
+		t.Errorf("cache not empty after clean:\n%s%s", r.out, r.err)
+	}
+}
+
+// buildTool compiles nginx-build for tests that need real processes
+// (signals, two processes sharing a cache).
+func buildTool(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "nginx-build")
+	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// slowMirror serves the fixture's mirror, writing tarball bodies slowly.
+func slowMirror(t *testing.T, dir string, perChunk time.Duration) (*httptest.Server, func(string) int) {
+	t.Helper()
+	var mu sync.Mutex
+	hits := map[string]int{}
+	fs := http.FileServer(http.Dir(dir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		if !strings.Contains(r.URL.Path, ".tar.") {
+			fs.ServeHTTP(w, r)
+			return
+		}
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(r.URL.Path)))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		for i := 0; i < len(data); i += 512 {
+			w.Write(data[i:min(i+512, len(data))])
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(perChunk):
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func(p string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return hits[p]
+	}
+}
+
+func TestConcurrentFetchProcessesShareTheCache(t *testing.T) {
+	tool := buildTool(t)
+	f := newFixture(t)
+	srv, hits := slowMirror(t, f.m.Dir, 2*time.Millisecond)
+	var wg sync.WaitGroup
+	outs := make([]string, 2)
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command(tool, "fetch", "--mirror", srv.URL, "-v", "1.30.1", "-openssl", "-opensslversion", "3.0.20", "--lockfile", filepath.Join(t.TempDir(), "none.lock"))
+			cmd.Env = append(os.Environ(), "NGINX_BUILD_CACHE="+f.cache, "NGINX_BUILD_MIRROR=")
+			out, err := cmd.CombinedOutput()
+			outs[i], errs[i] = string(out), err
+		}()
+	}
+	wg.Wait()
+	for i := range 2 {
+		if errs[i] != nil {
+			t.Errorf("fetch %d: %v\n%s", i, errs[i], outs[i])
+		}
+	}
+	for _, p := range []string{"/nginx/nginx-1.30.1.tar.gz", "/openssl/openssl-3.0.20.tar.gz"} {
+		if n := hits(p); n != 1 {
+			t.Errorf("%s downloaded %d times, want once (the other run waits and uses it)", p, n)
+		}
+	}
+	copies, _ := filepath.Glob(filepath.Join(f.cache, "tarballs", "*", "*", "*.tar.gz"))
+	if len(copies) != 2 {
+		t.Errorf("cache holds %v", copies)
+	}
+}
+
+// interrupt starts the tool, waits until ready says the moment has come,
+// sends SIGINT and returns its exit code, output and how long it took to
+// stop.
+func interrupt(t *testing.T, tool, cache string, ready func(out string) bool, args ...string) (int, string, time.Duration) {
+	t.Helper()
+	cmd := exec.Command(tool, args...)
+	cmd.Env = append(os.Environ(), "NGINX_BUILD_CACHE="+cache, "NGINX_BUILD_MIRROR=")
+	var out syncBuf
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !ready(out.String()) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("the moment to interrupt never came:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("did not stop within 15 s of SIGINT:\n%s", out.String())
+	}
+	return cmd.ProcessState.ExitCode(), out.String(), time.Since(start)
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestInterruptedBuildsRecover(t *testing.T) {
+	tool := buildTool(t)
+	f := newFixture(t)
+	lock := filepath.Join(t.TempDir(), "none.lock")
+	// A big tarball (mostly zeros, small compressed) so that both the
+	// download from the slow server and the extraction take a while.
+	entries := []testmirror.Entry{{Name: "pcre2-10.99/"}}
+	for i := range 40 {
+		entries = append(entries, testmirror.Entry{Name: "pcre2-10.99/big" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Body: strings.Repeat("\x00", 4<<20)})
+	}
+	entries[0].Type = '5'
+	f.m.Add(t, "pcre2", "pcre2-10.99.tar.gz", entries)
+	slow, _ := slowMirror(t, f.m.Dir, 5*time.Millisecond)
+
+	// 1. During the download.
+	code, out, took := interrupt(t, tool, f.cache, func(o string) bool { return strings.Contains(o, "downloading pcre2") },
+		"-d", f.work, "--mirror", slow.URL, "-v", "1.30.1", "-pcre", "-pcreversion", "10.99", "--lockfile", lock)
+	if code == 0 || !strings.Contains(out, "interrupted") || took > 5*time.Second {
+		t.Errorf("interrupted download: exit %d after %s\n%s", code, took, out)
+	}
+	if finals, _ := filepath.Glob(filepath.Join(f.cache, "tarballs", "pcre2", "*", "pcre2-10.99.tar.gz")); len(finals) != 0 {
+		t.Errorf("an interrupted download left %v in the cache", finals)
+	}
+
+	// 2. During extraction (from the cache, now filled).
+	if r := run(t, "fetch", "--mirror", f.m.URL, "-v", "1.30.1", "-pcre", "-pcreversion", "10.99", "--lockfile", lock); r.code != 0 {
+		t.Fatalf("fetch: %s", r.err)
+	}
+	build := filepath.Join(f.work, "nginx", "1.30.1")
+	code, out, _ = interrupt(t, tool, f.cache, func(string) bool {
+		m, _ := filepath.Glob(filepath.Join(build, ".extract-*"))
+		return len(m) > 0
+	}, "-d", f.work, "--mirror", f.m.URL, "-v", "1.30.1", "-pcre", "-pcreversion", "10.99", "--lockfile", lock)
+	if code == 0 {
+		t.Errorf("interrupted extraction exited 0:\n%s", out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(build, ".extract-*")); len(left) != 0 {
+		t.Errorf("interrupted extraction left %v", left)
+	}
+
+	// 3. During make.
+	code, out, took = interrupt(t, tool, f.cache, func(o string) bool { return strings.Contains(o, "compiling with make") },
+		"-d", f.work, "--mirror", f.m.URL, "-v", "1.30.1", "-pcre", "-pcreversion", "10.99", "--lockfile", lock, "--", "--test-slow-make")
+	if code == 0 || took > 8*time.Second {
+		t.Errorf("interrupted make: exit %d after %s\n%s", code, took, out)
+	}
+
+	// The next run picks up cleanly and builds for real.
+	r := runCtx(t, context.Background(), "-d", f.work, "--mirror", f.m.URL, "-v", "1.30.1", "-pcre", "-pcreversion", "10.99", "--lockfile", lock)
+	if r.code != 0 || strings.Contains(r.err, "up to date") {
+		t.Fatalf("run after interruptions: exit %d\n%s", r.code, r.err)
+	}
+	if _, err := os.Stat(filepath.Join(build, "nginx-1.30.1", "objs", "nginx")); err != nil {
+		t.Errorf("no binary after the recovering run: %v", err)
+	}
+}
