@@ -138,6 +138,14 @@ func (versionsStage) Run(ctx context.Context, s *State) error {
 			continue
 		}
 		listing, err := ix.Versions(ctx, c)
+		for _, fb := range s.Plan.FallbackMirrors {
+			if err == nil {
+				break
+			}
+			s.Env.IO.Warnf("%v; trying mirror %s", err, fb)
+			ix.Mirror = fb
+			listing, err = ix.Versions(ctx, c)
+		}
 		if err != nil {
 			return fmt.Errorf("resolve %s %q: %w", spec.Name, spec.Constraint, err)
 		}
@@ -183,7 +191,7 @@ func (resolveStage) Run(ctx context.Context, s *State) error {
 		if err != nil {
 			return err
 		}
-		a, err := source.Locate(ctx, s.Env.HTTP, s.Plan.Mirror, c, spec.Version)
+		a, err := locateAny(ctx, s, c, spec.Version)
 		if err != nil {
 			return fmt.Errorf("resolve %s %s: %w", spec.Name, spec.Version, err)
 		}
@@ -244,4 +252,26 @@ func (fetchStage) Run(ctx context.Context, s *State) error {
 		s.moduleTarballs[name] = res[n+i]
 	}
 	return nil
+}
+
+// locateAny finds a tarball on the first mirror that has it; the same file
+// on later mirrors is added as fallback download URLs.
+func locateAny(ctx context.Context, s *State, c source.Component, version string) (source.Artifact, error) {
+	var found *source.Artifact
+	var errs []string
+	for _, m := range append([]source.Mirror{s.Plan.Mirror}, s.Plan.FallbackMirrors...) {
+		a, err := source.Locate(ctx, s.Env.HTTP, m, c, version)
+		switch {
+		case err != nil:
+			errs = append(errs, err.Error())
+		case found == nil:
+			found = &a
+		case a.FileName == found.FileName:
+			found.URLs = append(found.URLs, a.URLs...)
+		}
+	}
+	if found == nil {
+		return source.Artifact{}, fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return *found, nil
 }

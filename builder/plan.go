@@ -87,7 +87,9 @@ type Plan struct {
 	// sbin path already has the same version and configure arguments.
 	Idempotent bool
 	Mirror     source.Mirror
-	CacheDir   string
+	// FallbackMirrors are tried in order when Mirror lacks a file or is down.
+	FallbackMirrors []source.Mirror
+	CacheDir        string
 	// DryRun resolves everything and stops before downloading a tarball.
 	DryRun bool
 	// Refresh re-reads version indexes even when the cached copy is fresh.

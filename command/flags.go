@@ -49,7 +49,7 @@ type buildFlags struct {
 // globalFlags apply to every command.
 type globalFlags struct {
 	verbose  bool
-	mirror   string
+	mirrors  []string
 	source   string
 	cacheDir string
 	refresh  bool
@@ -107,8 +107,8 @@ func addPlanFlags(fs *pflag.FlagSet, f *planFlags) {
 
 func addGlobalFlags(fs *pflag.FlagSet, g *globalFlags) {
 	fs.BoolVar(&g.verbose, "verbose", false, "show configure and make output live, and more detail")
-	fs.StringVar(&g.mirror, "mirror", os.Getenv("NGINX_BUILD_MIRROR"),
-		"take every tarball from this mirror (http(s):// URL, file:// URL or directory) instead of upstream [env NGINX_BUILD_MIRROR]")
+	fs.StringArrayVar(&g.mirrors, "mirror", envList("NGINX_BUILD_MIRROR"),
+		"take every tarball from this mirror (http(s):// URL, file:// URL or directory) instead of upstream; repeat it to give fallbacks, tried in order [env NGINX_BUILD_MIRROR, comma-separated]")
 	fs.StringVar(&g.source, "source", os.Getenv("NGINX_BUILD_SOURCE"),
 		"where tarballs come from: upstream (default) or debian (the upstream tarballs of Debian's source packages, via apt; needs deb-src) [env NGINX_BUILD_SOURCE]")
 	fs.BoolVar(&g.refresh, "refresh", false, "re-read upstream version indexes even if the cached copy is fresh (they are cached for an hour)")
@@ -338,27 +338,50 @@ func (g *globalFlags) apply(p *builder.Plan) error {
 			return err
 		}
 	}
-	p.Mirror, err = g.origin(p.CacheDir)
-	return err
+	origins, err := g.origins(p.CacheDir)
+	if err != nil {
+		return err
+	}
+	p.Mirror, p.FallbackMirrors = origins[0], origins[1:]
+	return nil
 }
 
-// origin is where tarballs come from: upstream, --mirror, or --source debian.
-func (g *globalFlags) origin(cacheDir string) (source.Mirror, error) {
+// envList reads a comma-separated list from the environment.
+func envList(name string) []string {
+	var out []string
+	for _, v := range strings.Split(os.Getenv(name), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// origins is where tarballs come from, first choice first: upstream,
+// the --mirror list, or --source debian.
+func (g *globalFlags) origins(cacheDir string) ([]source.Mirror, error) {
 	switch g.source {
 	case "", "upstream":
 	case "debian":
-		if g.mirror != "" {
-			return source.Mirror{}, usagef("--source debian and --mirror cannot be used together: choose one")
+		if len(g.mirrors) > 0 {
+			return nil, usagef("--source debian and --mirror cannot be used together: choose one")
 		}
-		return source.DebianArchive(filepath.Join(cacheDir, "debian")), nil
+		return []source.Mirror{source.DebianArchive(filepath.Join(cacheDir, "debian"))}, nil
 	default:
-		return source.Mirror{}, usagef("--source %q: use upstream (the default) or debian", g.source)
+		return nil, usagef("--source %q: use upstream (the default) or debian", g.source)
 	}
-	m, err := source.ParseMirror(g.mirror)
-	if err != nil {
-		return m, usagef("--mirror: %v", err)
+	if len(g.mirrors) == 0 {
+		return []source.Mirror{{}}, nil
 	}
-	return m, nil
+	var out []source.Mirror
+	for _, s := range g.mirrors {
+		m, err := source.ParseMirror(s)
+		if err != nil {
+			return nil, usagef("--mirror: %v", err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // parsePatch reads -patch [target=]PATH. PATH may be a directory: its

@@ -242,3 +242,27 @@ func TestInterruptedBuildsRecover(t *testing.T) {
 		t.Errorf("no binary after the recovering run: %v", err)
 	}
 }
+
+func TestSeveralMirrorsTriedInOrder(t *testing.T) {
+	f := newFixture(t)
+	// A first mirror that has nginx but not zlib.
+	partial := testmirror.New(t)
+	partial.AddNginx(t, "nginx", "1.30.1")
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+
+	r := run(t, "-d", f.work, "--mirror", partial.URL, "--mirror", f.m.URL, "-v", "1.30.1", "-zlib", "-zlibversion", "1.2.13")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	if partial.Requests("/nginx/nginx-1.30.1.tar.gz") != 1 || f.m.Requests("/zlib/zlib-1.2.13.tar.xz") != 1 || f.m.Requests("/nginx/nginx-1.30.1.tar.gz") != 0 {
+		t.Errorf("nginx should come from the first mirror, zlib from the second")
+	}
+	// A first mirror that is down: versions and tarballs from the next one.
+	t.Setenv("NGINX_BUILD_MIRROR", deadURL+","+f.m.URL)
+	r = run(t, "-d", f.work, "-v", "1.30.x", "--cache-dir", t.TempDir(), "-clear")
+	if r.code != 0 || !strings.Contains(r.err, "trying mirror "+f.m.URL) {
+		t.Errorf("dead first mirror: exit %d\n%s", r.code, r.err)
+	}
+}

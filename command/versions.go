@@ -69,12 +69,21 @@ func runVersions(ctx context.Context, io *iostreams.IO, g *globalFlags, name str
 	if cacheDir == "" {
 		cacheDir, _ = fetch.DefaultCacheDir()
 	}
-	m, err := g.origin(cacheDir)
+	origins, err := g.origins(cacheDir)
 	if err != nil {
 		return err
 	}
+	m := origins[0]
 	ix := &source.Index{HTTP: fetch.NewHTTPClient(), Mirror: m, CacheDir: cacheDir, Refresh: g.refresh, Warn: io.Warnf}
 	listing, err := ix.Versions(ctx, c)
+	for _, fb := range origins[1:] {
+		if err == nil {
+			break
+		}
+		io.Warnf("%v; trying mirror %s", err, fb)
+		m, ix.Mirror = fb, fb
+		listing, err = ix.Versions(ctx, c)
+	}
 	if err != nil {
 		return err
 	}
