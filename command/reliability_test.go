@@ -266,3 +266,20 @@ func TestSeveralMirrorsTriedInOrder(t *testing.T) {
 		t.Errorf("dead first mirror: exit %d\n%s", r.code, r.err)
 	}
 }
+
+// TestDiskErrorsNameThePath: a work dir or cache that cannot be written
+// (here: a file where a directory must go; root ignores permission bits)
+// is reported with the path, not as a generic failure.
+func TestDiskErrorsNameThePath(t *testing.T) {
+	f := newFixture(t)
+	blocker := filepath.Join(t.TempDir(), "a-file")
+	os.WriteFile(blocker, []byte("x"), 0o644)
+	r := run(t, "-d", filepath.Join(blocker, "work"), "--mirror", f.m.URL, "-v", "1.30.1")
+	if r.code != 1 || !strings.Contains(r.err, blocker) || !strings.Contains(r.err, "not a directory") {
+		t.Errorf("unwritable work dir: exit %d\n%s", r.code, r.err)
+	}
+	r = run(t, "-d", f.work, "--mirror", f.m.URL, "-v", "1.30.1", "--cache-dir", filepath.Join(blocker, "cache"))
+	if r.code != 1 || !strings.Contains(r.err, blocker) || !strings.Contains(r.err, "not a directory") {
+		t.Errorf("unwritable cache: exit %d\n%s", r.code, r.err)
+	}
+}
