@@ -37,7 +37,7 @@ func (makeModulesStage) Run(ctx context.Context, s *State) error {
 	src := s.Plan.SourceDir()
 	logPath := filepath.Join(src, "nginx-build.log")
 	s.Env.IO.Infof("compiling modules with make -j%d modules (log: %s)", s.Plan.Jobs, logPath)
-	if err := runLogged(ctx, "make modules", src, logPath, teeFor(s), nil, "make", fmt.Sprintf("-j%d", s.Plan.Jobs), "modules"); err != nil {
+	if err := runLogged(ctx, "make modules", src, logPath, teeFor(s), s.toolchain.Env, "make", fmt.Sprintf("-j%d", s.Plan.Jobs), "modules"); err != nil {
 		return err
 	}
 	built, err := filepath.Glob(filepath.Join(src, "objs", "*.so"))

@@ -35,8 +35,15 @@ type State struct {
 	BuiltModules []string
 	// ModuleCommits are the commits git modules are built at, by name.
 	ModuleCommits map[string]string
-	// Stop ends the pipeline early without error (up to date, dry run).
+	// Stop ends the pipeline early without error (up to date, dry run):
+	// only the stages marked final still run.
 	Stop bool
+	// CCacheSummary says how much of the compile ccache served ("" without ccache).
+	CCacheSummary string
+	// Skipped is set when -idempotent found the installed nginx identical.
+	Skipped bool
+
+	toolchain *toolchain // the compiler setup of configure, used by make
 
 	moduleTarballs map[string]fetch.Result // "tarball" modules, by name
 
@@ -69,6 +76,7 @@ func BuildStages() []Stage {
 		configureStage{},
 		makeStage{},
 		reportStage{},
+		installStage{},
 	}
 }
 
@@ -83,12 +91,19 @@ func LockStages() []Stage {
 	return []Stage{versionsStage{}, resolveStage{}, dryRunStage{}, moduleCommitsStage{}, fetchStage{}, lockWriteStage{}}
 }
 
+// finalStage is a stage that runs even after an earlier one stopped the
+// pipeline (installing a build that was already up to date, say). It
+// decides itself from the state whether there is anything to do.
+type finalStage interface {
+	Final() bool
+}
+
 // Run executes stages in order until one fails or asks to stop.
 func Run(ctx context.Context, s *State, stages []Stage) error {
 	s.started = time.Now()
 	for _, st := range stages {
-		if s.Stop {
-			return nil
+		if f, ok := st.(finalStage); s.Stop && (!ok || !f.Final()) {
+			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return err

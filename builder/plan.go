@@ -83,10 +83,18 @@ type Plan struct {
 	Jobs          int
 	Clear         bool
 	ConfigureOnly bool
-	// Idempotent skips the build when the nginx installed at the configured
-	// sbin path already has the same version and configure arguments.
+	// Idempotent skips the build when the installed nginx (NginxBin, else
+	// the configured sbin path) already is this build, per its nginx -V.
 	Idempotent bool
-	Mirror     source.Mirror
+	NginxBin   string
+	// Install runs make install after the build (with sudo when Sudo),
+	// into DestDir when set (a staging root, make's DESTDIR).
+	Install bool
+	Sudo    bool
+	DestDir string
+	// CCache puts ccache in front of the compiler.
+	CCache CCacheMode
+	Mirror source.Mirror
 	// FallbackMirrors are tried in order when Mirror lacks a file or is down.
 	FallbackMirrors []source.Mirror
 	CacheDir        string

@@ -216,8 +216,9 @@ func (scriptStage) Run(ctx context.Context, s *State) error {
 }
 
 // idempotentStage implements nginx-build's -idempotent: skip everything
-// when the nginx installed where this build would install it already
-// reports the same version and configure arguments.
+// when the installed nginx already is the requested build — same flavour
+// and version, same embedded libraries, same modules and configure
+// arguments, as its nginx -V tells — and otherwise say what differs.
 type idempotentStage struct{}
 
 func (idempotentStage) Name() string { return "idempotent check" }
@@ -230,10 +231,13 @@ func (idempotentStage) Run(ctx context.Context, s *State) error {
 	if err != nil {
 		return fmt.Errorf("-idempotent: %w", err)
 	}
-	sbin := installedBinary(args)
+	sbin := s.Plan.NginxBin
+	if sbin == "" {
+		sbin = installedBinary(args)
+	}
 	out, err := exec.CommandContext(ctx, sbin, "-V").CombinedOutput()
 	if err != nil {
-		s.Env.IO.Infof("-idempotent: no working nginx at %s; building", sbin)
+		s.Env.IO.Infof("-idempotent: no working nginx at %s (%v); building", sbin, err)
 		return nil
 	}
 	info, err := configure.ParseV(string(out))
@@ -241,19 +245,26 @@ func (idempotentStage) Run(ctx context.Context, s *State) error {
 		s.Env.IO.Infof("-idempotent: cannot read %s -V (%v); building", sbin, err)
 		return nil
 	}
-	if info.Version == s.Plan.Server.Version && slices.Equal(info.ConfigureArgs, args) {
-		s.Env.IO.Infof("-idempotent: %s is already nginx %s with the same configure arguments; nothing to do", sbin, info.Version)
-		s.Stop = true
+	want := configure.Wanted{Name: s.Plan.Server.Name, Version: s.Plan.Server.Version, Args: args, Subset: s.Plan.Server.Name == "openresty"}
+	if s.Plan.Server.Custom() {
+		want.Name, want.Version = "", "" // a fork's -V names it as it likes
+	}
+	diffs := configure.Differences(want, info)
+	if len(diffs) == 0 {
+		s.Env.IO.Infof("-idempotent: %s is already %s %s with the same libraries, modules and configure arguments; nothing to do", sbin, info.Name, info.Version)
+		s.Stop, s.Skipped = true, true
+		fmt.Fprintln(s.Env.IO.Out, sbin)
 		return nil
 	}
-	s.Env.IO.Infof("-idempotent: %s differs (nginx %s); building", sbin, info.Version)
+	s.Env.IO.Infof("-idempotent: %s differs from the requested build; building:\n  %s", sbin, strings.Join(diffs, "\n  "))
 	return nil
 }
 
-// installedBinary is where `make install` puts nginx for these configure args.
-func installedBinary(args []string) string {
-	prefix := "/usr/local/nginx"
-	sbin := ""
+// installPath is where `make install` puts nginx for these configure
+// args: --sbin-path (relative to the prefix), else PREFIX/sbin/nginx, the
+// prefix defaulting to /usr/local/nginx as in nginx's configure.
+func installPath(args []string) string {
+	prefix, sbin := "/usr/local/nginx", ""
 	for _, a := range args {
 		if v, ok := strings.CutPrefix(a, "--prefix="); ok {
 			prefix = v
@@ -269,6 +280,67 @@ func installedBinary(args []string) string {
 		return sbin
 	}
 	return filepath.Join(prefix, sbin)
+}
+
+// installedBinary is the nginx -idempotent compares with: where this build
+// installs when --prefix or --sbin-path says so; otherwise nginx-build's
+// traditional /usr/local/sbin/nginx when it exists, else nginx's default.
+func installedBinary(args []string) string {
+	for _, a := range args {
+		if strings.HasPrefix(a, "--prefix=") || strings.HasPrefix(a, "--sbin-path=") {
+			return installPath(args)
+		}
+	}
+	if fileExists("/usr/local/sbin/nginx") {
+		return "/usr/local/sbin/nginx"
+	}
+	return installPath(args)
+}
+
+// installStage runs make install when asked: as is, with sudo, or into a
+// staging DESTDIR. It is final: an up-to-date build is installed too.
+type installStage struct{}
+
+func (installStage) Name() string { return "install" }
+
+func (installStage) Final() bool { return true }
+
+func (installStage) Run(ctx context.Context, s *State) error {
+	if !s.Plan.Install || s.Plan.DryRun || s.Binary == "" {
+		return nil
+	}
+	src := s.Plan.SourceDir()
+	name, args := "make", []string{"install"}
+	if s.Plan.DestDir != "" {
+		if err := os.MkdirAll(s.Plan.DestDir, 0o755); err != nil {
+			return fmt.Errorf("--destdir: %w", err)
+		}
+		args = append(args, "DESTDIR="+s.Plan.DestDir)
+	}
+	if s.Plan.Sudo {
+		name, args = "sudo", append([]string{"--", "make"}, args...)
+	}
+	logPath := filepath.Join(src, "nginx-install.log")
+	s.Env.IO.Infof("installing: %s %s (log: %s)", name, strings.Join(args, " "), logPath)
+	if err := runLogged(ctx, "make install", src, logPath, teeFor(s), nil, name, args...); err != nil {
+		if !s.Plan.Sudo && s.Plan.DestDir == "" && os.Geteuid() != 0 {
+			return fmt.Errorf("%w\n(installing into system directories needs root: add --sudo, or stage it with --destdir DIR)", err)
+		}
+		return err
+	}
+	cargs, err := configure.Args(s.Script)
+	if err != nil {
+		return err
+	}
+	dest := installPath(cargs)
+	if s.Plan.DestDir != "" {
+		dest = filepath.Join(s.Plan.DestDir, dest)
+	}
+	if !fileExists(dest) {
+		return fmt.Errorf("make install succeeded but %s is not there; check %s", dest, logPath)
+	}
+	fmt.Fprintf(s.Env.IO.Err, "\ninstalled %s\n", dest)
+	return nil
 }
 
 // prepareStage lays out the build dir: every tarball extracted (safely,
@@ -348,8 +420,16 @@ func (configureStage) Run(ctx context.Context, s *State) error {
 	if err := os.WriteFile(script, []byte(s.Script), 0o755); err != nil {
 		return fmt.Errorf("write configure script: %w", err)
 	}
+	tc, err := setupToolchain(ctx, s)
+	if err != nil {
+		return err
+	}
+	s.toolchain = tc
+	for _, n := range tc.Notes {
+		s.Env.IO.Infof("%s", n)
+	}
 	s.Env.IO.Infof("configuring %s %s (log: %s)", s.Plan.Server.Name, s.Plan.Server.Version, filepath.Join(src, "nginx-configure.log"))
-	if err := runLogged(ctx, "configure", src, filepath.Join(src, "nginx-configure.log"), teeFor(s), nil, "/bin/sh", "./nginx-configure"); err != nil {
+	if err := runLogged(ctx, "configure", src, filepath.Join(src, "nginx-configure.log"), teeFor(s), tc.Env, "/bin/sh", "./nginx-configure"); err != nil {
 		return err
 	}
 	if s.Plan.ConfigureOnly {
@@ -371,8 +451,15 @@ func (makeStage) Run(ctx context.Context, s *State) error {
 	src := s.Plan.SourceDir()
 	logPath := filepath.Join(src, "nginx-build.log")
 	s.Env.IO.Infof("compiling with make -j%d (log: %s)", s.Plan.Jobs, logPath)
-	if err := runLogged(ctx, "make", src, logPath, teeFor(s), nil, "make", fmt.Sprintf("-j%d", s.Plan.Jobs)); err != nil {
+	var before ccacheStats
+	if s.toolchain.CCache != "" {
+		before = readCCacheStats(ctx, s.toolchain.CCache)
+	}
+	if err := runLogged(ctx, "make", src, logPath, teeFor(s), s.toolchain.Env, "make", fmt.Sprintf("-j%d", s.Plan.Jobs)); err != nil {
 		return err
+	}
+	if s.toolchain.CCache != "" {
+		s.CCacheSummary = readCCacheStats(ctx, s.toolchain.CCache).summary(before)
 	}
 	s.Binary = builtBinary(src)
 	if s.Binary == "" {
@@ -402,7 +489,12 @@ func (reportStage) Run(ctx context.Context, s *State) error {
 	w := s.Env.IO.Err
 	fmt.Fprintf(w, "\nbuilt %s\n\n%s\n", s.Binary, strings.TrimSpace(string(out)))
 	fmt.Fprintf(w, "\nbuild record: %s\n", recPath)
-	fmt.Fprintf(w, "\ninstall it with:\n  sudo make -C %s install\n", s.Plan.SourceDir())
+	if s.CCacheSummary != "" {
+		fmt.Fprintf(w, "%s\n", s.CCacheSummary)
+	}
+	if !s.Plan.Install {
+		fmt.Fprintf(w, "\ninstall it with:\n  sudo make -C %s install\n(or run nginx-build again with --install, or package it: nginx-build package --format deb ...)\n", s.Plan.SourceDir())
+	}
 	fmt.Fprintln(s.Env.IO.Out, s.Binary)
 	return nil
 }

@@ -44,6 +44,10 @@ type buildFlags struct {
 	clear         bool
 	configureOnly bool
 	idempotent    bool
+	install       bool
+	sudo          bool
+	destDir       string
+	ccache        bool
 }
 
 // globalFlags apply to every command.
@@ -148,7 +152,11 @@ func addBuildFlags(fs *pflag.FlagSet, f *buildFlags) {
 	fs.StringVar(&f.patchOpt, "patch-opt", "", "options for patch(1), e.g. \"-p1\"")
 	fs.BoolVar(&f.clear, "clear", false, "remove DIR/nginx/VERSION first and build from scratch")
 	fs.BoolVar(&f.configureOnly, "configureonly", false, "stop after configure (no make)")
-	fs.BoolVar(&f.idempotent, "idempotent", false, "do nothing when the installed nginx already has this version and these configure arguments")
+	fs.BoolVar(&f.idempotent, "idempotent", false, "do nothing when the installed nginx ($NGINX_BIN, else --sbin-path/--prefix, else /usr/local/sbin/nginx) already is this build per its nginx -V; otherwise print what differs and build")
+	fs.BoolVar(&f.install, "install", false, "run make install after the build (into the configured --prefix)")
+	fs.BoolVar(&f.sudo, "sudo", false, "with --install: run make install through sudo")
+	fs.StringVar(&f.destDir, "destdir", "", "with or without --install: stage make install into `DIR` (make's DESTDIR) instead of the live system")
+	fs.BoolVar(&f.ccache, "ccache", false, "put ccache in front of the compiler (default: on when ccache is on PATH and NGINX_BUILD_CCACHE is not 0; --ccache=false turns it off)")
 }
 
 // defaultJobs is one make job per CPU.
@@ -289,6 +297,26 @@ func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(s
 	p := &builder.Plan{
 		WorkDir: work, Server: server, Libraries: libs, ExtraArgs: extraArgs,
 		Jobs: f.jobs, Clear: f.clear, ConfigureOnly: f.configureOnly, Idempotent: f.idempotent,
+		NginxBin: os.Getenv("NGINX_BIN"), Install: f.install || f.destDir != "", Sudo: f.sudo,
+	}
+	switch {
+	case f.sudo && !p.Install:
+		return nil, usagef("--sudo goes with --install")
+	case f.sudo && f.destDir != "":
+		return nil, usagef("--sudo and --destdir cannot be used together: a staging dir needs no root")
+	case p.Install && f.configureOnly:
+		return nil, usagef("--install and -configureonly cannot be used together: nothing is compiled to install")
+	case !changed("ccache"):
+		p.CCache = builder.CCacheAuto
+	case f.ccache:
+		p.CCache = builder.CCacheOn
+	default:
+		p.CCache = builder.CCacheOff
+	}
+	if f.destDir != "" {
+		if p.DestDir, err = filepath.Abs(f.destDir); err != nil {
+			return nil, fmt.Errorf("--destdir %s: %w", f.destDir, err)
+		}
 	}
 	p.GitSources = gitSources(p.Components())
 	if f.configureFile != "" {
