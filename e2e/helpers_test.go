@@ -16,11 +16,17 @@ import (
 // environment, and fails the test if it fails.
 func runTool(t *testing.T, tool, dir, cache string, args ...string) (string, time.Duration) {
 	t.Helper()
+	return runToolEnv(t, tool, dir, cache, nil, args...)
+}
+
+// runToolEnv is runTool with extra environment variables.
+func runToolEnv(t *testing.T, tool, dir, cache string, env []string, args ...string) (string, time.Duration) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, tool, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NGINX_BUILD_CACHE="+cache, "NGINX_BUILD_MIRROR=", "NGINX_BUILD_SOURCE=")
+	cmd.Env = append(append(os.Environ(), "NGINX_BUILD_CACHE="+cache, "NGINX_BUILD_MIRROR=", "NGINX_BUILD_SOURCE="), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
