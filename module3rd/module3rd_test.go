@@ -65,6 +65,7 @@ func TestParseValid(t *testing.T) {
 		{"form defaults to git", `[{"name":"a","url":"u"}]`, []Module{{Name: "a", Form: "git", URL: "u"}}},
 		{"null fields", `[{"name":"a","form":"git","url":"u","rev":null,"dynamic":null}]`, []Module{{Name: "a", Form: "git", URL: "u"}}},
 		{"name charset", `[{"name":"A0._+-z","form":"local","url":"../x"}]`, []Module{{Name: "A0._+-z", Form: "local", URL: "../x"}}},
+		{"license", `[{"name":"a","url":"u","license":"BSD-2-Clause"}]`, []Module{{Name: "a", Form: "git", URL: "u", License: "BSD-2-Clause"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -313,4 +314,28 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestValidSPDXExpression(t *testing.T) {
+	for _, s := range []string{
+		"MIT", "BSD-2-Clause", "GPL-2.0+", "Apache-2.0 OR MIT", "OpenSSL AND ISC",
+		"BSD-3-Clause WITH PCRE2-exception", "(MIT OR Apache-2.0) AND Zlib", "LicenseRef-my-license",
+		"DocumentRef-spdx-doc:LicenseRef-x", "((MIT))",
+	} {
+		if !ValidSPDXExpression(s) {
+			t.Errorf("%q rejected", s)
+		}
+	}
+	for _, s := range []string{
+		"", "MIT License", "MIT OR", "AND MIT", "MIT WITH", "(MIT", "MIT)", "MIT or Apache-2.0",
+		"BSD WITH X WITH Y", "GPL-2.0 WITH (X)", "MIT, Apache-2.0", "-MIT",
+	} {
+		if ValidSPDXExpression(s) {
+			t.Errorf("%q accepted", s)
+		}
+	}
+	_, err := Parse("m.json", []byte(`[{"name":"a","url":"u","license":"BSD licence"}]`))
+	if err == nil || !strings.Contains(err.Error(), `"license" "BSD licence" is not an SPDX license expression`) {
+		t.Errorf("bad license: %v", err)
+	}
 }
