@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/nginx-build/nginx-build/internal/purl"
 )
 
 // Role says what part a component plays in a build.
@@ -104,28 +106,10 @@ func (c Component) License(version string) string {
 // mirror's: the same release must have the same identity wherever the
 // tarball was fetched from.
 func (c Component) PURL(version string) string {
-	if c.gitHubRepo != "" {
-		return "pkg:github/" + strings.ToLower(c.gitHubRepo) + "@" + purlEscape(c.releaseTag(version))
+	if owner, repo, ok := strings.Cut(c.gitHubRepo, "/"); ok {
+		return purl.GitHub(owner, repo, c.releaseTag(version))
 	}
-	return "pkg:generic/" + purlEscape(c.Name) + "@" + purlEscape(version) +
-		"?download_url=" + purlEscape(c.UpstreamURLs(version)[0])
-}
-
-// purlEscape percent-encodes s for a purl version or qualifier value,
-// keeping ":" and "/" readable as the purl spec's own examples do.
-func purlEscape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z', '0' <= ch && ch <= '9',
-			strings.IndexByte("-._~:/", ch) >= 0:
-			b.WriteByte(ch)
-		default:
-			fmt.Fprintf(&b, "%%%02X", ch)
-		}
-	}
-	return b.String()
+	return purl.Generic(c.Name, version, "download_url", c.UpstreamURLs(version)[0])
 }
 
 // Dir is the directory name the component's sources are extracted to, the
