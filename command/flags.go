@@ -44,6 +44,7 @@ type buildFlags struct {
 	clear         bool
 	configureOnly bool
 	idempotent    bool
+	sbom          string
 }
 
 // globalFlags apply to every command.
@@ -149,6 +150,7 @@ func addBuildFlags(fs *pflag.FlagSet, f *buildFlags) {
 	fs.BoolVar(&f.clear, "clear", false, "remove DIR/nginx/VERSION first and build from scratch")
 	fs.BoolVar(&f.configureOnly, "configureonly", false, "stop after configure (no make)")
 	fs.BoolVar(&f.idempotent, "idempotent", false, "do nothing when the installed nginx already has this version and these configure arguments")
+	fs.StringVar(&f.sbom, "sbom", "", "write a CycloneDX JSON SBOM of the build to `FILE` (also when it is up to date)")
 }
 
 // defaultJobs is one make job per CPU.
