@@ -155,6 +155,11 @@ var spdxID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]*\+?$|^(DocumentRef-[A
 // parentheses. Whether each identifier is on SPDX's list is not checked:
 // that list grows, and a LicenseRef- is always allowed.
 func ValidSPDXExpression(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false // SPDX identifiers are ASCII; so is the whitespace between them
+		}
+	}
 	tokens := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ").Replace(s))
 	isOp := func(t string) bool { return t == "AND" || t == "OR" || t == "WITH" }
 	pos := 0

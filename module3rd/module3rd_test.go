@@ -339,3 +339,36 @@ func TestValidSPDXExpression(t *testing.T) {
 		t.Errorf("bad license: %v", err)
 	}
 }
+
+// The SPDX check never panics, and what it accepts is made only of
+// identifier characters, spaces and parentheses, with balanced
+// parentheses: nothing else reaches an SBOM.
+func FuzzValidSPDXExpression(f *testing.F) {
+	for _, s := range []string{"MIT", "(MIT OR Apache-2.0) AND Zlib", "BSD-3-Clause WITH PCRE2-exception", "((", "MIT OR", "DocumentRef-a:LicenseRef-b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !ValidSPDXExpression(s) {
+			return
+		}
+		depth := 0
+		for _, r := range s {
+			switch {
+			case r == '(':
+				depth++
+			case r == ')':
+				depth--
+			case r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' ||
+				strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-+:", r):
+			default:
+				t.Fatalf("accepted %q with %q", s, r)
+			}
+			if depth < 0 {
+				t.Fatalf("accepted %q: unbalanced", s)
+			}
+		}
+		if depth != 0 {
+			t.Fatalf("accepted %q: unbalanced", s)
+		}
+	})
+}
