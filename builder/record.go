@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,14 +14,18 @@ import (
 // BuildRecord is written next to the build as build-info.json: what an
 // auditor or an SBOM generator needs to know about the binary.
 type BuildRecord struct {
-	Tool          string            `json:"tool"`
-	StartedAt     time.Time         `json:"started_at"`
-	FinishedAt    time.Time         `json:"finished_at"`
-	Binary        string            `json:"binary"`
-	BinarySHA256  string            `json:"binary_sha256"`
-	NginxV        string            `json:"nginx_v"`
+	Tool         string    `json:"tool"`
+	StartedAt    time.Time `json:"started_at"`
+	FinishedAt   time.Time `json:"finished_at"`
+	Binary       string    `json:"binary"`
+	BinarySHA256 string    `json:"binary_sha256"`
+	NginxV       string    `json:"nginx_v"`
+	// Server names the component that was built (nginx, freenginx,
+	// openresty or a custom name): a Components entry, or a Modules entry
+	// whose Component it is when the server came from git.
+	Server        string            `json:"server"`
 	Components    []RecordComponent `json:"components"`
-	Modules       []LockedModule    `json:"modules,omitempty"`
+	Modules       []RecordModule    `json:"modules,omitempty"`
 	Patches       []string          `json:"patches,omitempty"`
 	ConfigureArgs []string          `json:"configure_args"`
 }
@@ -33,6 +38,22 @@ type RecordComponent struct {
 	URL          string             `json:"url"`
 	SHA256       string             `json:"sha256"`
 	Verification fetch.Verification `json:"verification"`
+}
+
+// RecordModule is one tree a build took from git, or a third-party
+// module. The lockfile's fields come first, so the record reads like it.
+type RecordModule struct {
+	LockedModule
+	// Component is set for a git tree that is the source of a component
+	// (-customnginx or -customssl from git): that component's name.
+	// Empty for third-party modules.
+	Component string `json:"component,omitempty"`
+	// Version is the upstream version of a "debian" module.
+	Version string `json:"version,omitempty"`
+	// SHA256 is the verified tarball of a "tarball" or "debian" module.
+	SHA256 string `json:"sha256,omitempty"`
+	// License is the module's SPDX expression from modules.json.
+	License string `json:"license,omitempty"`
 }
 
 // RecordFile is the build record's name in the build dir.
@@ -57,8 +78,25 @@ func writeRecord(s *State, nginxV string) (string, error) {
 			URL: r.Artifact.URLs[0], SHA256: r.SHA256, Verification: r.Verification,
 		})
 	}
+	rec.Server = s.Plan.Server.Name
 	for _, m := range s.Plan.gitTrees() {
-		rec.Modules = append(rec.Modules, LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name], Dynamic: m.Dynamic})
+		rm := RecordModule{
+			LockedModule: LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name], Dynamic: m.Dynamic},
+			License:      m.License,
+		}
+		if r, ok := s.moduleTarballs[m.Name]; ok {
+			rm.Version, rm.SHA256 = r.Artifact.Version, r.SHA256
+		}
+		rec.Modules = append(rec.Modules, rm)
+	}
+	// gitTrees lists the git component sources first; they are named
+	// <component>-<tag> (see GitSources).
+	for i := range s.Plan.GitSources {
+		for _, c := range s.Plan.Components() {
+			if c.Custom() && c.Name+"-"+c.Version == s.Plan.GitSources[i].Name {
+				rec.Modules[i].Component = c.Name
+			}
+		}
 	}
 	for _, p := range s.Plan.Patches {
 		psum, err := fetch.FileSHA256(p.Path)
@@ -76,4 +114,19 @@ func writeRecord(s *State, nginxV string) (string, error) {
 		return "", fmt.Errorf("write build record: %w", err)
 	}
 	return path, nil
+}
+
+// ReadRecord reads the build record in buildDir, for a build that is up
+// to date and so writes none.
+func ReadRecord(buildDir string) (BuildRecord, error) {
+	path := filepath.Join(buildDir, RecordFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return BuildRecord{}, fmt.Errorf("read build record: %w", err)
+	}
+	var rec BuildRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return BuildRecord{}, fmt.Errorf("build record %s is damaged: %v (rebuild with -clear)", path, err)
+	}
+	return rec, nil
 }

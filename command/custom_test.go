@@ -27,9 +27,29 @@ func TestCustomNginxFromGitAndCustomSSLTarball(t *testing.T) {
 	sslURL := f.m.URL + "/boring/boringssl-x.tar.gz"
 
 	r := run(t, "-d", f.work, "--mirror", f.m.URL, "-customnginx", repo, "-customnginxname", "mynginx", "-customnginxtag", "r2.0",
-		"-customssl", sslURL, "-customsslname", "myssl")
+		"-customssl", sslURL, "-customsslname", "myssl", "-sbom", "custom.cdx.json")
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	// The SBOM knows the fork by its repository and commit, and the SSL
+	// library by where it came from and its sha256; neither has a
+	// license nginx-build could know.
+	_, d := readSBOM(t, "custom.cdx.json")
+	if len(d.Components) != 2 {
+		t.Fatalf("SBOM components %+v", d.Components)
+	}
+	fork, ssl := d.Components[0], d.Components[1]
+	if fork.Name != "mynginx" || fork.Type != "application" || fork.Version != "r2.0" || fork.license() != "" ||
+		len(fork.prop("commit")) != 1 || fork.prop("commit")[0] != gitHead(t, repo) ||
+		len(fork.ExternalReferences) != 1 || fork.ExternalReferences[0].Type != "vcs" || fork.ExternalReferences[0].URL != repo {
+		t.Errorf("SBOM: custom nginx %+v", fork)
+	}
+	if ssl.Name != "myssl" || ssl.Type != "library" || ssl.sha256() != fileSHA256(t, filepath.Join(f.m.Dir, "boring", "boringssl-x.tar.gz")) ||
+		ssl.PURL != "pkg:generic/myssl@custom?download_url="+sslURL || ssl.license() != "" {
+		t.Errorf("SBOM: custom SSL %+v", ssl)
+	}
+	if d.Metadata.Component.Name != "mynginx" {
+		t.Errorf("SBOM subject %q, want mynginx", d.Metadata.Component.Name)
 	}
 	src := filepath.Join(f.work, "mynginx", "r2.0", "mynginx-r2.0")
 	b, err := os.ReadFile(filepath.Join(src, "configure.args"))

@@ -48,6 +48,7 @@ type buildFlags struct {
 	sudo          bool
 	destDir       string
 	ccache        bool
+	sbom          string
 }
 
 // globalFlags apply to every command.
@@ -157,6 +158,7 @@ func addBuildFlags(fs *pflag.FlagSet, f *buildFlags) {
 	fs.BoolVar(&f.sudo, "sudo", false, "with --install: run make install through sudo")
 	fs.StringVar(&f.destDir, "destdir", "", "with or without --install: stage make install into `DIR` (make's DESTDIR) instead of the live system")
 	fs.BoolVar(&f.ccache, "ccache", false, "put ccache in front of the compiler (default: on when ccache is on PATH and NGINX_BUILD_CCACHE is not 0; --ccache=false turns it off)")
+	fs.StringVar(&f.sbom, "sbom", "", "write a CycloneDX JSON SBOM of the build to `FILE` (also when it is up to date)")
 }
 
 // defaultJobs is one make job per CPU.

@@ -192,6 +192,10 @@ func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFla
 	if err != nil {
 		return err
 	}
+	bom, err := checkSBOM(bf.sbom, pf, bf)
+	if err != nil {
+		return err
+	}
 	plan.DryRun = pf.dryRun
 	if !plan.DryRun {
 		if err := os.MkdirAll(plan.WorkDir, 0o755); err != nil {
@@ -204,6 +208,15 @@ func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFla
 	}
 	if plan.DryRun && state.Binary == "" {
 		return printPlan(io, state, pf.json)
+	}
+	if bom != nil {
+		if state.Binary == "" {
+			// -idempotent found the installed nginx current: nothing was
+			// built here, and that binary's make-up is not on record.
+			io.Warnf("--sbom: nothing was built (-idempotent), so no SBOM was written to %s", bom.path)
+			return nil
+		}
+		return bom.write(io, plan.BuildDir())
 	}
 	return nil
 }

@@ -37,6 +37,10 @@ type Module struct {
 	ShprovDir string `json:"shprovdir"`
 	// Checksum pins a tarball module's content: "sha256:HEX".
 	Checksum string `json:"checksum,omitempty"`
+	// License is the module's SPDX license expression ("BSD-2-Clause",
+	// "MIT OR Apache-2.0"), only for SBOMs: nginx-build cannot know a
+	// third-party module's license unless it is told.
+	License string `json:"license,omitempty"`
 	// Pos is where the module is defined, "file:line:col", for errors
 	// found later (a rev that does not exist, say).
 	Pos string `json:"-"`
@@ -138,7 +142,65 @@ func (m *Module) validate() error {
 	if strings.HasPrefix(m.Rev, "-") || strings.HasPrefix(m.URL, "-") {
 		return fmt.Errorf(`module %q: "url" and "rev" must not start with "-"`, m.Name)
 	}
+	if m.License != "" && !ValidSPDXExpression(m.License) {
+		return fmt.Errorf(`module %q: "license" %q is not an SPDX license expression (e.g. "BSD-2-Clause" or "MIT OR Apache-2.0")`, m.Name, m.License)
+	}
 	return nil
+}
+
+var spdxID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]*\+?$|^(DocumentRef-[A-Za-z0-9.-]+:)?LicenseRef-[A-Za-z0-9.-]+$`)
+
+// ValidSPDXExpression reports whether s has the syntax of an SPDX license
+// expression: identifiers joined by AND/OR, an exception after WITH,
+// parentheses. Whether each identifier is on SPDX's list is not checked:
+// that list grows, and a LicenseRef- is always allowed.
+func ValidSPDXExpression(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false // SPDX identifiers are ASCII; so is the whitespace between them
+		}
+	}
+	tokens := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ").Replace(s))
+	isOp := func(t string) bool { return t == "AND" || t == "OR" || t == "WITH" }
+	pos := 0
+	var expr func() bool
+	// term is a parenthesized expression or an identifier with an
+	// optional WITH exception.
+	term := func() bool {
+		if pos < len(tokens) && tokens[pos] == "(" {
+			pos++
+			if !expr() || pos >= len(tokens) || tokens[pos] != ")" {
+				return false
+			}
+			pos++
+			return true
+		}
+		if pos >= len(tokens) || isOp(tokens[pos]) || !spdxID.MatchString(tokens[pos]) {
+			return false
+		}
+		pos++
+		if pos < len(tokens) && tokens[pos] == "WITH" {
+			pos++
+			if pos >= len(tokens) || isOp(tokens[pos]) || !spdxID.MatchString(tokens[pos]) {
+				return false
+			}
+			pos++
+		}
+		return true
+	}
+	expr = func() bool {
+		if !term() {
+			return false
+		}
+		for pos < len(tokens) && (tokens[pos] == "AND" || tokens[pos] == "OR") {
+			pos++
+			if !term() {
+				return false
+			}
+		}
+		return true
+	}
+	return expr() && pos == len(tokens)
 }
 
 // wholeDecodeError re-decodes the whole file to report err's position:
@@ -178,7 +240,7 @@ func (m *Module) SHA256() (string, error) {
 
 // knownFields are modules.json's keys, for did-you-mean suggestions.
 func knownFields() []string {
-	return []string{"name", "form", "url", "rev", "dynamic", "shprov", "shprovdir", "checksum"}
+	return []string{"name", "form", "url", "rev", "dynamic", "shprov", "shprovdir", "checksum", "license"}
 }
 
 // suggestField adds "did you mean" to encoding/json's unknown-field error.

@@ -65,6 +65,7 @@ func TestParseValid(t *testing.T) {
 		{"form defaults to git", `[{"name":"a","url":"u"}]`, []Module{{Name: "a", Form: "git", URL: "u"}}},
 		{"null fields", `[{"name":"a","form":"git","url":"u","rev":null,"dynamic":null}]`, []Module{{Name: "a", Form: "git", URL: "u"}}},
 		{"name charset", `[{"name":"A0._+-z","form":"local","url":"../x"}]`, []Module{{Name: "A0._+-z", Form: "local", URL: "../x"}}},
+		{"license", `[{"name":"a","url":"u","license":"BSD-2-Clause"}]`, []Module{{Name: "a", Form: "git", URL: "u", License: "BSD-2-Clause"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -311,6 +312,63 @@ func FuzzParse(f *testing.F) {
 			if strings.ContainsAny(mods[i].Name, `/\`) || mods[i].Name == ".." {
 				t.Errorf("Parse accepted unsafe name %q", mods[i].Name)
 			}
+		}
+	})
+}
+
+func TestValidSPDXExpression(t *testing.T) {
+	for _, s := range []string{
+		"MIT", "BSD-2-Clause", "GPL-2.0+", "Apache-2.0 OR MIT", "OpenSSL AND ISC",
+		"BSD-3-Clause WITH PCRE2-exception", "(MIT OR Apache-2.0) AND Zlib", "LicenseRef-my-license",
+		"DocumentRef-spdx-doc:LicenseRef-x", "((MIT))",
+	} {
+		if !ValidSPDXExpression(s) {
+			t.Errorf("%q rejected", s)
+		}
+	}
+	for _, s := range []string{
+		"", "MIT License", "MIT OR", "AND MIT", "MIT WITH", "(MIT", "MIT)", "MIT or Apache-2.0",
+		"BSD WITH X WITH Y", "GPL-2.0 WITH (X)", "MIT, Apache-2.0", "-MIT",
+	} {
+		if ValidSPDXExpression(s) {
+			t.Errorf("%q accepted", s)
+		}
+	}
+	_, err := Parse("m.json", []byte(`[{"name":"a","url":"u","license":"BSD licence"}]`))
+	if err == nil || !strings.Contains(err.Error(), `"license" "BSD licence" is not an SPDX license expression`) {
+		t.Errorf("bad license: %v", err)
+	}
+}
+
+// The SPDX check never panics, and what it accepts is made only of
+// identifier characters, spaces and parentheses, with balanced
+// parentheses: nothing else reaches an SBOM.
+func FuzzValidSPDXExpression(f *testing.F) {
+	for _, s := range []string{"MIT", "(MIT OR Apache-2.0) AND Zlib", "BSD-3-Clause WITH PCRE2-exception", "((", "MIT OR", "DocumentRef-a:LicenseRef-b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !ValidSPDXExpression(s) {
+			return
+		}
+		depth := 0
+		for _, r := range s {
+			switch {
+			case r == '(':
+				depth++
+			case r == ')':
+				depth--
+			case r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' ||
+				strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-+:", r):
+			default:
+				t.Fatalf("accepted %q with %q", s, r)
+			}
+			if depth < 0 {
+				t.Fatalf("accepted %q: unbalanced", s)
+			}
+		}
+		if depth != 0 {
+			t.Fatalf("accepted %q: unbalanced", s)
 		}
 	})
 }

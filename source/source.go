@@ -1,8 +1,9 @@
 // Package source knows every component nginx-build can build from: where
 // upstream publishes its release tarballs, how its tarballs and top-level
-// directories are named, which configure option embeds it, and which version
-// is the default. It also knows the mirror layout that replaces all upstreams
-// at once (air-gapped builds and tests).
+// directories are named, which configure option embeds it, which version
+// is the default, and, for SBOMs, its license and package URL. It also
+// knows the mirror layout that replaces all upstreams at once (air-gapped
+// builds and tests).
 //
 // Everything here is data plus pure lookups; listing and locating talk to the
 // network only through the *http.Client the caller passes in.
@@ -12,6 +13,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/nginx-build/nginx-build/internal/purl"
 )
 
 // Role says what part a component plays in a build.
@@ -54,6 +57,14 @@ type Component struct {
 	checksumSuffix string
 	// signatureSuffix is upstream's detached signature beside a tarball.
 	signatureSuffix string
+	// license returns the SPDX license expression a version is released
+	// under (OpenSSL changed licenses at 3.0).
+	license func(version string) string
+	// gitHubRepo ("owner/name") and releaseTag name the GitHub release a
+	// version is published as; the package URL then uses the github type,
+	// which identifies the release exactly. Empty for other hosts.
+	gitHubRepo string
+	releaseTag func(version string) string
 }
 
 // Names lists every known component name, sorted.
@@ -82,6 +93,25 @@ func (c Component) UpstreamURLs(version string) []string {
 	return c.tarballURLs(version)
 }
 
+// License returns the SPDX license expression of version, e.g.
+// "Apache-2.0" or "BSD-3-Clause WITH PCRE2-exception".
+func (c Component) License(version string) string {
+	return c.license(version)
+}
+
+// PURL returns the package URL (https://github.com/package-url/purl-spec)
+// that identifies version: pkg:github/OWNER/NAME@TAG for components
+// released on GitHub, else pkg:generic/NAME@VERSION with upstream's
+// download URL as the download_url qualifier. Upstream's URL, not a
+// mirror's: the same release must have the same identity wherever the
+// tarball was fetched from.
+func (c Component) PURL(version string) string {
+	if owner, repo, ok := strings.Cut(c.gitHubRepo, "/"); ok {
+		return purl.GitHub(owner, repo, c.releaseTag(version))
+	}
+	return purl.Generic(c.Name, version, "download_url", c.UpstreamURLs(version)[0])
+}
+
 // Dir is the directory name the component's sources are extracted to, the
 // name nginx-build has always used: <name>-<version>.
 func (c Component) Dir(version string) string {
@@ -97,12 +127,14 @@ func all() []Component {
 			signatureSuffix: ".asc",
 			IndexURL:        "https://nginx.org/download/",
 			tarballURLs:     prefixed("https://nginx.org/download/nginx-%s.tar.gz"),
+			license:         always("BSD-2-Clause"),
 		},
 		{
 			Name: "freenginx", Role: RoleServer, DefaultVersion: "1.29.3",
 			signatureSuffix: ".asc",
 			IndexURL:        "https://freenginx.org/download/",
 			tarballURLs:     prefixed("https://freenginx.org/download/freenginx-%s.tar.gz"),
+			license:         always("BSD-2-Clause"),
 		},
 		{
 			Name: "openresty", Role: RoleServer, DefaultVersion: "1.31.0.1",
@@ -117,6 +149,9 @@ func all() []Component {
 				}
 				return []string{fmt.Sprintf("https://openresty.org/download/%s-%s.tar.gz", name, v)}
 			},
+			// The bundle's own license; the Lua modules and LuaJIT it
+			// bundles carry their own (mostly BSD-2-Clause and MIT).
+			license: always("BSD-2-Clause"),
 		},
 		{
 			Name: "openssl", Role: RoleSSL, DefaultVersion: "3.5.6", ConfigureOption: "openssl",
@@ -124,18 +159,36 @@ func all() []Component {
 			tarballURLs:     opensslURLs,
 			checksumSuffix:  ".sha256",
 			signatureSuffix: ".asc",
+			gitHubRepo:      "openssl/openssl",
+			releaseTag:      opensslTag,
+			// Apache-2.0 since 3.0; before, the dual OpenSSL/SSLeay license
+			// that SPDX calls "OpenSSL".
+			license: func(v string) string {
+				if CompareVersions(v, "3.0.0") < 0 {
+					return "OpenSSL"
+				}
+				return "Apache-2.0"
+			},
 		},
 		{
 			Name: "libressl", Role: RoleSSL, DefaultVersion: "4.3.0", ConfigureOption: "openssl",
 			signatureSuffix: ".asc",
 			IndexURL:        "https://ftp.openbsd.org/pub/OpenBSD/LibreSSL/",
 			tarballURLs:     prefixed("https://ftp.openbsd.org/pub/OpenBSD/LibreSSL/libressl-%s.tar.gz"),
+			// OpenSSL's original code keeps its license; LibreSSL's own
+			// additions are ISC (its COPYING).
+			license: always("OpenSSL AND ISC"),
 		},
 		{
 			Name: "pcre2", Role: RolePCRE, DefaultVersion: "10.47", ConfigureOption: "pcre",
 			signatureSuffix: ".sig",
 			IndexURL:        "https://api.github.com/repos/PCRE2Project/pcre2/releases?per_page=100",
 			tarballURLs:     prefixed("https://github.com/PCRE2Project/pcre2/releases/download/pcre2-%[1]s/pcre2-%[1]s.tar.gz"),
+			gitHubRepo:      "PCRE2Project/pcre2",
+			releaseTag:      func(v string) string { return "pcre2-" + v },
+			// PCRE2's LICENCE: BSD with the "binary library-like packages"
+			// exemption, which SPDX lists as PCRE2-exception.
+			license: always("BSD-3-Clause WITH PCRE2-exception"),
 		},
 		{
 			Name: "zlib", Role: RoleZlib, DefaultVersion: "1.3.2", ConfigureOption: "zlib",
@@ -150,6 +203,7 @@ func all() []Component {
 					fmt.Sprintf("https://zlib.net/fossils/zlib-%s.tar.gz", v),
 				}
 			},
+			license: always("Zlib"),
 		},
 	}
 }
@@ -158,12 +212,20 @@ func prefixed(format string) func(string) []string {
 	return func(v string) []string { return []string{fmt.Sprintf(format, v)} }
 }
 
-// opensslURLs follows OpenSSL's GitHub release tags: openssl-3.x.y since 3.0,
-// OpenSSL_1_1_1w before.
+func always(license string) func(string) string {
+	return func(string) string { return license }
+}
+
+// opensslURLs follows OpenSSL's GitHub release tags.
 func opensslURLs(v string) []string {
-	tag := "openssl-" + v
+	return []string{fmt.Sprintf("https://github.com/openssl/openssl/releases/download/%s/openssl-%s.tar.gz", opensslTag(v), v)}
+}
+
+// opensslTag is OpenSSL's release tag: openssl-3.x.y since 3.0,
+// OpenSSL_1_1_1w before.
+func opensslTag(v string) string {
 	if strings.HasPrefix(v, "1.") {
-		tag = "OpenSSL_" + strings.ReplaceAll(v, ".", "_")
+		return "OpenSSL_" + strings.ReplaceAll(v, ".", "_")
 	}
-	return []string{fmt.Sprintf("https://github.com/openssl/openssl/releases/download/%s/openssl-%s.tar.gz", tag, v)}
+	return "openssl-" + v
 }

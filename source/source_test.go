@@ -79,3 +79,52 @@ func TestLookupReturnsACopy(t *testing.T) {
 		t.Fatal("Lookup shares state between callers")
 	}
 }
+
+func TestLicenses(t *testing.T) {
+	for _, tc := range []struct{ name, version, want string }{
+		{"nginx", "1.22.1", "BSD-2-Clause"},
+		{"freenginx", "1.29.3", "BSD-2-Clause"},
+		{"openresty", "1.27.1.2", "BSD-2-Clause"},
+		{"openssl", "3.0.20", "Apache-2.0"},
+		{"openssl", "3.0.0", "Apache-2.0"},
+		{"openssl", "3.5.6", "Apache-2.0"},
+		{"openssl", "1.1.1w", "OpenSSL"},
+		{"openssl", "1.0.2u", "OpenSSL"},
+		{"libressl", "4.3.0", "OpenSSL AND ISC"},
+		{"pcre2", "10.42", "BSD-3-Clause WITH PCRE2-exception"},
+		{"zlib", "1.2.13", "Zlib"},
+	} {
+		c, _ := Lookup(tc.name)
+		if got := c.License(tc.version); got != tc.want {
+			t.Errorf("%s %s: License = %q, want %q", tc.name, tc.version, got, tc.want)
+		}
+	}
+	// Every component has one: an SBOM must not say "unknown" for a
+	// component nginx-build knows.
+	for _, name := range Names() {
+		c, _ := Lookup(name)
+		if c.License(c.DefaultVersion) == "" {
+			t.Errorf("%s has no license", name)
+		}
+	}
+}
+
+func TestPURL(t *testing.T) {
+	for _, tc := range []struct{ name, version, want string }{
+		{"nginx", "1.22.1", "pkg:generic/nginx@1.22.1?download_url=https://nginx.org/download/nginx-1.22.1.tar.gz"},
+		{"openresty", "1.9.7.2", "pkg:generic/openresty@1.9.7.2?download_url=https://openresty.org/download/ngx_openresty-1.9.7.2.tar.gz"},
+		{"zlib", "1.2.13", "pkg:generic/zlib@1.2.13?download_url=https://zlib.net/zlib-1.2.13.tar.gz"},
+		{"libressl", "4.3.0", "pkg:generic/libressl@4.3.0?download_url=https://ftp.openbsd.org/pub/OpenBSD/LibreSSL/libressl-4.3.0.tar.gz"},
+		// GitHub releases are named by their tags, as the github purl type wants.
+		{"openssl", "3.0.20", "pkg:github/openssl/openssl@openssl-3.0.20"},
+		{"openssl", "1.1.1w", "pkg:github/openssl/openssl@OpenSSL_1_1_1w"},
+		{"pcre2", "10.42", "pkg:github/pcre2project/pcre2@pcre2-10.42"},
+		// Characters outside the purl's safe set are percent-encoded.
+		{"nginx", "1.2.3+x y", "pkg:generic/nginx@1.2.3%2Bx%20y?download_url=https://nginx.org/download/nginx-1.2.3%2Bx%20y.tar.gz"},
+	} {
+		c, _ := Lookup(tc.name)
+		if got := c.PURL(tc.version); got != tc.want {
+			t.Errorf("%s %s: PURL =\n %s\nwant\n %s", tc.name, tc.version, got, tc.want)
+		}
+	}
+}

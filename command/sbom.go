@@ -1,0 +1,105 @@
+package command
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/nginx-build/nginx-build/builder"
+	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/sbom"
+)
+
+// sbomRequest is a checked --sbom: where to write, and how.
+type sbomRequest struct {
+	path string // absolute
+	opt  sbom.Options
+}
+
+// checkSBOM validates --sbom before anything is built, so that a typo in
+// the path or a bad SOURCE_DATE_EPOCH does not cost a whole build.
+func checkSBOM(file string, pf *planFlags, bf *buildFlags) (*sbomRequest, error) {
+	if file == "" {
+		return nil, nil
+	}
+	switch {
+	case pf.dryRun:
+		return nil, usagef("--sbom describes a built binary; --dry-run builds none")
+	case bf.configureOnly:
+		return nil, usagef("--sbom describes a built binary; -configureonly builds none")
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, usagef("--sbom %s: %v", file, err)
+	}
+	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+		return nil, usagef("--sbom %s: is a directory; give a file name", file)
+	}
+	if fi, err := os.Stat(filepath.Dir(abs)); err != nil || !fi.IsDir() {
+		return nil, usagef("--sbom %s: directory %s does not exist", file, filepath.Dir(abs))
+	}
+	req := &sbomRequest{path: abs}
+	// https://reproducible-builds.org/specs/source-date-epoch/: a
+	// malformed value is an error, not something to ignore.
+	if v, ok := os.LookupEnv("SOURCE_DATE_EPOCH"); ok && v != "" {
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs < 0 {
+			return nil, usagef("SOURCE_DATE_EPOCH=%q is not a number of seconds since 1970 (used for --sbom's timestamp)", v)
+		}
+		req.opt = sbom.Options{Timestamp: time.Unix(secs, 0).UTC(), Reproducible: true}
+	}
+	return req, nil
+}
+
+// write describes the build in buildDir, from its build record, whether it
+// was built just now or found up to date.
+func (r *sbomRequest) write(io *iostreams.IO, buildDir string) error {
+	rec, err := builder.ReadRecord(buildDir)
+	if err != nil {
+		return fmt.Errorf("--sbom %s: %w", r.path, err)
+	}
+	// The SBOM states the binary's sha256 from the record: a binary
+	// changed since (stripped, rebuilt by hand) would make that a lie.
+	sum, err := fetch.FileSHA256(rec.Binary)
+	if err != nil {
+		return fmt.Errorf("--sbom %s: hash the binary: %w", r.path, err)
+	}
+	if sum != rec.BinarySHA256 {
+		return fmt.Errorf("--sbom %s: %s has changed since it was built (sha256 %s, the build record says %s); rebuild with -clear",
+			r.path, rec.Binary, sum, rec.BinarySHA256)
+	}
+	bom, err := sbom.New(rec, r.opt)
+	if err != nil {
+		return fmt.Errorf("--sbom %s: %w", r.path, err)
+	}
+	var buf bytes.Buffer
+	if err := sbom.Encode(&buf, bom); err != nil {
+		return fmt.Errorf("--sbom %s: %w", r.path, err)
+	}
+	// Write beside the target and rename, so that a reader never sees
+	// half an SBOM and a failed write leaves the previous one.
+	tmp, err := os.CreateTemp(filepath.Dir(r.path), "."+filepath.Base(r.path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write SBOM %s: %w", r.path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write SBOM %s: %w", r.path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write SBOM %s: %w", r.path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("write SBOM %s: %w", r.path, err)
+	}
+	if err := os.Rename(tmp.Name(), r.path); err != nil {
+		return fmt.Errorf("write SBOM %s: %w", r.path, err)
+	}
+	io.Infof("SBOM (CycloneDX %s): %s", sbom.SpecVersion, r.path)
+	return nil
+}
