@@ -1,18 +1,39 @@
 // Package cdxschema validates CycloneDX 1.6 JSON against the official
-// schema, offline: the schema files are embedded. Only tests use it, so
+// schema, offline. The schema files are not copied into this repository:
+// they are read from the cyclonedx-go module that nginx-build already
+// depends on, in the Go module cache. Only tests use this package, so
 // nginx-build's binary carries neither the schema nor the validator.
 package cdxschema
 
 import (
 	"bytes"
-	"embed"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-//go:embed schema/*.json
-var files embed.FS
+// schemaFiles maps the names the 1.6 schema refers to onto the files the
+// cyclonedx-go module ships (one of them under a slightly different name).
+func schemaFiles() [][2]string {
+	return [][2]string{
+		{"bom-1.6.schema.json", "bom-1.6.schema.json"},
+		{"spdx.schema.json", "spdx.schema.json"},
+		{"jsf-0.82.schema.json", "jsf-0.82.schemax.json"},
+	}
+}
+
+// schemaDir is the schema directory of the cyclonedx-go module in use.
+func schemaDir() (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/CycloneDX/cyclonedx-go").Output()
+	if err != nil {
+		return "", fmt.Errorf("locate the cyclonedx-go module (go list -m): %w", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "schema"), nil
+}
 
 // base is where the schema's $id and its relative $refs point.
 const base = "http://cyclonedx.org/schema/"
@@ -23,10 +44,15 @@ const base = "http://cyclonedx.org/schema/"
 func Validate(doc []byte) error {
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
-	for _, name := range []string{"bom-1.6.schema.json", "spdx.schema.json", "jsf-0.82.schema.json"} {
-		b, err := files.ReadFile("schema/" + name)
+	dir, err := schemaDir()
+	if err != nil {
+		return err
+	}
+	for _, f := range schemaFiles() {
+		name := f[0]
+		b, err := os.ReadFile(filepath.Join(dir, f[1]))
 		if err != nil {
-			return err
+			return fmt.Errorf("CycloneDX schema: %w", err)
 		}
 		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
 		if err != nil {
