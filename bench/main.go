@@ -119,7 +119,8 @@ func bench(tmp string) (missed bool, err error) {
 	var tool, hand, toolCPU, handCPU time.Duration
 	for i := 1; i <= *runs; i++ {
 		progress("nginx-build build, run %d/%d", i, *runs)
-		args := append(flat(nginx, pcre, zlib), "-d", mkdir(tmp, "work", i), "--mirror", *mirror, "-clear", "-j", jobs)
+		args := append(flat(nginx, pcre, zlib), "-d", mkdir(tmp, "work", i), "--mirror", *mirror, "-clear", "-j", jobs,
+			"--ccache=false") // by hand has no ccache either
 		out, d, cpu, err := run(tmp, []string{"NGINX_BUILD_CACHE=" + cache}, *nb, args...)
 		if err != nil {
 			return false, err
