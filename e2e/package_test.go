@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -124,8 +125,11 @@ func TestPackageDeb(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := parseUnit(string(unit))
-	if u["Type"][0] != "forking" || u["PIDFile"][0] != pidFile {
+	if !slices.Equal(u["Type"], []string{"forking"}) || !slices.Equal(u["PIDFile"], []string{pidFile}) {
 		t.Errorf("unit: Type=%v PIDFile=%v", u["Type"], u["PIDFile"])
+	}
+	if len(u["ExecStart"]) != 1 || len(u["ExecStop"]) == 0 || len(u["ExecReload"]) == 0 {
+		t.Fatalf("unit lacks ExecStart, ExecReload or ExecStop:\n%s", unit)
 	}
 	for _, key := range []string{"ExecStartPre", "ExecStart"} {
 		for _, line := range u[key] {

@@ -47,7 +47,7 @@ func ReadELF(binary string, modules []string) (ELFInfo, error) {
 	for i, p := range append([]string{binary}, modules...) {
 		f, err := elf.Open(p)
 		if err != nil {
-			return info, fmt.Errorf("%s is not an ELF binary nfpm can package: %w", p, err)
+			return info, fmt.Errorf("%s is not an ELF binary, so its shared libraries cannot be read: %w", p, err)
 		}
 		libs, err := f.ImportedLibraries()
 		if i == 0 {
@@ -93,6 +93,24 @@ func goArch(f *elf.File) string {
 		return "loong64"
 	}
 	return ""
+}
+
+// NormalizeArch maps the common names of an architecture (Go's, Debian's,
+// rpm's, Alpine's) to Go's, to compare --arch with the binary's.
+func NormalizeArch(a string) string {
+	switch a {
+	case "x86_64":
+		return "amd64"
+	case "aarch64":
+		return "arm64"
+	case "i386", "i686", "x86":
+		return "386"
+	case "armhf", "armv7", "armv7hl", "arm6", "armel":
+		return "arm7"
+	case "ppc64el":
+		return "ppc64le"
+	}
+	return a
 }
 
 // libPackages names, per soname, the package that provides it on Debian

@@ -209,6 +209,9 @@ func Make(ctx context.Context, req Request) (Result, error) {
 		}
 	}
 	meta := req.Meta
+	if meta.Arch != "" && elfInfo.Arch != "" && NormalizeArch(meta.Arch) != elfInfo.Arch {
+		warn("--arch %s, but %s is built for %s: the package will not run there", meta.Arch, b.Binary, elfInfo.Arch)
+	}
 	if meta.Arch == "" {
 		meta.Arch = elfInfo.Arch
 	}

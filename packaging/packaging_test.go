@@ -266,6 +266,16 @@ func TestMakeErrors(t *testing.T) {
 	if !slices.Contains(res.Files, "/opt/x/nginx/sbin/nginx") || len(warnings) == 0 || !strings.Contains(warnings[0], "the package follows the binary") {
 		t.Errorf("files %q, warnings %q", res.Files, warnings)
 	}
+	if runtime.GOARCH == "amd64" {
+		warnings = nil
+		_, err = Make(context.Background(), Request{
+			Format: TarGz, Build: b, OutDir: t.TempDir(), Meta: Meta{Name: "x1", Version: "1", Release: "1", Arch: "aarch64"},
+			Warn: func(f string, a ...any) { warnings = append(warnings, fmt.Sprintf(f, a...)) },
+		})
+		if err != nil || !slices.ContainsFunc(warnings, func(w string) bool { return strings.Contains(w, "--arch aarch64, but") }) {
+			t.Errorf("--arch aarch64 for an amd64 binary: %v %q", err, warnings)
+		}
+	}
 	b = fakeBuild(t, []string{"--prefix=relative"})
 	if _, err := Make(context.Background(), Request{Format: Deb, Build: b, OutDir: t.TempDir(), Meta: Meta{Name: "x1", Version: "1", Release: "1"}}); err == nil || !strings.Contains(err.Error(), "needs an absolute --prefix") {
 		t.Errorf("relative prefix: %v", err)
