@@ -124,7 +124,7 @@ func newRoot(io *iostreams.IO) *cobra.Command {
 	root.Flags().BoolVar(&listVers, "versions", false, "list available nginx versions and exit (same as `nginx-build versions nginx`)")
 	root.Flags().SortFlags = false
 
-	root.AddCommand(newBuildCmd(io, &g), newFetchCmd(io, &g), newLockCmd(io, &g), newModulesCmd(io, &g), newMirrorCmd(io, &g), newCacheCmd(io, &g), newVersionsCmd(io, &g), newVersionCmd(io))
+	root.AddCommand(newBuildCmd(io, &g), newFetchCmd(io, &g), newLockCmd(io, &g), newModulesCmd(io, &g), newPackageCmd(io, &g), newMirrorCmd(io, &g), newCacheCmd(io, &g), newVersionsCmd(io, &g), newVersionCmd(io))
 	return root
 }
 

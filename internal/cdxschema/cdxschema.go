@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -28,9 +29,15 @@ func schemaFiles() [][2]string {
 
 // schemaDir is the schema directory of the cyclonedx-go module in use.
 func schemaDir() (string, error) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/CycloneDX/cyclonedx-go").Output()
+	// Tests may run from a temporary directory: ask from inside this module.
+	_, self, _, _ := runtime.Caller(0)
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/CycloneDX/cyclonedx-go")
+	cmd.Dir = filepath.Dir(self)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("locate the cyclonedx-go module (go list -m): %w", err)
+		return "", fmt.Errorf("locate the cyclonedx-go module (go list -m): %w: %s", err, stderr.String())
 	}
 	return filepath.Join(strings.TrimSpace(string(out)), "schema"), nil
 }

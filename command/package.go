@@ -1,0 +1,202 @@
+package command
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nginx-build/nginx-build/builder"
+	"github.com/nginx-build/nginx-build/configure"
+	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/packaging"
+)
+
+// packageFlags are the package command's own flags; the build flags are
+// build's.
+type packageFlags struct {
+	format      string
+	name        string
+	version     string
+	release     string
+	maintainer  string
+	description string
+	license     string
+	arch        string
+	output      string
+	depends     []string
+}
+
+// defaultPackageName is not "nginx": a package of that name would replace
+// the distribution's nginx package and collide with nginx-common's files.
+const defaultPackageName = "nginx-custom"
+
+func newPackageCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
+	var bf buildFlags
+	var pk packageFlags
+	cmd := &cobra.Command{
+		Use:   "package [--format deb|rpm|apk|tar.gz] [build flags] [-- nginx configure options]",
+		Short: "Build nginx and write a deb, rpm, apk or tar.gz package of it",
+		Long: `package builds nginx exactly as build does (an up-to-date build is reused)
+and writes a package of it: the binary, the dynamic modules, the source
+tree's default configuration (conf/, marked as configuration files: kept
+across upgrades and removal) and pages (html/), a systemd unit, and
+dependencies on the shared libraries the binary really loads (what is
+embedded statically, such as -pcre, adds none). The package's path is
+printed on stdout.
+
+Files go where the binary looks for them. Without --prefix among the
+configure options, package paths named after the package are compiled in:
+/usr/sbin/NAME, /etc/NAME/nginx.conf, /var/log/NAME/, /run/NAME.pid,
+/var/lib/NAME/ (temp files), /usr/lib/NAME/modules/, /usr/share/NAME/html/.
+With --prefix, nginx's own layout under that prefix is packaged.
+
+The default name, nginx-custom, installs beside the distribution's nginx.
+The service is never started or enabled by installing the package.`,
+		Example: `  nginx-build package -d work --format deb -pcre -zlib -- --with-http_ssl_module
+  nginx-build package -d work --format rpm --name nginx-edge --release 2 --maintainer "Ops <ops@example.com>"
+  nginx-build package -d work --format tar.gz -- --prefix=/opt/nginx`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPackage(cmd, io, g, &bf, &pk, args)
+		},
+	}
+	cmd.SetFlagErrorFunc(flagError)
+	fs := cmd.Flags()
+	fs.StringVar(&pk.format, "format", "deb", "package format: deb, rpm, apk or tar.gz")
+	fs.StringVar(&pk.name, "name", defaultPackageName, "package name (also names the package's paths, service and unit)")
+	fs.StringVar(&pk.version, "pkg-version", "", "package version (default: the nginx version)")
+	fs.StringVar(&pk.release, "release", "1", "package release (Debian revision, rpm release, apk -rN)")
+	fs.StringVar(&pk.maintainer, "maintainer", "nginx-build <nginx-build@localhost>", "package maintainer, \"Name <email>\"")
+	fs.StringVar(&pk.description, "description", "", "package description; the first line is the summary (default: the nginx version and configure arguments)")
+	fs.StringVar(&pk.license, "license", "BSD-2-Clause", "package license (nginx's; change it when modules or embedded libraries add others)")
+	fs.StringVar(&pk.arch, "arch", "", "package architecture, Go's name (amd64, arm64) or the format's own (default: the binary's)")
+	fs.StringVarP(&pk.output, "output", "o", ".", "directory to write the package to")
+	fs.StringArrayVar(&pk.depends, "depends", nil, "add a dependency, in the format's syntax (repeatable)")
+	addBuildFlags(fs, &bf)
+	fs.SortFlags = false
+	return cmd
+}
+
+func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFlags, pk *packageFlags, args []string) error {
+	extra, err := configureArgs(cmd, args)
+	if err != nil {
+		return err
+	}
+	io.Verbose = g.verbose
+	format, err := packaging.ParseFormat(pk.format)
+	if err != nil {
+		return usagef("--format: %v", err)
+	}
+	if err := packaging.CheckName(pk.name); err != nil {
+		return usagef("--name: %v", err)
+	}
+	if pk.version != "" {
+		if err := packaging.CheckVersion(pk.version); err != nil {
+			return usagef("--pkg-version: %v", err)
+		}
+	}
+	if err := packaging.CheckRelease(pk.release); err != nil {
+		return usagef("--release: %v", err)
+	}
+	switch {
+	case bf.configureOnly:
+		return usagef("-configureonly stops before there is a binary to package")
+	case bf.idempotent:
+		return usagef("-idempotent skips the build when the installed nginx matches; package needs the build")
+	case pk.output == "":
+		return usagef("--output: give a directory")
+	}
+	plan, err := bf.plan(g, changedFunc(cmd.Flags()), io.Warnf, extra)
+	if err != nil {
+		return err
+	}
+	// The build's own path options: those after "--" and the -c script's.
+	given := append([]string(nil), plan.ExtraArgs...)
+	if strings.TrimSpace(plan.ConfigureScript) != "" {
+		scriptArgs, err := configure.Args(plan.ConfigureScript)
+		if err != nil {
+			return fmt.Errorf("-c %s: %w", bf.configureFile, err)
+		}
+		given = append(given, scriptArgs...)
+	}
+	defaults := packaging.DefaultPathArgs(pk.name, given)
+	if len(defaults) > 0 {
+		io.Infof("package layout for %s (no --prefix given): %s", pk.name, strings.Join(defaults, " "))
+		plan.ExtraArgs = append(plan.ExtraArgs, defaults...)
+	}
+	requested := append(given, defaults...)
+	// A layout a package cannot have is the user's to fix: say so before
+	// compiling anything.
+	if _, err := packaging.LayoutFromArgs(requested); err != nil {
+		return usagef("%v", err)
+	}
+	out, err := filepath.Abs(pk.output)
+	if err != nil {
+		return fmt.Errorf("--output %s: %w", pk.output, err)
+	}
+	if err := os.MkdirAll(plan.WorkDir, 0o755); err != nil {
+		return fmt.Errorf("create work dir: %w", err)
+	}
+	// The build prints the binary's path on stdout; here stdout is for the
+	// package's path alone, so the build's results go to stderr.
+	buildIO := *io
+	buildIO.Out = io.Err
+	state := &builder.State{Plan: plan, Env: builder.Env{IO: &buildIO, HTTP: fetch.NewHTTPClient(), ToolVersion: Version}}
+	if err := builder.Run(cmd.Context(), state, builder.BuildStages()); err != nil {
+		return err
+	}
+	if state.Binary == "" {
+		return fmt.Errorf("the build left no nginx binary to package")
+	}
+	version := pk.version
+	if version == "" {
+		version = plan.Server.Version
+		if err := packaging.CheckVersion(version); err != nil {
+			return usagef("%s %s cannot be a package version (%v): give --pkg-version", plan.Server.Name, version, err)
+		}
+	}
+	req := packaging.Request{
+		Format: format,
+		Meta: packaging.Meta{
+			Name: pk.name, Version: version, Release: pk.release, Maintainer: pk.maintainer,
+			Description: pk.description, License: pk.license, Arch: pk.arch, Depends: pk.depends,
+		},
+		Build: packaging.Build{
+			Binary: state.Binary, Record: filepath.Join(plan.BuildDir(), builder.RecordFile), Requested: requested,
+		},
+		OutDir: out,
+		Warn:   io.Warnf,
+	}
+	if format == packaging.Deb {
+		// dpkg knows the real package of each library on this machine,
+		// where the binary was built for.
+		req.Owner = packaging.DpkgOwner("")
+	}
+	io.Infof("packaging %s as %s", state.Binary, format)
+	res, err := packaging.Make(cmd.Context(), req)
+	if err != nil {
+		return fmt.Errorf("package %s: %w", format, err)
+	}
+	var sonames []string
+	for _, n := range res.Needed {
+		sonames = append(sonames, n.Soname)
+	}
+	io.Infof("shared libraries: %s", orNone(strings.Join(sonames, ", ")))
+	if format != packaging.TarGz {
+		io.Infof("depends: %s", orNone(strings.Join(res.Depends, ", ")))
+	}
+	io.Infof("configuration: %s (kept on upgrade and removal)", res.Layout.ConfDir())
+	io.Infof("wrote %s", res.Path)
+	fmt.Fprintln(io.Out, res.Path)
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
