@@ -38,6 +38,7 @@ var (
 	mirror = flag.String("mirror", "testdata/e2e-mirror", "mirror directory made by scripts/e2e-mirror.sh")
 	rate   = flag.Float64("rate", 8, "bandwidth of the HTTP mirror, MB/s per connection")
 	runs   = flag.Int("runs", 2, "runs of each measurement; the best time counts")
+	ccache = flag.Bool("ccache", true, "also measure a static-OpenSSL build in a fresh work dir without and with a warm ccache (needs ccache; about 6 minutes)")
 )
 
 func main() {
@@ -139,6 +140,40 @@ func bench(tmp string) (missed bool, err error) {
 		os.RemoveAll(filepath.Join(tmp, fmt.Sprint("hand", i)))
 	}
 
+	// 4: ccache. A static-OpenSSL build in a fresh work dir, without ccache,
+	// then (after one build that fills a private ccache) with it warm.
+	var ccOff, ccWarm time.Duration
+	var ccSummary string
+	if _, err := exec.LookPath("ccache"); *ccache && err == nil {
+		cache := mkdir(tmp, "cache-ccache", 0)
+		if _, _, err := fetch(*mirror, cache, nginx, pcre, openssl, zlib); err != nil {
+			return false, err
+		}
+		env := []string{"NGINX_BUILD_CACHE=" + cache, "CCACHE_DIR=" + mkdir(tmp, "ccache", 0)}
+		build := func(name string, flags ...string) (string, time.Duration, error) {
+			progress("static-OpenSSL build: %s", name)
+			args := append(append(flat(nginx, pcre, openssl, zlib), "-d", mkdir(tmp, name, 0), "--mirror", *mirror, "-j", jobs), flags...)
+			out, d, _, err := run(tmp, env, *nb, args...)
+			os.RemoveAll(filepath.Join(tmp, name+"0"))
+			return out, d, err
+		}
+		if _, ccOff, err = build("no-ccache", "--ccache=false"); err != nil {
+			return false, err
+		}
+		if _, _, err = build("ccache-fill", "--ccache"); err != nil {
+			return false, err
+		}
+		var out string
+		if out, ccWarm, err = build("ccache-warm", "--ccache"); err != nil {
+			return false, err
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "ccache: ") {
+				ccSummary = strings.TrimPrefix(line, "ccache: ")
+			}
+		}
+	}
+
 	fmt.Printf("Machine: nproc %d (%s), %s %s/%s, %s; load average %s before, %s after\n\n",
 		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH,
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), load, loadavg())
@@ -160,14 +195,22 @@ func bench(tmp string) (missed bool, err error) {
 		fmt.Sprintf("%s vs %s (%.2fx; CPU %s vs %s)", secs(tool), secs(hand), r, secs(toolCPU), secs(handCPU)), "within 10% (≤ 1.10x)", r <= 1.1)
 	mb := float64(rss) * 1024 / 1e6
 	row("peak RSS of nginx-build fetch (4 tarballs, 20 MB)", fmt.Sprintf("%.1f MB", mb), "< 100 MB", mb < 100)
+	if ccOff > 0 {
+		r = ratio(ccWarm, ccOff)
+		row("static-OpenSSL build in a fresh work dir: warm ccache vs none",
+			fmt.Sprintf("%s vs %s (%.2fx; %s)", secs(ccWarm), secs(ccOff), r, ccSummary), "about half (≤ 0.60x)", r <= 0.6)
+	}
 	fmt.Printf(`
-Best of %d runs each. Fetch: mirror served over loopback HTTP at %g MB/s per
+Best of %d runs each (the ccache row: one run each). Fetch: mirror served over loopback HTTP at %g MB/s per
 connection, empty cache; "largest alone" fetches nginx 1.22.1 + OpenSSL 3.0.20
 (the CLI always fetches nginx), "sequential sum" is four fetches sharing one
 cache, each adding one tarball. Build: nginx-build -clear with the cache warm
 vs tar + ./configure --with-pcre --with-zlib + make -j%s, both from empty
 directories; CPU is user+system time of the whole process tree. RSS: max over
-the concurrent fetch runs.
+the concurrent fetch runs. ccache: nginx 1.22.1 with static OpenSSL 3.0.20,
+PCRE2 and zlib, cache warm, each time in a new work dir: once with
+--ccache=false, once with --ccache to fill a private CCACHE_DIR (not timed),
+once more with --ccache (the hit counts are nginx-build's build summary).
 `, *runs, *rate, jobs)
 	return missed, nil
 }
