@@ -328,7 +328,17 @@ func (installStage) Run(ctx context.Context, s *State) error {
 		}
 		return err
 	}
-	cargs, err := configure.Args(s.Script)
+	script := s.Script
+	if script == "" {
+		// Up to date: the script was not generated this time; the one
+		// that configured the tree tells where make install put nginx.
+		b, err := os.ReadFile(filepath.Join(src, "nginx-configure"))
+		if err != nil {
+			return fmt.Errorf("read the configure script of the build: %w", err)
+		}
+		script = string(b)
+	}
+	cargs, err := configure.Args(script)
 	if err != nil {
 		return err
 	}

@@ -447,3 +447,80 @@ func TestAlternativeServerAndSSL(t *testing.T) {
 	}
 	mustContain(t, "output", r.err, "freenginx/1.29.3")
 }
+
+func TestInstallAndDestDir(t *testing.T) {
+	f := newFixture(t)
+	prefix := filepath.Join(t.TempDir(), "prefix")
+	stage := filepath.Join(t.TempDir(), "stage")
+	r := run(t, f.args("--destdir", stage, "--", "--prefix="+prefix)...)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	staged := filepath.Join(stage, prefix, "sbin", "nginx")
+	mustContain(t, "stderr", r.err, "installed "+staged)
+	if _, err := os.Stat(staged); err != nil {
+		t.Errorf("--destdir: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(prefix, "sbin", "nginx")); err == nil {
+		t.Errorf("--destdir installed into the live prefix")
+	}
+	// An up-to-date build is installed too (a changed --sbin-path is a
+	// new build; the same flags again are not).
+	r = run(t, f.args("--install", "--", "--prefix="+prefix)...)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	mustContain(t, "stderr", r.err, "up to date", "installed "+filepath.Join(prefix, "sbin", "nginx"))
+	// --dry-run installs nothing.
+	os.RemoveAll(prefix)
+	if r = run(t, f.args("--install", "--dry-run", "--", "--prefix="+prefix)...); r.code != 0 {
+		t.Fatalf("dry run: exit %d: %s", r.code, r.err)
+	}
+	if _, err := os.Stat(prefix); err == nil {
+		t.Errorf("--dry-run installed")
+	}
+}
+
+func TestIdempotentComparesTheInstalledNginx(t *testing.T) {
+	f := newFixture(t)
+	prefix := filepath.Join(t.TempDir(), "prefix")
+	if r := run(t, f.args("--install", "--", "--prefix="+prefix, "--with-http_v2_module")...); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	f.work = filepath.Join(t.TempDir(), "work2")
+	r := run(t, f.args("-idempotent", "--", "--prefix="+prefix, "--with-http_v2_module")...)
+	mustContain(t, "unchanged", r.err, "is already nginx 1.30.1", "nothing to do")
+	if _, err := os.Stat(f.src()); err == nil {
+		t.Errorf("-idempotent skipped, yet sources were unpacked")
+	}
+	r = run(t, f.args("-idempotent", "-pcre", "-pcreversion", "10.42", "--", "--prefix="+prefix)...)
+	mustContain(t, "changed", r.err, "differs from the requested build",
+		"pcre: installed the system library, requested static pcre2-10.42",
+		"configure arguments: removed --with-http_v2_module")
+	if _, err := os.Stat(filepath.Join(f.src(), "objs", "nginx")); err != nil {
+		t.Errorf("changed build not built: %v", err)
+	}
+	// $NGINX_BIN names the nginx to compare with.
+	t.Setenv("NGINX_BIN", filepath.Join(t.TempDir(), "none"))
+	f.work = filepath.Join(t.TempDir(), "work3")
+	r = run(t, f.args("-idempotent", "-pcre", "-pcreversion", "10.42", "--", "--prefix="+prefix)...)
+	mustContain(t, "NGINX_BIN", r.err, "no working nginx at "+os.Getenv("NGINX_BIN"))
+}
+
+func TestInstallUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-d", dir, "--sudo"}, "--sudo goes with --install"},
+		{[]string{"-d", dir, "--install", "--sudo", "--destdir", dir}, "--sudo and --destdir cannot be used together"},
+		{[]string{"-d", dir, "--install", "-configureonly"}, "--install and -configureonly"},
+	} {
+		r := run(t, tc.args...)
+		if r.code != 2 {
+			t.Errorf("%q: exit %d, want 2 (stderr %s)", tc.args, r.code, r.err)
+		}
+		mustContain(t, strings.Join(tc.args, " "), r.err, tc.want)
+	}
+}

@@ -207,8 +207,18 @@ if grep -qx -- --test-fail-make configure.args; then
 elif grep -qx -- --test-slow-make configure.args; then
 	printf 'all:\n\techo $$$$ > make.pid; sleep 60 & echo $$! > sleep.pid; wait\n' > Makefile
 else
-	printf 'all: objs/nginx\nobjs/nginx: objs/nginx.in\n\tcp objs/nginx.in objs/nginx\n\tchmod +x objs/nginx\ninstall:\n\t@echo installing\n' > Makefile
+	printf 'all: objs/nginx\nobjs/nginx: objs/nginx.in\n\tcp objs/nginx.in objs/nginx\n\tchmod +x objs/nginx\n' > Makefile
 fi
+# make install: objs/nginx to --sbin-path (relative to --prefix), under $(DESTDIR).
+prefix=/usr/local/nginx sbin=sbin/nginx
+for a in "$@"; do
+	case "$a" in
+	--prefix=*) prefix=${a#*=} ;;
+	--sbin-path=*) sbin=${a#*=} ;;
+	esac
+done
+case "$sbin" in /*) ;; *) sbin=$prefix/$sbin ;; esac
+printf 'install:\n\tmkdir -p $(DESTDIR)%s\n\tcp objs/nginx $(DESTDIR)%s\n' "$(dirname "$sbin")" "$sbin" >> Makefile
 # make modules: one .so per dynamic module, named as nginx names them.
 printf 'modules:\n' >> Makefile
 for a in "$@"; do
