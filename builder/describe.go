@@ -30,6 +30,11 @@ type PlanView struct {
 	Mirror    string   `json:"mirror,omitempty"`
 	Modules   []string `json:"modules,omitempty"`
 	Patches   []string `json:"patches,omitempty"`
+	// UpToDate says whether the work dir already holds this build (builds
+	// only; nil for fetch).
+	UpToDate *bool `json:"up_to_date,omitempty"`
+	// WouldRemove is the build dir that -clear would remove.
+	WouldRemove string `json:"would_remove,omitempty"`
 }
 
 // Describe returns the resolved plan of a state that has passed the
@@ -38,6 +43,11 @@ func Describe(s *State) (PlanView, error) {
 	v := PlanView{Script: s.Script, Mirror: s.Plan.Mirror.String()}
 	if s.Plan.WorkDir != "" {
 		v.WorkDir, v.SourceDir = s.Plan.WorkDir, s.Plan.SourceDir()
+		upToDate := s.UpToDate
+		v.UpToDate = &upToDate
+		if s.Plan.Clear {
+			v.WouldRemove = s.Plan.BuildDir()
+		}
 	}
 	for _, a := range s.Artifacts {
 		cp := ComponentPlan{Name: a.Component, Version: a.Version, URL: a.URLs[0], Verify: verifyPlan(a, s), Constraint: s.Plan.spec(a.Component).Constraint}

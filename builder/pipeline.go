@@ -42,6 +42,9 @@ type State struct {
 	CCacheSummary string
 	// Skipped is set when -idempotent found the installed nginx identical.
 	Skipped bool
+	// UpToDate is set by a dry run that found the work dir already holds
+	// this build (a real run stops there instead).
+	UpToDate bool
 
 	toolchain *toolchain // the compiler setup of configure, used by make
 

@@ -45,6 +45,11 @@ func (upToDateStage) Run(ctx context.Context, s *State) error {
 		return err
 	}
 	s.Digest = d
+	if s.Plan.Clear && s.Plan.DryRun {
+		// A dry run never changes the work dir.
+		s.Env.IO.Infof("would remove %s (-clear)", s.Plan.BuildDir())
+		return nil
+	}
 	if s.Plan.Clear {
 		s.Env.IO.Infof("removing %s (-clear)", s.Plan.BuildDir())
 		if err := os.RemoveAll(s.Plan.BuildDir()); err != nil {
@@ -61,6 +66,9 @@ func (upToDateStage) Run(ctx context.Context, s *State) error {
 		return nil
 	}
 	switch {
+	case s.Plan.DryRun:
+		// A dry run always goes on to print the plan, saying it is done.
+		s.UpToDate = (st.Stage == "built" && fileExists(st.Binary)) || (st.Stage == "configured" && s.Plan.ConfigureOnly)
 	case st.Stage == "built" && fileExists(st.Binary):
 		s.Binary = st.Binary
 		s.Env.IO.Infof("%s is up to date (same versions, flags, configure script, modules and patches); nothing to do", st.Binary)

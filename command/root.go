@@ -202,7 +202,7 @@ func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFla
 	if err := builder.Run(cmd.Context(), state, builder.BuildStages()); err != nil {
 		return err
 	}
-	if plan.DryRun && state.Binary == "" {
+	if plan.DryRun {
 		return printPlan(io, state, pf.json)
 	}
 	return nil
