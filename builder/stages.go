@@ -19,6 +19,7 @@ import (
 
 	"github.com/nginx-build/nginx-build/archive"
 	"github.com/nginx-build/nginx-build/configure"
+	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -82,7 +83,8 @@ func (upToDateStage) Run(ctx context.Context, s *State) error {
 }
 
 // inputDigest hashes everything that decides the build's result: versions,
-// configure script, options, modules and patch contents. Jobs, verbosity
+// configure script, options, modules, patch contents, and the verification
+// policy and extra keys the tarballs are checked with. Jobs, verbosity
 // and the mirror do not change the result and are left out.
 func inputDigest(p *Plan, toolVersion string, commits map[string]string) (string, error) {
 	h := sha256.New()
@@ -122,6 +124,20 @@ func inputDigest(p *Plan, toolVersion string, commits map[string]string) (string
 		w("patch", pt.Target, string(b))
 	}
 	w("configure-only", fmt.Sprint(p.ConfigureOnly))
+	// How the tarballs were verified is part of the result: a binary built
+	// under --verify off is not what --verify strict (or another --keyring)
+	// asks for.
+	policy := string(p.Verify)
+	if policy == "" {
+		policy = string(fetch.PolicyAuto)
+	}
+	var keys []string
+	for _, e := range p.ExtraKeys {
+		keys = append(keys, hex.EncodeToString(e.PrimaryKey.Fingerprint))
+	}
+	slices.Sort(keys)
+	w("verify", policy)
+	w(append([]string{"keyring"}, slices.Compact(keys)...)...)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 

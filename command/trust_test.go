@@ -270,3 +270,31 @@ func TestLockPinsGitModuleCommits(t *testing.T) {
 		t.Errorf("module checked out at %s, want the locked %s", got, first)
 	}
 }
+
+// The verification policy and the extra keys are inputs of a build: a
+// binary built under --verify off is not up to date under --verify strict,
+// and trusting another key re-verifies.
+func TestVerifyPolicyAndKeyringChangeRebuilds(t *testing.T) {
+	f := newFixture(t)
+	if r := run(t, f.args("--verify", "off")...); r.code != 0 {
+		t.Fatalf("--verify off: exit %d\n%s", r.code, r.err)
+	}
+	r := run(t, f.args("--verify", "strict")...)
+	if r.code != 1 || strings.Contains(r.err, "up to date") || !strings.Contains(r.err, "--verify strict refuses it") {
+		t.Fatalf("--verify strict after --verify off: exit %d\n%s", r.code, r.err)
+	}
+	if r := run(t, f.args()...); r.code != 0 || strings.Contains(r.err, "up to date") {
+		t.Fatalf("--verify auto after a failed strict run: exit %d\n%s", r.code, r.err)
+	}
+	if r := run(t, f.args()...); !strings.Contains(r.err, "up to date") {
+		t.Fatalf("same policy again is not up to date:\n%s", r.err)
+	}
+	key := newTestKey(t, "Another Signer")
+	r = run(t, f.args("--keyring", key.keyring)...)
+	if r.code != 0 || strings.Contains(r.err, "up to date") {
+		t.Errorf("another --keyring did not re-verify: exit %d\n%s", r.code, r.err)
+	}
+	if r := run(t, f.args("--keyring", key.keyring)...); !strings.Contains(r.err, "up to date") {
+		t.Errorf("the same --keyring again is not up to date:\n%s", r.err)
+	}
+}
