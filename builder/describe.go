@@ -22,8 +22,9 @@ type ComponentPlan struct {
 // PlanView is the resolved plan: what --dry-run prints and --json encodes.
 type PlanView struct {
 	Components []ComponentPlan `json:"components"`
-	// Configure is the configure arguments, as configure will receive them.
-	Configure []string `json:"configure,omitempty"`
+	// Configure is the configure arguments, as configure will receive them;
+	// always present (an empty array without options).
+	Configure []string `json:"configure"`
 	Script    string   `json:"script,omitempty"`
 	WorkDir   string   `json:"work_dir,omitempty"`
 	SourceDir string   `json:"source_dir,omitempty"`
@@ -40,7 +41,7 @@ type PlanView struct {
 // Describe returns the resolved plan of a state that has passed the
 // resolve stage (and, for builds, the script stage).
 func Describe(s *State) (PlanView, error) {
-	v := PlanView{Script: s.Script, Mirror: s.Plan.Mirror.String()}
+	v := PlanView{Components: []ComponentPlan{}, Configure: []string{}, Script: s.Script, Mirror: s.Plan.Mirror.String()}
 	if s.Plan.WorkDir != "" {
 		v.WorkDir, v.SourceDir = s.Plan.WorkDir, s.Plan.SourceDir()
 		upToDate := s.UpToDate
@@ -61,7 +62,7 @@ func Describe(s *State) (PlanView, error) {
 		if err != nil {
 			return v, err
 		}
-		v.Configure = args
+		v.Configure = append(v.Configure, args...)
 	}
 	for _, m := range s.Plan.Modules {
 		v.Modules = append(v.Modules, m.Name+" ("+m.Form+" "+m.URL+")")

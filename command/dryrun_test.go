@@ -62,3 +62,30 @@ func TestDryRunOnABuiltWorkDir(t *testing.T) {
 		t.Errorf("dry runs changed the work dir: %v", err)
 	}
 }
+
+// "configure" is always in the JSON plan, an empty array when there are no
+// options, so that scripts can read it without checking for the key.
+func TestDryRunJSONAlwaysHasConfigure(t *testing.T) {
+	f := newFixture(t)
+	for _, args := range [][]string{
+		f.args("--dry-run", "--json"),
+		{"fetch", "--mirror", f.m.URL, "-v", "1.30.1", "--dry-run", "--json"},
+	} {
+		r := run(t, args...)
+		if r.code != 0 {
+			t.Fatalf("%q: exit %d\n%s", args, r.code, r.err)
+		}
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(r.out), &raw); err != nil {
+			t.Fatalf("%q: %v\n%s", args, err, r.out)
+		}
+		for _, key := range []string{"components", "configure"} {
+			if _, ok := raw[key]; !ok {
+				t.Errorf("%q: no %q key:\n%s", args, key, r.out)
+			}
+		}
+		if got := string(raw["configure"]); got != "[]" {
+			t.Errorf("%q: configure = %s, want []", args, got)
+		}
+	}
+}
