@@ -161,7 +161,9 @@ func Locate(ctx context.Context, hc *http.Client, m Mirror, c Component, version
 	}
 	msg := fmt.Sprintf("%s %s: mirror %s has no %s-%s.tar.{gz,xz,bz2} in %s/", c.Name, version, m, c.Name, version, c.Name)
 	if vs := versionsIn(c, files); len(vs) > 0 {
-		msg += "; it has " + strings.Join(nearest(vs, 8), ", ")
+		// Around the version asked for: someone who typed 1.22.3 wants to
+		// see 1.22.1, not the eight newest releases.
+		msg += "; nearest it has: " + strings.Join(nearestTo(Constraint{Raw: version, exact: version}, vs, 8), ", ")
 	}
 	return Artifact{}, errors.New(msg)
 }
