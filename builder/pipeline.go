@@ -276,12 +276,12 @@ func (fetchStage) Run(ctx context.Context, s *State) error {
 // on later mirrors is added as fallback download URLs.
 func locateAny(ctx context.Context, s *State, c source.Component, version string) (source.Artifact, error) {
 	var found *source.Artifact
-	var errs []string
+	var errs joinedErrors
 	for _, m := range append([]source.Mirror{s.Plan.Mirror}, s.Plan.FallbackMirrors...) {
 		a, err := source.Locate(ctx, s.Env.HTTP, m, c, version)
 		switch {
 		case err != nil:
-			errs = append(errs, err.Error())
+			errs = append(errs, err)
 		case found == nil:
 			found = &a
 		case a.FileName == found.FileName:
@@ -289,7 +289,21 @@ func locateAny(ctx context.Context, s *State, c source.Component, version string
 		}
 	}
 	if found == nil {
-		return source.Artifact{}, fmt.Errorf("%s", strings.Join(errs, "; "))
+		return source.Artifact{}, errs
 	}
 	return *found, nil
 }
+
+// joinedErrors is one error per mirror, on one line; errors.Is and As see
+// each of them.
+type joinedErrors []error
+
+func (e joinedErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e joinedErrors) Unwrap() []error { return e }

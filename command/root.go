@@ -20,10 +20,14 @@ import (
 	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/internal/netfail"
 )
 
 // Version is this tool's release.
 const Version = "0.1.0"
+
+// offlineHint follows an error that says a host could not be reached.
+const offlineHint = "no network? use --mirror DIR or --source debian (see README: Air-gapped builds)"
 
 // Execute runs the command line and returns the process exit code.
 func Execute() int {
@@ -59,6 +63,9 @@ func Run(ctx context.Context, io *iostreams.IO, args []string) (code int) {
 		var u *usageError
 		if errors.As(err, &u) {
 			fmt.Fprintln(io.Err, "Run 'nginx-build --help' for usage.")
+		}
+		if netfail.Find(err) != nil {
+			fmt.Fprintln(io.Err, "hint: "+offlineHint)
 		}
 	}
 	return exitCode(err)

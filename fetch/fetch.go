@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/internal/netfail"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -169,7 +170,7 @@ func (f *Fetcher) sidecars(ctx context.Context, a source.Artifact, final string)
 	if a.ChecksumURL != "" {
 		b, err := f.sidecar(ctx, a.ChecksumURL, final+".sha256", a.SidecarsOptional)
 		if err != nil {
-			return side, fmt.Errorf("download checksum %s: %w", a.ChecksumURL, err)
+			return side, fmt.Errorf("download checksum%s: %w", urlUnlessNamed(a.ChecksumURL, err), err)
 		}
 		if b != nil {
 			sum, err := ParseSHA256File(string(b), a.FileName)
@@ -183,7 +184,7 @@ func (f *Fetcher) sidecars(ctx context.Context, a source.Artifact, final string)
 	if a.SignatureURL != "" {
 		b, err := f.sidecar(ctx, a.SignatureURL, final+".sig", a.SidecarsOptional)
 		if err != nil {
-			return side, fmt.Errorf("download signature %s: %w", a.SignatureURL, err)
+			return side, fmt.Errorf("download signature%s: %w", urlUnlessNamed(a.SignatureURL, err), err)
 		}
 		side.signature, side.signatureURL = b, a.SignatureURL
 	}
@@ -250,9 +251,22 @@ func (f *Fetcher) download(ctx context.Context, a source.Artifact, dir string, p
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		errs = append(errs, fmt.Errorf("%s: %w", u, err))
+		if netfail.Find(err) != nil {
+			errs = append(errs, err) // names the URL already
+		} else {
+			errs = append(errs, fmt.Errorf("%s: %w", u, err))
+		}
 	}
 	return "", errors.Join(errs...)
+}
+
+// urlUnlessNamed is " URL" for an error message, or "" when err is a
+// network failure that names the URL itself.
+func urlUnlessNamed(u string, err error) string {
+	if netfail.Find(err) != nil {
+		return ""
+	}
+	return " " + u
 }
 
 // get copies one URL to dst with go-getter, never unpacking it: extraction
@@ -271,6 +285,10 @@ func (f *Fetcher) get(ctx context.Context, src, dst string, prog *progress) erro
 		req.ProgressListener = prog
 	}
 	_, err := client.Get(ctx, req)
+	if off := netfail.Find(err); off != nil {
+		// Not `Get "URL": cannot reach URL: …` from net/http's wrapping.
+		return off
+	}
 	return err
 }
 

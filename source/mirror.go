@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/html"
+
+	"github.com/nginx-build/nginx-build/internal/netfail"
 )
 
 // tarballExts are the archive formats a mirror may hold, in order of preference.
@@ -337,6 +339,9 @@ func get(ctx context.Context, hc *http.Client, u string) ([]byte, error) {
 		return nil, err
 	}
 	resp, err := hc.Do(req)
+	if off := netfail.Classify(u, err); off != nil {
+		return nil, off // one line naming the URL once, not net/http's wrapping
+	}
 	if err != nil {
 		return nil, err
 	}
