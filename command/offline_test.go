@@ -1,6 +1,7 @@
 package command
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -27,3 +28,14 @@ func TestUnreachableMirrorIsOneLineWithAHint(t *testing.T) {
 	}
 }
 
+// git ls-remote's own explanation reaches the user when a custom git
+// source cannot be read.
+func TestGitLsRemoteFailureShowsGitsMessage(t *testing.T) {
+	f := newFixture(t)
+	repo := filepath.Join(t.TempDir(), "no-such-repo")
+	r := run(t, "-d", f.work, "--mirror", f.m.URL, "-customnginx", repo, "-customnginxname", "mynginx", "-customnginxtag", "r1", "--dry-run")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.err)
+	}
+	mustContain(t, "error", r.err, "git ls-remote "+repo, "does not appear to be a git repository")
+}
