@@ -132,7 +132,27 @@ func newRoot(io *iostreams.IO) *cobra.Command {
 	root.Flags().SortFlags = false
 
 	root.AddCommand(newBuildCmd(io, &g), newFetchCmd(io, &g), newLockCmd(io, &g), newModulesCmd(io, &g), newMirrorCmd(io, &g), newCacheCmd(io, &g), newVersionsCmd(io, &g), newVersionCmd(io))
+	strictCompletion(root)
 	return root
+}
+
+// strictCompletion makes `completion SHELL` with a shell cobra cannot
+// generate for a usage error naming the ones it can (cobra would print
+// the help and exit 0).
+func strictCompletion(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return usagef("completion: unsupported shell %q; use one of bash, zsh, fish, powershell", args[0])
+		}
+	}
 }
 
 func newBuildCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
