@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/safe"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -246,14 +247,18 @@ func (fetchStage) Run(ctx context.Context, s *State) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for _, m := range s.Plan.gitTrees() {
 		if m.Form == "git" {
-			g.Go(func() error { return fetchGitModule(gctx, s, m, s.ModuleCommits[m.Name]) })
+			g.Go(func() error {
+				return safe.Do("fetching module "+m.Name, func() error { return fetchGitModule(gctx, s, m, s.ModuleCommits[m.Name]) })
+			})
 		}
 	}
 	var res []fetch.Result
 	g.Go(func() error {
-		var err error
-		res, err = f.FetchAll(gctx, arts)
-		return err
+		return safe.Do("fetching tarballs", func() error {
+			var err error
+			res, err = f.FetchAll(gctx, arts)
+			return err
+		})
 	})
 	if err := g.Wait(); err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 	"github.com/nginx-build/nginx-build/archive"
 	"github.com/nginx-build/nginx-build/configure"
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/safe"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -383,12 +384,14 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for _, r := range s.Fetched {
 		g.Go(func() error {
-			want := r.Artifact.Component + "-" + r.Artifact.Version
-			s.Env.IO.Debugf("extracting %s into %s", r.Path, filepath.Join(dir, want))
-			if err := archive.Extract(gctx, r.Path, dir, want); err != nil {
-				return fmt.Errorf("prepare %s %s: %w", r.Artifact.Component, r.Artifact.Version, err)
-			}
-			return nil
+			return safe.Do("extracting "+r.Artifact.Component+" "+r.Artifact.Version, func() error {
+				want := r.Artifact.Component + "-" + r.Artifact.Version
+				s.Env.IO.Debugf("extracting %s into %s", r.Path, filepath.Join(dir, want))
+				if err := archive.Extract(gctx, r.Path, dir, want); err != nil {
+					return fmt.Errorf("prepare %s %s: %w", r.Artifact.Component, r.Artifact.Version, err)
+				}
+				return nil
+			})
 		})
 	}
 	if err := g.Wait(); err != nil {

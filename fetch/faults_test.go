@@ -238,3 +238,19 @@ func TestFetchAllUnreachableHostIsOneClearLine(t *testing.T) {
 		})
 	}
 }
+
+type panicTransport struct{}
+
+func (panicTransport) RoundTrip(*http.Request) (*http.Response, error) { panic("transport bug") }
+
+// A bug that panics in a download goroutine is an error, not a crash with
+// a stack trace.
+func TestFetchAllPanicInGoroutineIsAnError(t *testing.T) {
+	out := &syncBuffer{}
+	f := &Fetcher{CacheDir: t.TempDir(), HTTP: &http.Client{Transport: panicTransport{}}, IO: iostreams.New(out, out)}
+	a := source.Artifact{Component: "zlib", Version: "9.9", FileName: "zlib-9.9.tar.gz", URLs: []string{"http://127.0.0.1:1/zlib-9.9.tar.gz"}}
+	_, err := f.FetchAll(context.Background(), []source.Artifact{a})
+	if err == nil || !strings.Contains(err.Error(), "internal error in fetching zlib 9.9: transport bug, please report this") {
+		t.Fatalf("FetchAll = %v", err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/internal/netfail"
+	"github.com/nginx-build/nginx-build/internal/safe"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -60,12 +61,14 @@ func (f *Fetcher) FetchAll(ctx context.Context, arts []source.Artifact) ([]Resul
 	g, gctx := errgroup.WithContext(ctx)
 	for i, a := range arts {
 		g.Go(func() error {
-			r, err := f.fetch(gctx, a, prog)
-			if err != nil {
-				return err
-			}
-			results[i] = r
-			return nil
+			return safe.Do("fetching "+a.Component+" "+a.Version, func() error {
+				r, err := f.fetch(gctx, a, prog)
+				if err != nil {
+					return err
+				}
+				results[i] = r
+				return nil
+			})
 		})
 	}
 	if err := g.Wait(); err != nil {
