@@ -178,6 +178,15 @@ func newBuildCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 // points nginx configure options that were given as flags to "--".
 func flagError(cmd *cobra.Command, err error) error {
 	msg := err.Error()
+	var bad *pflag.InvalidValueError
+	if errors.As(err, &bad) && bad.GetFlag() != nil && bad.GetFlag().Value.Type() == "int" {
+		// Not pflag's `invalid argument "abc" for "-j, --jobs" flag: strconv.ParseInt: …`.
+		name := bad.GetFlag().Shorthand
+		if name == "" {
+			name = bad.GetFlag().Name
+		}
+		msg = fmt.Sprintf("-%s: %q is not a number", name, bad.GetValue())
+	}
 	if strings.Contains(msg, "unknown flag: --with") || strings.Contains(msg, "unknown flag: --without") ||
 		strings.Contains(msg, "unknown flag: --prefix") || strings.Contains(msg, "unknown flag: --add-") {
 		msg += " (nginx configure options go after \"--\", e.g. nginx-build -d work -- --with-http_v2_module)"
