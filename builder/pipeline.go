@@ -2,6 +2,7 @@ package builder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/nginx-build/nginx-build/archive"
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/safe"
 	"github.com/nginx-build/nginx-build/source"
@@ -275,6 +277,20 @@ func (fetchStage) Run(ctx context.Context, s *State) error {
 		s.moduleTarballs[name] = res[n+i]
 	}
 	return nil
+}
+
+// evictUnsafe removes a tarball that extraction refused for an unsafe entry
+// from the cache, where it was recorded as verified: a later run must not
+// reuse it. err is returned, saying so.
+func evictUnsafe(r fetch.Result, err error) error {
+	var unsafe *archive.UnsafeEntryError
+	if !errors.As(err, &unsafe) {
+		return err
+	}
+	if rmErr := fetch.Evict(r.Path); rmErr != nil {
+		return fmt.Errorf("%w; could not remove it from the cache: %v", err, rmErr)
+	}
+	return fmt.Errorf("%w; removed it from the cache", err)
 }
 
 // locateAny finds a tarball on the first mirror that has it; the same file

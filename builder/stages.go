@@ -388,7 +388,7 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 				want := r.Artifact.Component + "-" + r.Artifact.Version
 				s.Env.IO.Debugf("extracting %s into %s", r.Path, filepath.Join(dir, want))
 				if err := archive.Extract(gctx, r.Path, dir, want); err != nil {
-					return fmt.Errorf("prepare %s %s: %w", r.Artifact.Component, r.Artifact.Version, err)
+					return fmt.Errorf("prepare %s %s: %w", r.Artifact.Component, r.Artifact.Version, evictUnsafe(r, err))
 				}
 				return nil
 			})

@@ -191,10 +191,16 @@ func TestUnsafeTarballIsRejected(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", r.code, r.err)
 	}
-	mustContain(t, "error", r.err, "zlib-1.3.2/../../../evil")
+	mustContain(t, "error", r.err, "zlib-1.3.2/../../../evil", "removed it from the cache")
 	if _, err := os.Stat(filepath.Join(filepath.Dir(f.work), "evil")); err == nil {
 		t.Errorf("entry escaped the work dir")
 	}
+	// The refused tarball does not stay in the cache marked verified.
+	filepathWalk(t, f.cache, func(p string) {
+		if strings.Contains(filepath.Base(p), "zlib-1.3.2.tar.gz") {
+			t.Errorf("cache still holds %s", p)
+		}
+	})
 }
 
 func TestConfigureAndMakeFailuresShowTheLog(t *testing.T) {

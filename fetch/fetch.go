@@ -232,6 +232,20 @@ func (f *Fetcher) sidecar(ctx context.Context, url, keep string, optional bool) 
 	return b, nil
 }
 
+// Evict removes a cached tarball found bad after it was verified (an
+// archive with unsafe entries, say): its record first, so that it is never
+// trusted again, then the file and its sidecars.
+func Evict(final string) error {
+	if err := os.Remove(final + recordSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := os.Remove(final); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	removeSidecars(final)
+	return nil
+}
+
 func removeSidecars(final string) {
 	for _, ext := range []string{".sha256", ".sig", ".sha256.absent", ".sig.absent"} {
 		os.Remove(final + ext)
