@@ -383,15 +383,14 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 	_ = os.Remove(filepath.Join(dir, stampFile))
 	g, gctx := errgroup.WithContext(ctx)
 	for _, r := range s.Fetched {
-		g.Go(func() error {
-			return safe.Do("extracting "+r.Artifact.Component+" "+r.Artifact.Version, func() error {
-				want := r.Artifact.Component + "-" + r.Artifact.Version
-				s.Env.IO.Debugf("extracting %s into %s", r.Path, filepath.Join(dir, want))
-				if err := archive.Extract(gctx, r.Path, dir, want); err != nil {
-					return fmt.Errorf("prepare %s %s: %w", r.Artifact.Component, r.Artifact.Version, evictUnsafe(r, err))
-				}
-				return nil
-			})
+		g.Go(func() (err error) {
+			defer safe.Recover("extracting "+r.Artifact.Component+" "+r.Artifact.Version, &err)
+			want := r.Artifact.Component + "-" + r.Artifact.Version
+			s.Env.IO.Debugf("extracting %s into %s", r.Path, filepath.Join(dir, want))
+			if err := archive.Extract(gctx, r.Path, dir, want); err != nil {
+				return fmt.Errorf("prepare %s %s: %w", r.Artifact.Component, r.Artifact.Version, evictUnsafe(r, err))
+			}
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {

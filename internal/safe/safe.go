@@ -8,10 +8,19 @@ import "fmt"
 
 // Do runs f; a panic in it becomes an error saying what was being done.
 func Do(what string, f func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error in %s: %v, please report this", what, r)
-		}
-	}()
+	defer Recover(what, &err)
 	return f()
+}
+
+// Recover, deferred in a function with a named error result, turns a panic
+// in that function into that error:
+//
+//	g.Go(func() (err error) {
+//		defer safe.Recover("extracting zlib", &err)
+//		...
+//	})
+func Recover(what string, err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("internal error in %s: %v, please report this", what, r)
+	}
 }

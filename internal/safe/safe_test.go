@@ -30,3 +30,20 @@ func TestDo(t *testing.T) {
 		})
 	}
 }
+
+func TestRecover(t *testing.T) {
+	f := func() (err error) {
+		defer Recover("fetching y", &err)
+		panic("oops")
+	}
+	if err := f(); err == nil || err.Error() != "internal error in fetching y: oops, please report this" {
+		t.Errorf("Recover: %v", err)
+	}
+	g := func() (err error) {
+		defer Recover("fetching y", &err)
+		return errors.New("plain")
+	}
+	if err := g(); err == nil || err.Error() != "plain" {
+		t.Errorf("Recover without a panic: %v", err)
+	}
+}
