@@ -22,22 +22,33 @@ type ComponentPlan struct {
 // PlanView is the resolved plan: what --dry-run prints and --json encodes.
 type PlanView struct {
 	Components []ComponentPlan `json:"components"`
-	// Configure is the configure arguments, as configure will receive them.
-	Configure []string `json:"configure,omitempty"`
+	// Configure is the configure arguments, as configure will receive them;
+	// always present (an empty array without options).
+	Configure []string `json:"configure"`
 	Script    string   `json:"script,omitempty"`
 	WorkDir   string   `json:"work_dir,omitempty"`
 	SourceDir string   `json:"source_dir,omitempty"`
 	Mirror    string   `json:"mirror,omitempty"`
 	Modules   []string `json:"modules,omitempty"`
 	Patches   []string `json:"patches,omitempty"`
+	// UpToDate says whether the work dir already holds this build (builds
+	// only; nil for fetch).
+	UpToDate *bool `json:"up_to_date,omitempty"`
+	// WouldRemove is the build dir that -clear would remove.
+	WouldRemove string `json:"would_remove,omitempty"`
 }
 
 // Describe returns the resolved plan of a state that has passed the
 // resolve stage (and, for builds, the script stage).
 func Describe(s *State) (PlanView, error) {
-	v := PlanView{Script: s.Script, Mirror: s.Plan.Mirror.String()}
+	v := PlanView{Components: []ComponentPlan{}, Configure: []string{}, Script: s.Script, Mirror: s.Plan.Mirror.String()}
 	if s.Plan.WorkDir != "" {
 		v.WorkDir, v.SourceDir = s.Plan.WorkDir, s.Plan.SourceDir()
+		upToDate := s.UpToDate
+		v.UpToDate = &upToDate
+		if s.Plan.Clear {
+			v.WouldRemove = s.Plan.BuildDir()
+		}
 	}
 	for _, a := range s.Artifacts {
 		cp := ComponentPlan{Name: a.Component, Version: a.Version, URL: a.URLs[0], Verify: verifyPlan(a, s), Constraint: s.Plan.spec(a.Component).Constraint}
@@ -51,7 +62,7 @@ func Describe(s *State) (PlanView, error) {
 		if err != nil {
 			return v, err
 		}
-		v.Configure = args
+		v.Configure = append(v.Configure, args...)
 	}
 	for _, m := range s.Plan.Modules {
 		v.Modules = append(v.Modules, m.Name+" ("+m.Form+" "+m.URL+")")

@@ -201,6 +201,15 @@ func (moduleCommitsStage) Run(ctx context.Context, s *State) error {
 		}
 		out, err := exec.CommandContext(ctx, "git", "ls-remote", "--", m.URL, rev, rev+"^{}").Output()
 		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// git says why (no such repository, authentication, DNS…);
+			// "exit status 128" alone does not.
+			var ee *exec.ExitError
+			if errors.As(err, &ee) && len(bytes.TrimSpace(ee.Stderr)) > 0 {
+				return fmt.Errorf("%smodule %s: git ls-remote %s failed (%v):\n%s", posPrefix(m.Pos), m.Name, m.URL, err, strings.TrimSpace(string(ee.Stderr)))
+			}
 			return fmt.Errorf("%smodule %s: git ls-remote %s: %v", posPrefix(m.Pos), m.Name, m.URL, err)
 		}
 		commit := ""

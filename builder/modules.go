@@ -119,7 +119,7 @@ func provisionModule(ctx context.Context, s *State, m module3rd.Module) error {
 			return fmt.Errorf("module %s: tarball was not fetched", m.Name)
 		}
 		if err := archive.Extract(ctx, r.Path, s.Plan.BuildDir(), m.Name); err != nil {
-			return fmt.Errorf("module %s: %w", m.Name, err)
+			return fmt.Errorf("module %s: %w", m.Name, evictUnsafe(r, err))
 		}
 	default:
 		return fmt.Errorf("module %s: unknown form %q", m.Name, m.Form)

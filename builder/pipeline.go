@@ -2,6 +2,7 @@ package builder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -10,7 +11,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/nginx-build/nginx-build/archive"
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/safe"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -42,6 +45,9 @@ type State struct {
 	CCacheSummary string
 	// Skipped is set when -idempotent found the installed nginx identical.
 	Skipped bool
+	// UpToDate is set by a dry run that found the work dir already holds
+	// this build (a real run stops there instead).
+	UpToDate bool
 
 	toolchain *toolchain // the compiler setup of configure, used by make
 
@@ -243,14 +249,18 @@ func (fetchStage) Run(ctx context.Context, s *State) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for _, m := range s.Plan.gitTrees() {
 		if m.Form == "git" {
-			g.Go(func() error { return fetchGitModule(gctx, s, m, s.ModuleCommits[m.Name]) })
+			g.Go(func() error {
+				return safe.Do("fetching module "+m.Name, func() error { return fetchGitModule(gctx, s, m, s.ModuleCommits[m.Name]) })
+			})
 		}
 	}
 	var res []fetch.Result
 	g.Go(func() error {
-		var err error
-		res, err = f.FetchAll(gctx, arts)
-		return err
+		return safe.Do("fetching tarballs", func() error {
+			var err error
+			res, err = f.FetchAll(gctx, arts)
+			return err
+		})
 	})
 	if err := g.Wait(); err != nil {
 		return err
@@ -269,16 +279,30 @@ func (fetchStage) Run(ctx context.Context, s *State) error {
 	return nil
 }
 
+// evictUnsafe removes a tarball that extraction refused for an unsafe entry
+// from the cache, where it was recorded as verified: a later run must not
+// reuse it. err is returned, saying so.
+func evictUnsafe(r fetch.Result, err error) error {
+	var unsafe *archive.UnsafeEntryError
+	if !errors.As(err, &unsafe) {
+		return err
+	}
+	if rmErr := fetch.Evict(r.Path); rmErr != nil {
+		return fmt.Errorf("%w; could not remove it from the cache: %v", err, rmErr)
+	}
+	return fmt.Errorf("%w; removed it from the cache", err)
+}
+
 // locateAny finds a tarball on the first mirror that has it; the same file
 // on later mirrors is added as fallback download URLs.
 func locateAny(ctx context.Context, s *State, c source.Component, version string) (source.Artifact, error) {
 	var found *source.Artifact
-	var errs []string
+	var errs joinedErrors
 	for _, m := range append([]source.Mirror{s.Plan.Mirror}, s.Plan.FallbackMirrors...) {
 		a, err := source.Locate(ctx, s.Env.HTTP, m, c, version)
 		switch {
 		case err != nil:
-			errs = append(errs, err.Error())
+			errs = append(errs, err)
 		case found == nil:
 			found = &a
 		case a.FileName == found.FileName:
@@ -286,7 +310,21 @@ func locateAny(ctx context.Context, s *State, c source.Component, version string
 		}
 	}
 	if found == nil {
-		return source.Artifact{}, fmt.Errorf("%s", strings.Join(errs, "; "))
+		return source.Artifact{}, errs
 	}
 	return *found, nil
 }
+
+// joinedErrors is one error per mirror, on one line; errors.Is and As see
+// each of them.
+type joinedErrors []error
+
+func (e joinedErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e joinedErrors) Unwrap() []error { return e }

@@ -19,6 +19,8 @@ import (
 
 	"github.com/nginx-build/nginx-build/archive"
 	"github.com/nginx-build/nginx-build/configure"
+	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/safe"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -45,6 +47,11 @@ func (upToDateStage) Run(ctx context.Context, s *State) error {
 		return err
 	}
 	s.Digest = d
+	if s.Plan.Clear && s.Plan.DryRun {
+		// A dry run never changes the work dir.
+		s.Env.IO.Infof("would remove %s (-clear)", s.Plan.BuildDir())
+		return nil
+	}
 	if s.Plan.Clear {
 		s.Env.IO.Infof("removing %s (-clear)", s.Plan.BuildDir())
 		if err := os.RemoveAll(s.Plan.BuildDir()); err != nil {
@@ -61,6 +68,9 @@ func (upToDateStage) Run(ctx context.Context, s *State) error {
 		return nil
 	}
 	switch {
+	case s.Plan.DryRun:
+		// A dry run always goes on to print the plan, saying it is done.
+		s.UpToDate = (st.Stage == "built" && fileExists(st.Binary)) || (st.Stage == "configured" && s.Plan.ConfigureOnly)
 	case st.Stage == "built" && fileExists(st.Binary):
 		s.Binary = st.Binary
 		s.Env.IO.Infof("%s is up to date (same versions, flags, configure script, modules and patches); nothing to do", st.Binary)
@@ -74,7 +84,8 @@ func (upToDateStage) Run(ctx context.Context, s *State) error {
 }
 
 // inputDigest hashes everything that decides the build's result: versions,
-// configure script, options, modules and patch contents. Jobs, verbosity
+// configure script, options, modules, patch contents, and the verification
+// policy and extra keys the tarballs are checked with. Jobs, verbosity
 // and the mirror do not change the result and are left out.
 func inputDigest(p *Plan, toolVersion string, commits map[string]string) (string, error) {
 	h := sha256.New()
@@ -114,6 +125,20 @@ func inputDigest(p *Plan, toolVersion string, commits map[string]string) (string
 		w("patch", pt.Target, string(b))
 	}
 	w("configure-only", fmt.Sprint(p.ConfigureOnly))
+	// How the tarballs were verified is part of the result: a binary built
+	// under --verify off is not what --verify strict (or another --keyring)
+	// asks for.
+	policy := string(p.Verify)
+	if policy == "" {
+		policy = string(fetch.PolicyAuto)
+	}
+	var keys []string
+	for _, e := range p.ExtraKeys {
+		keys = append(keys, hex.EncodeToString(e.PrimaryKey.Fingerprint))
+	}
+	slices.Sort(keys)
+	w("verify", policy)
+	w(append([]string{"keyring"}, slices.Compact(keys)...)...)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
@@ -368,11 +393,12 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 	_ = os.Remove(filepath.Join(dir, stampFile))
 	g, gctx := errgroup.WithContext(ctx)
 	for _, r := range s.Fetched {
-		g.Go(func() error {
+		g.Go(func() (err error) {
+			defer safe.Recover("extracting "+r.Artifact.Component+" "+r.Artifact.Version, &err)
 			want := r.Artifact.Component + "-" + r.Artifact.Version
 			s.Env.IO.Debugf("extracting %s into %s", r.Path, filepath.Join(dir, want))
 			if err := archive.Extract(gctx, r.Path, dir, want); err != nil {
-				return fmt.Errorf("prepare %s %s: %w", r.Artifact.Component, r.Artifact.Version, err)
+				return fmt.Errorf("prepare %s %s: %w", r.Artifact.Component, r.Artifact.Version, evictUnsafe(r, err))
 			}
 			return nil
 		})

@@ -405,6 +405,9 @@ func (g *globalFlags) origins(cacheDir string) ([]source.Mirror, error) {
 	}
 	var out []source.Mirror
 	for _, s := range g.mirrors {
+		if strings.TrimSpace(s) == "" {
+			return nil, usagef("--mirror: empty value; give a URL or directory, or leave --mirror out to use upstream")
+		}
 		m, err := source.ParseMirror(s)
 		if err != nil {
 			return nil, usagef("--mirror: %v", err)

@@ -191,10 +191,16 @@ func TestUnsafeTarballIsRejected(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", r.code, r.err)
 	}
-	mustContain(t, "error", r.err, "zlib-1.3.2/../../../evil")
+	mustContain(t, "error", r.err, "zlib-1.3.2/../../../evil", "removed it from the cache")
 	if _, err := os.Stat(filepath.Join(filepath.Dir(f.work), "evil")); err == nil {
 		t.Errorf("entry escaped the work dir")
 	}
+	// The refused tarball does not stay in the cache marked verified.
+	filepathWalk(t, f.cache, func(p string) {
+		if strings.Contains(filepath.Base(p), "zlib-1.3.2.tar.gz") {
+			t.Errorf("cache still holds %s", p)
+		}
+	})
 }
 
 func TestConfigureAndMakeFailuresShowTheLog(t *testing.T) {
@@ -377,6 +383,8 @@ func TestVersionsAndFetch(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	dir := t.TempDir()
+	t.Setenv("NGINX_BUILD_CACHE", t.TempDir()) // never the user's cache, even when a case is not refused
+	t.Setenv("NGINX_BUILD_MIRROR", "")
 	badJSON := filepath.Join(dir, "modules.json")
 	os.WriteFile(badJSON, []byte("[\n  {\"name\": \"x\",\n   \"form\": git}\n]"), 0o644)
 	for _, tc := range []struct {
@@ -386,7 +394,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"build"}, "missing -d"},
 		{[]string{"-d", dir, "-bogus"}, "unknown flag: --bogus"},
 		{[]string{"-d", dir, "-j", "0"}, "-j must be at least 1"},
-		{[]string{"-d", dir, "-j", "many"}, "invalid argument \"many\""},
+		{[]string{"-d", dir, "-j", "many"}, `-j: "many" is not a number`},
+		{[]string{"-d", dir, "--jobs=2x"}, `-j: "2x" is not a number`},
+		{[]string{"-d", dir, "--mirror", ""}, "--mirror: empty"},
+		{[]string{"fetch", "--mirror="}, "--mirror: empty"},
 		{[]string{"-d", dir, "-openssl", "-libressl"}, "-openssl and -libressl cannot be used together"},
 		{[]string{"-d", dir, "-openresty", "-freenginx"}, "-openresty and -freenginx"},
 		{[]string{"-d", dir, "-c", filepath.Join(dir, "nope.sh")}, "-c " + filepath.Join(dir, "nope.sh")},

@@ -38,6 +38,16 @@ func printPlan(io *iostreams.IO, s *builder.State, asJSON bool) error {
 	if v.Script != "" {
 		fmt.Fprintf(io.Out, "\nconfigure script (%s/nginx-configure):\n%s", v.SourceDir, v.Script)
 	}
+	if v.WouldRemove != "" {
+		fmt.Fprintf(io.Out, "\nwould remove %s (-clear)\n", v.WouldRemove)
+	}
+	if v.UpToDate != nil {
+		yes := "no"
+		if *v.UpToDate {
+			yes = "yes (a real run would do nothing)"
+		}
+		fmt.Fprintf(io.Out, "up to date: %s\n", yes)
+	}
 	fmt.Fprintln(io.Out, "\n(dry run: nothing was downloaded or built)")
 	return nil
 }

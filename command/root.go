@@ -20,10 +20,14 @@ import (
 	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/internal/netfail"
 )
 
 // Version is this tool's release.
 const Version = "0.1.0"
+
+// offlineHint follows an error that says a host could not be reached.
+const offlineHint = "no network? use --mirror DIR or --source debian (see README: Air-gapped builds)"
 
 // Execute runs the command line and returns the process exit code.
 func Execute() int {
@@ -59,6 +63,9 @@ func Run(ctx context.Context, io *iostreams.IO, args []string) (code int) {
 		var u *usageError
 		if errors.As(err, &u) {
 			fmt.Fprintln(io.Err, "Run 'nginx-build --help' for usage.")
+		}
+		if netfail.Find(err) != nil {
+			fmt.Fprintln(io.Err, "hint: "+offlineHint)
 		}
 	}
 	return exitCode(err)
@@ -125,7 +132,27 @@ func newRoot(io *iostreams.IO) *cobra.Command {
 	root.Flags().SortFlags = false
 
 	root.AddCommand(newBuildCmd(io, &g), newFetchCmd(io, &g), newLockCmd(io, &g), newModulesCmd(io, &g), newPackageCmd(io, &g), newMirrorCmd(io, &g), newCacheCmd(io, &g), newVersionsCmd(io, &g), newVersionCmd(io))
+	strictCompletion(root)
 	return root
+}
+
+// strictCompletion makes `completion SHELL` with a shell cobra cannot
+// generate for a usage error naming the ones it can (cobra would print
+// the help and exit 0).
+func strictCompletion(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return usagef("completion: unsupported shell %q; use one of bash, zsh, fish, powershell", args[0])
+		}
+	}
 }
 
 func newBuildCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
@@ -151,6 +178,15 @@ func newBuildCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 // points nginx configure options that were given as flags to "--".
 func flagError(cmd *cobra.Command, err error) error {
 	msg := err.Error()
+	var bad *pflag.InvalidValueError
+	if errors.As(err, &bad) && bad.GetFlag() != nil && bad.GetFlag().Value.Type() == "int" {
+		// Not pflag's `invalid argument "abc" for "-j, --jobs" flag: strconv.ParseInt: …`.
+		name := bad.GetFlag().Shorthand
+		if name == "" {
+			name = bad.GetFlag().Name
+		}
+		msg = fmt.Sprintf("-%s: %q is not a number", name, bad.GetValue())
+	}
 	if strings.Contains(msg, "unknown flag: --with") || strings.Contains(msg, "unknown flag: --without") ||
 		strings.Contains(msg, "unknown flag: --prefix") || strings.Contains(msg, "unknown flag: --add-") {
 		msg += " (nginx configure options go after \"--\", e.g. nginx-build -d work -- --with-http_v2_module)"
@@ -206,7 +242,7 @@ func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFla
 	if err := builder.Run(cmd.Context(), state, builder.BuildStages()); err != nil {
 		return err
 	}
-	if plan.DryRun && state.Binary == "" {
+	if plan.DryRun {
 		return printPlan(io, state, pf.json)
 	}
 	if bom != nil {

@@ -270,3 +270,79 @@ func TestLockPinsGitModuleCommits(t *testing.T) {
 		t.Errorf("module checked out at %s, want the locked %s", got, first)
 	}
 }
+
+// The verification policy and the extra keys are inputs of a build: a
+// binary built under --verify off is not up to date under --verify strict,
+// and trusting another key re-verifies.
+func TestVerifyPolicyAndKeyringChangeRebuilds(t *testing.T) {
+	f := newFixture(t)
+	if r := run(t, f.args("--verify", "off")...); r.code != 0 {
+		t.Fatalf("--verify off: exit %d\n%s", r.code, r.err)
+	}
+	r := run(t, f.args("--verify", "strict")...)
+	if r.code != 1 || strings.Contains(r.err, "up to date") || !strings.Contains(r.err, "--verify strict refuses it") {
+		t.Fatalf("--verify strict after --verify off: exit %d\n%s", r.code, r.err)
+	}
+	if r := run(t, f.args()...); r.code != 0 || strings.Contains(r.err, "up to date") {
+		t.Fatalf("--verify auto after a failed strict run: exit %d\n%s", r.code, r.err)
+	}
+	if r := run(t, f.args()...); !strings.Contains(r.err, "up to date") {
+		t.Fatalf("same policy again is not up to date:\n%s", r.err)
+	}
+	key := newTestKey(t, "Another Signer")
+	r = run(t, f.args("--keyring", key.keyring)...)
+	if r.code != 0 || strings.Contains(r.err, "up to date") {
+		t.Errorf("another --keyring did not re-verify: exit %d\n%s", r.code, r.err)
+	}
+	if r := run(t, f.args("--keyring", key.keyring)...); !strings.Contains(r.err, "up to date") {
+		t.Errorf("the same --keyring again is not up to date:\n%s", r.err)
+	}
+}
+
+// `nginx-build lock [build flags]`: the same command line as the build,
+// with work dir, configure script, jobs, patches and configure options,
+// writes the lockfile (they do not change what is pinned), and a
+// modules.json's git modules are still pinned.
+func TestLockTakesBuildFlags(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	repo := gitRepo(t, filepath.Join(dir, "mod"))
+	mods := filepath.Join(dir, "modules.json")
+	os.WriteFile(mods, []byte(`[{"name": "mod", "form": "git", "url": "`+repo+`", "rev": "main"}]`), 0o644)
+	script := filepath.Join(dir, "configure.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\n./configure --prefix=/opt/nginx\n"), 0o644)
+	patch := filepath.Join(dir, "fix.patch")
+	os.WriteFile(patch, []byte("--- a/src/core/nginx.h\n+++ b/src/core/nginx.h\n@@ -1 +1,2 @@\n #define NGINX_VERSION \"1.30.1\"\n+#define PATCHED 1\n"), 0o644)
+	build := []string{"-d", f.work, "--mirror", f.m.URL, "-v", "1.30.1", "-zlib", "-zlibversion", "1.2.13",
+		"-c", script, "-m", mods, "-j", "3", "-patch", patch, "-patch-opt", "-p1", "-clear", "-configureonly", "-verbose",
+		"--", "--with-http_v2_module"}
+
+	r := run(t, append([]string{"lock"}, build...)...)
+	if r.code != 0 {
+		t.Fatalf("lock with build flags: exit %d\n%s", r.code, r.err)
+	}
+	l, err := builder.ReadLockfile(filepath.Join(dir, "nginx-build.lock"))
+	if err != nil || l == nil {
+		t.Fatalf("lockfile: %v", err)
+	}
+	if len(l.Components) != 2 || l.Components[0].Name != "nginx" || l.Components[1].Name != "zlib" {
+		t.Errorf("components: %+v", l.Components)
+	}
+	if len(l.Modules) != 1 || l.Modules[0].Commit != gitHead(t, repo) {
+		t.Errorf("module pin: %+v", l.Modules)
+	}
+	if _, err := os.Stat(f.work); err == nil {
+		t.Errorf("lock created the work dir")
+	}
+	// The same command line builds, under --locked.
+	if r := run(t, append([]string{"--locked"}, build...)...); r.code != 0 {
+		t.Errorf("--locked build with the lock's flags: exit %d\n%s", r.code, r.err)
+	}
+	// Bad build flags are usage errors for lock too.
+	for _, bad := range [][]string{{"lock", "-j", "0"}, {"lock", "-c", filepath.Join(dir, "none.sh")}, {"lock", "stray"}} {
+		if r := run(t, bad...); r.code != 2 {
+			t.Errorf("%q: exit %d, want 2\n%s", bad, r.code, r.err)
+		}
+	}
+}

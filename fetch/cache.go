@@ -19,7 +19,8 @@ func DefaultCacheDir() (string, error) {
 	if d := os.Getenv("NGINX_BUILD_CACHE"); d != "" {
 		return filepath.Abs(d)
 	}
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+	// The XDG Base Directory spec: a relative path is invalid and ignored.
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" && filepath.IsAbs(d) {
 		return filepath.Join(d, "nginx-build"), nil
 	}
 	home, err := os.UserHomeDir()

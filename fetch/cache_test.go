@@ -18,6 +18,8 @@ func TestDefaultCacheDir(t *testing.T) {
 		{"NGINX_BUILD_CACHE alone", "/srv/nb-cache", "", "/srv/nb-cache"},
 		{"XDG_CACHE_HOME", "", "/xdg", "/xdg/nginx-build"},
 		{"home", "", "", filepath.Join(home, ".cache", "nginx-build")},
+		// The XDG spec: a relative path is invalid and must be ignored.
+		{"relative XDG_CACHE_HOME is ignored", "", "rel/xdg", filepath.Join(home, ".cache", "nginx-build")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

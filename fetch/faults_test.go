@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/internal/netfail"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -197,5 +199,58 @@ func TestFaults(t *testing.T) {
 				t.Errorf("cache holds %v", files)
 			}
 		})
+	}
+}
+
+// A host that refuses connections (or does not resolve) gives one line that
+// names the URL once and says why — for the tarball and for its sidecars.
+func TestFetchAllUnreachableHostIsOneClearLine(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + l.Addr().String()
+	l.Close()
+	for _, tc := range []struct {
+		name string
+		art  source.Artifact
+		url  string
+	}{
+		{"tarball", source.Artifact{Component: "zlib", Version: "9.9", FileName: "zlib-9.9.tar.gz", URLs: []string{base + "/zlib-9.9.tar.gz"}}, base + "/zlib-9.9.tar.gz"},
+		{"signature", source.Artifact{Component: "zlib", Version: "9.9", FileName: "zlib-9.9.tar.gz", URLs: []string{base + "/zlib-9.9.tar.gz"},
+			SignatureURL: base + "/zlib-9.9.tar.gz.asc"}, base + "/zlib-9.9.tar.gz.asc"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := &syncBuffer{}
+			f := &Fetcher{CacheDir: t.TempDir(), HTTP: Network{Attempts: 2, BaseDelay: time.Millisecond}.Client(), IO: iostreams.New(out, out)}
+			_, err := f.FetchAll(context.Background(), []source.Artifact{tc.art})
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			msg := err.Error()
+			if strings.Count(msg, base) != 1 || !strings.Contains(msg, "cannot reach "+tc.url+": connection refused by "+l.Addr().String()) ||
+				strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "fetch zlib 9.9: ") {
+				t.Errorf("error is not one clear line naming the URL once:\n%s", msg)
+			}
+			if netfail.Find(err) == nil {
+				t.Errorf("the error is not recognizable as a network failure")
+			}
+		})
+	}
+}
+
+type panicTransport struct{}
+
+func (panicTransport) RoundTrip(*http.Request) (*http.Response, error) { panic("transport bug") }
+
+// A bug that panics in a download goroutine is an error, not a crash with
+// a stack trace.
+func TestFetchAllPanicInGoroutineIsAnError(t *testing.T) {
+	out := &syncBuffer{}
+	f := &Fetcher{CacheDir: t.TempDir(), HTTP: &http.Client{Transport: panicTransport{}}, IO: iostreams.New(out, out)}
+	a := source.Artifact{Component: "zlib", Version: "9.9", FileName: "zlib-9.9.tar.gz", URLs: []string{"http://127.0.0.1:1/zlib-9.9.tar.gz"}}
+	_, err := f.FetchAll(context.Background(), []source.Artifact{a})
+	if err == nil || !strings.Contains(err.Error(), "internal error in fetching zlib 9.9: transport bug, please report this") {
+		t.Fatalf("FetchAll = %v", err)
 	}
 }

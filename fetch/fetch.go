@@ -15,6 +15,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/internal/netfail"
+	"github.com/nginx-build/nginx-build/internal/safe"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -59,12 +61,14 @@ func (f *Fetcher) FetchAll(ctx context.Context, arts []source.Artifact) ([]Resul
 	g, gctx := errgroup.WithContext(ctx)
 	for i, a := range arts {
 		g.Go(func() error {
-			r, err := f.fetch(gctx, a, prog)
-			if err != nil {
-				return err
-			}
-			results[i] = r
-			return nil
+			return safe.Do("fetching "+a.Component+" "+a.Version, func() error {
+				r, err := f.fetch(gctx, a, prog)
+				if err != nil {
+					return err
+				}
+				results[i] = r
+				return nil
+			})
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -169,7 +173,7 @@ func (f *Fetcher) sidecars(ctx context.Context, a source.Artifact, final string)
 	if a.ChecksumURL != "" {
 		b, err := f.sidecar(ctx, a.ChecksumURL, final+".sha256", a.SidecarsOptional)
 		if err != nil {
-			return side, fmt.Errorf("download checksum %s: %w", a.ChecksumURL, err)
+			return side, fmt.Errorf("download checksum%s: %w", urlUnlessNamed(a.ChecksumURL, err), err)
 		}
 		if b != nil {
 			sum, err := ParseSHA256File(string(b), a.FileName)
@@ -183,7 +187,7 @@ func (f *Fetcher) sidecars(ctx context.Context, a source.Artifact, final string)
 	if a.SignatureURL != "" {
 		b, err := f.sidecar(ctx, a.SignatureURL, final+".sig", a.SidecarsOptional)
 		if err != nil {
-			return side, fmt.Errorf("download signature %s: %w", a.SignatureURL, err)
+			return side, fmt.Errorf("download signature%s: %w", urlUnlessNamed(a.SignatureURL, err), err)
 		}
 		side.signature, side.signatureURL = b, a.SignatureURL
 	}
@@ -228,6 +232,20 @@ func (f *Fetcher) sidecar(ctx context.Context, url, keep string, optional bool) 
 	return b, nil
 }
 
+// Evict removes a cached tarball found bad after it was verified (an
+// archive with unsafe entries, say): its record first, so that it is never
+// trusted again, then the file and its sidecars.
+func Evict(final string) error {
+	if err := os.Remove(final + recordSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := os.Remove(final); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	removeSidecars(final)
+	return nil
+}
+
 func removeSidecars(final string) {
 	for _, ext := range []string{".sha256", ".sig", ".sha256.absent", ".sig.absent"} {
 		os.Remove(final + ext)
@@ -250,9 +268,22 @@ func (f *Fetcher) download(ctx context.Context, a source.Artifact, dir string, p
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		errs = append(errs, fmt.Errorf("%s: %w", u, err))
+		if netfail.Find(err) != nil {
+			errs = append(errs, err) // names the URL already
+		} else {
+			errs = append(errs, fmt.Errorf("%s: %w", u, err))
+		}
 	}
 	return "", errors.Join(errs...)
+}
+
+// urlUnlessNamed is " URL" for an error message, or "" when err is a
+// network failure that names the URL itself.
+func urlUnlessNamed(u string, err error) string {
+	if netfail.Find(err) != nil {
+		return ""
+	}
+	return " " + u
 }
 
 // get copies one URL to dst with go-getter, never unpacking it: extraction
@@ -271,6 +302,10 @@ func (f *Fetcher) get(ctx context.Context, src, dst string, prog *progress) erro
 		req.ProgressListener = prog
 	}
 	_, err := client.Get(ctx, req)
+	if off := netfail.Find(err); off != nil {
+		// Not `Get "URL": cannot reach URL: …` from net/http's wrapping.
+		return off
+	}
 	return err
 }
 

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nginx-build/nginx-build/internal/netfail"
 )
 
 // Network holds the knobs of the resilient HTTP client. Zero values take
@@ -133,6 +135,16 @@ func (t *resilientTransport) try(req *http.Request, rng string) (*http.Response,
 			cancel()
 			if req.Context().Err() != nil {
 				return nil, req.Context().Err()
+			}
+			if off := netfail.Classify(req.URL.String(), err); off != nil {
+				// One line naming the URL once and why it cannot be
+				// reached; a host that does not exist will not appear
+				// on a second try.
+				if off.NotFound {
+					return nil, off
+				}
+				lastErr = off
+				continue
 			}
 			lastErr = fmt.Errorf("GET %s: %w", req.URL, err)
 			continue

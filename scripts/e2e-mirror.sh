@@ -11,6 +11,9 @@
 #                                                 top dir libnginx-mod-http-echo-0.63)
 #   DIR/modules/headers-more-nginx-module.tar.gz (headers-more-nginx-module 0.34,
 #                                                 top dir headers-more-nginx-module-0.34)
+# and, for the signature test, OpenSSL 3.0.17's upstream signature (only the
+# .asc is kept; it must NOT verify the 3.0.20 tarball):
+#   DIR/extra/openssl-3.0.17.tar.gz.asc
 # The tarballs are the *.orig.tar.* files of Debian's source packages: for
 # nginx and the libraries upstream's release tarballs byte for byte, for the
 # modules upstream's tagged tree as Debian's watch file fetched it. Needs
@@ -18,7 +21,7 @@
 # Idempotent: only the source packages whose files are missing are fetched.
 set -eu
 dir=${1:-testdata/e2e-mirror}
-mkdir -p "$dir/nginx" "$dir/pcre2" "$dir/openssl" "$dir/zlib" "$dir/modules"
+mkdir -p "$dir/nginx" "$dir/pcre2" "$dir/openssl" "$dir/zlib" "$dir/modules" "$dir/extra"
 dir=$(cd "$dir" && pwd)
 
 need() { [ -s "$dir/$1" ]; }
@@ -30,7 +33,8 @@ pcre2=10.42-1 pcre2_10.42.orig.tar.gz:pcre2/pcre2-10.42.tar.gz
 openssl=3.0.20-1~deb12u2 openssl_3.0.20.orig.tar.gz:openssl/openssl-3.0.20.tar.gz openssl_3.0.20.orig.tar.gz.asc:openssl/openssl-3.0.20.tar.gz.asc
 zlib=1:1.2.13.dfsg-1 zlib_1.2.13.dfsg.orig.tar.bz2:zlib/zlib-1.2.13.tar.bz2
 libnginx-mod-http-echo=1:0.63-4 libnginx-mod-http-echo_0.63.orig.tar.gz:modules/echo-nginx-module.tar.gz
-libnginx-mod-http-headers-more-filter=1:0.34-3 libnginx-mod-http-headers-more-filter_0.34.orig.tar.gz:modules/headers-more-nginx-module.tar.gz'
+libnginx-mod-http-headers-more-filter=1:0.34-3 libnginx-mod-http-headers-more-filter_0.34.orig.tar.gz:modules/headers-more-nginx-module.tar.gz
+openssl=3.0.17-1~deb12u2 openssl_3.0.17.orig.tar.gz.asc:extra/openssl-3.0.17.tar.gz.asc'
 
 # The source packages with at least one file missing from the mirror.
 missing=$(printf '%s\n' "$packages" | while read -r pkg files; do

@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/html"
+
+	"github.com/nginx-build/nginx-build/internal/netfail"
 )
 
 // tarballExts are the archive formats a mirror may hold, in order of preference.
@@ -161,7 +163,9 @@ func Locate(ctx context.Context, hc *http.Client, m Mirror, c Component, version
 	}
 	msg := fmt.Sprintf("%s %s: mirror %s has no %s-%s.tar.{gz,xz,bz2} in %s/", c.Name, version, m, c.Name, version, c.Name)
 	if vs := versionsIn(c, files); len(vs) > 0 {
-		msg += "; it has " + strings.Join(nearest(vs, 8), ", ")
+		// Around the version asked for: someone who typed 1.22.3 wants to
+		// see 1.22.1, not the eight newest releases.
+		msg += "; nearest it has: " + strings.Join(nearestTo(Constraint{Raw: version, exact: version}, vs, 8), ", ")
 	}
 	return Artifact{}, errors.New(msg)
 }
@@ -335,6 +339,9 @@ func get(ctx context.Context, hc *http.Client, u string) ([]byte, error) {
 		return nil, err
 	}
 	resp, err := hc.Do(req)
+	if off := netfail.Classify(u, err); off != nil {
+		return nil, off // one line naming the URL once, not net/http's wrapping
+	}
 	if err != nil {
 		return nil, err
 	}

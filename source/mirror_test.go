@@ -261,7 +261,7 @@ func TestLocateMirrorMissingVersion(t *testing.T) {
 			}
 			msg := err.Error()
 			for _, s := range []string{"nginx 1.27.9", m.String(), "nginx-1.27.9.tar.{gz,xz,bz2}",
-				"it has 1.27.1, 1.26.2, 1.25.0, 1.22.1, 1.9.15"} {
+				"nearest it has: 1.27.1, 1.26.2, 1.25.0, 1.22.1, 1.9.15"} {
 				if !strings.Contains(msg, s) {
 					t.Errorf("error %q does not mention %q", msg, s)
 				}
@@ -623,5 +623,38 @@ func TestListVersionsCanceled(t *testing.T) {
 	c, _ := Lookup("nginx")
 	if _, err := ListVersions(ctx, &http.Client{}, ms["http"], c); err == nil {
 		t.Fatal("ListVersions with a canceled context succeeded")
+	}
+}
+
+// An exact version the mirror lacks lists the versions nearest to it, not
+// the newest ones.
+func TestLocateMirrorMissingVersionListsNearest(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "nginx"), 0o755)
+	for _, v := range []string{"1.9.15", "1.18.0", "1.20.1", "1.20.2", "1.21.6", "1.22.0", "1.22.1", "1.23.4",
+		"1.24.0", "1.25.5", "1.26.0", "1.26.3", "1.27.0", "1.27.5", "1.28.0", "1.29.1", "1.30.0", "1.31.2"} {
+		os.WriteFile(filepath.Join(dir, "nginx", "nginx-"+v+".tar.gz"), []byte(v), 0o644)
+	}
+	m, err := ParseMirror(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nginx, _ := Lookup("nginx")
+	for _, tt := range []struct {
+		version, want, not string
+	}{
+		{"1.22.3", "nearest it has: 1.26.0, 1.25.5, 1.24.0, 1.23.4, 1.22.1, 1.22.0, 1.21.6, 1.20.2", "1.31.2"},
+		{"1.9.16", "nearest it has: 1.23.4, 1.22.1, 1.22.0, 1.21.6, 1.20.2, 1.20.1, 1.18.0, 1.9.15", "1.31.2"},
+		{"1.40.0", "nearest it has: 1.31.2, 1.30.0, 1.29.1, 1.28.0, 1.27.5, 1.27.0, 1.26.3, 1.26.0", "1.9.15"},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			_, err := Locate(context.Background(), &http.Client{}, m, nginx, tt.version)
+			if err == nil {
+				t.Fatal("Locate of a missing version succeeded")
+			}
+			if !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), tt.not) {
+				t.Errorf("error %q\nwant %q, not %s", err, tt.want, tt.not)
+			}
+		})
 	}
 }
