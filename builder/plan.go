@@ -92,6 +92,9 @@ type Plan struct {
 	Install bool
 	Sudo    bool
 	DestDir string
+	// Packaging says the build is for `package`: the report does not
+	// suggest make install.
+	Packaging bool
 	// CCache puts ccache in front of the compiler.
 	CCache CCacheMode
 	Mirror source.Mirror

@@ -528,7 +528,7 @@ func (reportStage) Run(ctx context.Context, s *State) error {
 	if s.CCacheSummary != "" {
 		fmt.Fprintf(w, "%s\n", s.CCacheSummary)
 	}
-	if !s.Plan.Install {
+	if !s.Plan.Install && !s.Plan.Packaging {
 		fmt.Fprintf(w, "\ninstall it with:\n  sudo make -C %s install\n(or run nginx-build again with --install, or package it: nginx-build package --format deb ...)\n", s.Plan.SourceDir())
 	}
 	fmt.Fprintln(s.Env.IO.Out, s.Binary)

@@ -137,6 +137,7 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	if err != nil {
 		return fmt.Errorf("--output %s: %w", pk.output, err)
 	}
+	plan.Packaging = true
 	if err := os.MkdirAll(plan.WorkDir, 0o755); err != nil {
 		return fmt.Errorf("create work dir: %w", err)
 	}
