@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -27,10 +28,18 @@ func schemaFiles() [][2]string {
 }
 
 // schemaDir is the schema directory of the cyclonedx-go module in use.
+// go list runs in this package's directory, inside nginx-build's module:
+// tests that validate SBOMs often run in a temporary directory.
 func schemaDir() (string, error) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/CycloneDX/cyclonedx-go").Output()
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/CycloneDX/cyclonedx-go")
+	if _, file, _, ok := runtime.Caller(0); ok {
+		cmd.Dir = filepath.Dir(file)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("locate the cyclonedx-go module (go list -m): %w", err)
+		return "", fmt.Errorf("locate the cyclonedx-go module (go list -m): %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	return filepath.Join(strings.TrimSpace(string(out)), "schema"), nil
 }
