@@ -381,6 +381,7 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 			return err
 		}
 	}
+	_ = os.Remove(filepath.Join(dir, "nginx-patch.log")) // each patch appends its part
 	for _, p := range s.Plan.Patches {
 		if err := applyPatch(ctx, s, p); err != nil {
 			return err
@@ -399,13 +400,13 @@ func applyPatch(ctx context.Context, s *State, p Patch) error {
 	if target == "" {
 		return fmt.Errorf("patch %s: target %q is not part of this build", p.Path, p.Target)
 	}
-	args := append(append([]string{"--batch"}, s.Plan.PatchOpt...), "-i", p.Path)
+	// --forward: a patch that looks already applied is an error, where
+	// --batch alone would silently reverse it.
+	args := append(append([]string{"--batch", "--forward"}, s.Plan.PatchOpt...), "-i", p.Path)
 	s.Env.IO.Infof("applying %s to %s", p.Path, filepath.Base(target))
 	log := filepath.Join(s.Plan.BuildDir(), "nginx-patch.log")
-	if err := runLogged(ctx, "patch "+p.Path+" (target "+p.Target+")", target, log, teeFor(s), nil, "patch", args...); err != nil {
-		return err
-	}
-	return nil
+	step := "patch " + p.Path + " (target " + p.Target + ")"
+	return appendLogged(ctx, step+": patch "+strings.Join(args, " "), step, target, log, teeFor(s), nil, "patch", args...)
 }
 
 // configureStage writes the generated script as nginx-configure in the
