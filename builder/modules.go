@@ -160,6 +160,14 @@ func checkoutGitModule(ctx context.Context, s *State, m module3rd.Module, dir, l
 	if err := runLogged(ctx, "git checkout "+commit, dir, log, nil, nil, "git", "-c", "advice.detachedHead=false", "checkout", "--quiet", "--force", commit, "--"); err != nil {
 		return err
 	}
+	// The tree gets patched, provisioned and built in: start each run from
+	// the pristine commit, or a patch would meet its own earlier result.
+	if err := runLogged(ctx, "git reset "+m.Name, dir, log, nil, nil, "git", "reset", "--quiet", "--hard", "HEAD"); err != nil {
+		return err
+	}
+	if err := runLogged(ctx, "git clean "+m.Name, dir, log, nil, nil, "git", "clean", "-ffdxq"); err != nil {
+		return err
+	}
 	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "HEAD").Output()
 	if err != nil {
 		return fmt.Errorf("module %s: %w", m.Name, err)

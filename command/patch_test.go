@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nginx-build/nginx-build/internal/testmirror"
 )
 
 // A patch that is already in the tree must not be silently reversed
@@ -60,4 +62,49 @@ func TestPatchLogKeepsEveryPatch(t *testing.T) {
 	if n := strings.Count(string(b), "=== patch"); n != 2 {
 		t.Errorf("after a rebuild the log has %d patch headers, want 2:\n%s", n, b)
 	}
+}
+
+// A tree checked out from git is reused across runs: it must start from
+// the pristine commit each time, or a patch meets its own earlier result.
+func TestPatchedGitTreeStartsFreshEachRun(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	repo := filepath.Join(dir, "mynginx")
+	os.MkdirAll(filepath.Join(repo, "auto"), 0o755)
+	os.WriteFile(filepath.Join(repo, "auto", "configure"), []byte(testmirror.FakeConfigure("mynginx", "2.0.0")), 0o755)
+	git(t, repo, "init", "-q")
+	git(t, repo, "add", ".")
+	git(t, repo, "commit", "-qm", "fork")
+	patch := filepath.Join(dir, "new-file.patch")
+	os.WriteFile(patch, []byte("--- /dev/null\n+++ b/NEWS.patched\n@@ -0,0 +1 @@\n+patched once\n"), 0o644)
+	args := []string{"-d", f.work, "--mirror", f.m.URL, "-customnginx", repo, "-customnginxname", "mynginx", "-customnginxtag", "main",
+		"-patch", patch, "-patch-opt", "-p1"}
+	if r := run(t, args...); r.code != 0 {
+		t.Fatalf("first build: exit %d\n%s", r.code, r.err)
+	}
+	r := run(t, append(args, "--", "--with-debug")...)
+	if r.code != 0 {
+		t.Fatalf("second build: exit %d\n%s", r.code, r.err)
+	}
+	src := filepath.Join(f.work, "mynginx", "main", "mynginx-main")
+	b, err := os.ReadFile(filepath.Join(src, "NEWS.patched"))
+	if err != nil || string(b) != "patched once\n" {
+		t.Errorf("NEWS.patched = %q, %v; want the patch applied once", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(src, "NEWS.patched.orig")); err == nil {
+		t.Errorf("patch left a .orig: it met an earlier copy of its file")
+	}
+	if got := strings.Join(readLines(t, filepath.Join(src, "configure.args")), " "); got != "--with-debug" {
+		t.Errorf("second build configured with %q", got)
+	}
+}
+
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }
