@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -199,20 +198,9 @@ func (moduleCommitsStage) Run(ctx context.Context, s *State) error {
 		if rev == "" {
 			rev = "HEAD"
 		}
-		out, err := exec.CommandContext(ctx, "git", "ls-remote", "--", m.URL, rev, rev+"^{}").Output()
+		commit, err := lsRemote(ctx, m, rev)
 		if err != nil {
-			return fmt.Errorf("%smodule %s: git ls-remote %s: %v", posPrefix(m.Pos), m.Name, m.URL, err)
-		}
-		commit := ""
-		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			f := strings.Fields(line)
-			if len(f) != 2 {
-				continue
-			}
-			// An annotated tag's peeled line (^{}) names the commit itself.
-			if commit == "" || strings.HasSuffix(f[1], "^{}") {
-				commit = f[0]
-			}
+			return err
 		}
 		if commit == "" {
 			return fmt.Errorf("%smodule %s: rev %q does not exist in %s", posPrefix(m.Pos), m.Name, m.Rev, m.URL)

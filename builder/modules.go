@@ -11,53 +11,9 @@ import (
 	"strings"
 
 	"github.com/nginx-build/nginx-build/archive"
-	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/source"
 )
-
-// moduleCacheRepo is the bare clone of a git module kept in the cache, so
-// that a rebuild, a new work dir or a new rev of the same repository
-// fetches only what is missing.
-func moduleCacheRepo(s *State, m module3rd.Module) string {
-	return filepath.Join(s.Plan.CacheDir, "git", fetch.URLKey(m.URL)+".git")
-}
-
-// fetchGitModule makes sure the cache's bare clone has the module's commit,
-// cloning or fetching only when it does not. It runs concurrently with the
-// tarball downloads.
-func fetchGitModule(ctx context.Context, s *State, m module3rd.Module, commit string) error {
-	repo := moduleCacheRepo(s, m)
-	log := filepath.Join(s.Plan.CacheDir, "git", fetch.URLKey(m.URL)+".log")
-	if err := os.MkdirAll(filepath.Dir(repo), 0o755); err != nil {
-		return fmt.Errorf("module %s: %w", m.Name, err)
-	}
-	if _, err := os.Stat(repo); err != nil {
-		s.Env.IO.Infof("cloning module %s from %s", m.Name, m.URL)
-		tmp := repo + ".part"
-		os.RemoveAll(tmp)
-		if err := runLogged(ctx, "git clone "+m.URL, filepath.Dir(repo), log, nil, nil, "git", "clone", "--quiet", "--bare", "--", m.URL, tmp); err != nil {
-			os.RemoveAll(tmp)
-			return fmt.Errorf("module %s: %w", m.Name, err)
-		}
-		if err := os.Rename(tmp, repo); err != nil {
-			return fmt.Errorf("module %s: %w", m.Name, err)
-		}
-	}
-	if commit != "" && exec.CommandContext(ctx, "git", "-C", repo, "cat-file", "-e", commit+"^{commit}").Run() == nil {
-		s.Env.IO.Debugf("module %s: commit %s already cached", m.Name, commit)
-		return nil
-	}
-	s.Env.IO.Infof("fetching module %s from %s", m.Name, m.URL)
-	if err := runLogged(ctx, "git fetch "+m.URL, repo, log, nil, nil, "git", "fetch", "--quiet", "--force", "--", m.URL,
-		"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"); err != nil {
-		return fmt.Errorf("module %s: %w", m.Name, err)
-	}
-	if commit != "" && exec.CommandContext(ctx, "git", "-C", repo, "cat-file", "-e", commit+"^{commit}").Run() != nil {
-		return fmt.Errorf("module %s: commit %s (rev %q) is not in %s", m.Name, commit, m.Rev, m.URL)
-	}
-	return nil
-}
 
 // tarballModuleArtifact describes a "tarball" module as a download: a URL,
 // or a path that is turned into a file:// URL.
@@ -134,45 +90,6 @@ func provisionModule(ctx context.Context, s *State, m module3rd.Module) error {
 			return err
 		}
 	}
-	return nil
-}
-
-// checkoutGitModule clones the module from the cache into dir, or updates
-// an existing clone, and checks out the resolved commit: an existing clone
-// at another commit is moved, never silently reused.
-func checkoutGitModule(ctx context.Context, s *State, m module3rd.Module, dir, log string) error {
-	repo := moduleCacheRepo(s, m)
-	commit := s.ModuleCommits[m.Name]
-	if commit == "" {
-		commit = m.Rev
-	}
-	if commit == "" {
-		commit = "HEAD"
-	}
-	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
-		os.RemoveAll(dir)
-		if err := runLogged(ctx, "git clone "+m.Name, s.Plan.BuildDir(), log, nil, nil, "git", "clone", "--quiet", "--no-checkout", "--", repo, m.Name); err != nil {
-			return err
-		}
-	} else if err := runLogged(ctx, "git fetch "+m.Name, dir, log, nil, nil, "git", "fetch", "--quiet", "--force", "--tags", "--", repo, "+refs/heads/*:refs/remotes/origin/*"); err != nil {
-		return err
-	}
-	if err := runLogged(ctx, "git checkout "+commit, dir, log, nil, nil, "git", "-c", "advice.detachedHead=false", "checkout", "--quiet", "--force", commit, "--"); err != nil {
-		return err
-	}
-	// The tree gets patched, provisioned and built in: start each run from
-	// the pristine commit, or a patch would meet its own earlier result.
-	if err := runLogged(ctx, "git reset "+m.Name, dir, log, nil, nil, "git", "reset", "--quiet", "--hard", "HEAD"); err != nil {
-		return err
-	}
-	if err := runLogged(ctx, "git clean "+m.Name, dir, log, nil, nil, "git", "clean", "-ffdxq"); err != nil {
-		return err
-	}
-	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "HEAD").Output()
-	if err != nil {
-		return fmt.Errorf("module %s: %w", m.Name, err)
-	}
-	s.ModuleCommits[m.Name] = strings.TrimSpace(string(out))
 	return nil
 }
 
