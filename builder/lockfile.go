@@ -173,7 +173,8 @@ var fullCommit = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 // moduleCommitsStage pins every git module to a commit before anything is
 // downloaded: the locked one when the lockfile has it, else what rev names
-// now (git ls-remote, no clone needed).
+// now (git ls-remote, no clone needed; an abbreviated commit is looked up
+// in the cache's clone).
 type moduleCommitsStage struct{}
 
 func (moduleCommitsStage) Name() string { return "resolve module commits" }
@@ -201,6 +202,11 @@ func (moduleCommitsStage) Run(ctx context.Context, s *State) error {
 		commit, err := lsRemote(ctx, m, rev)
 		if err != nil {
 			return err
+		}
+		if commit == "" && shortCommit.MatchString(m.Rev) {
+			if commit, err = gitCommitInCache(ctx, s, m); err != nil {
+				return err
+			}
 		}
 		if commit == "" {
 			return fmt.Errorf("%smodule %s: rev %q does not exist in %s", posPrefix(m.Pos), m.Name, m.Rev, m.URL)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -132,6 +133,9 @@ func gitHTTP() []string {
 	return []string{"-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=60"}
 }
 
+// shortCommit is a rev that may be an abbreviated (or full) commit id.
+var shortCommit = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`)
+
 // lsRemote asks the repository which commit rev names ("" when no branch
 // or tag is called rev), without cloning it.
 func lsRemote(ctx context.Context, m module3rd.Module, rev string) (string, error) {
@@ -151,6 +155,36 @@ func lsRemote(ctx context.Context, m module3rd.Module, rev string) (string, erro
 		}
 	}
 	return commit, nil
+}
+
+// gitCommitInCache resolves a rev that no branch or tag is called (an
+// abbreviated commit) in the cache's clone, fetching it first when the
+// clone does not have it yet. "" means the repository has no such commit.
+func gitCommitInCache(ctx context.Context, s *State, m module3rd.Module) (string, error) {
+	unlock, err := lockModuleCache(ctx, s, m)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	repo := moduleCacheRepo(s, m)
+	if c := gitRevParse(ctx, repo, m.Rev); c != "" {
+		return c, nil
+	}
+	if err := fetchGitModuleLocked(ctx, s, m, ""); err != nil {
+		return "", err
+	}
+	return gitRevParse(ctx, repo, m.Rev), nil
+}
+
+func gitRevParse(ctx context.Context, repo, rev string) string {
+	if _, err := os.Stat(repo); err != nil {
+		return ""
+	}
+	out, err := runVCS(ctx, vcsQueryTimeout, repo, "", "git", "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(out)
 }
 
 // fetchGitModule makes sure the cache's bare clone has the module's commit,

@@ -58,6 +58,36 @@ func TestConcurrentBuildsShareTheGitCache(t *testing.T) {
 	}
 }
 
+// A rev may be an abbreviated commit, which git ls-remote cannot see: it
+// is looked up in the cache's clone. One that does not exist is an error
+// at its place in modules.json.
+func TestShortCommitRev(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	repo := gitRepo(t, filepath.Join(dir, "mod"))
+	first := gitHead(t, repo)
+	gitCommit(t, repo, "second")
+	mods := filepath.Join(dir, "modules.json")
+	os.WriteFile(mods, []byte(`[{"name": "mod", "url": "`+repo+`", "rev": "`+first[:7]+`"}]`), 0o644)
+	r := run(t, f.args("-m", mods)...)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	if got := gitHead(t, filepath.Join(f.work, "nginx", "1.30.1", "mod")); got != first {
+		t.Errorf("module at %s, want %s", got, first)
+	}
+	rec, _ := os.ReadFile(filepath.Join(f.work, "nginx", "1.30.1", "build-info.json"))
+	mustContain(t, "build record", string(rec), `"commit": "`+first+`"`)
+
+	os.WriteFile(mods, []byte("[\n  {\"name\": \"mod\", \"url\": \""+repo+"\", \"rev\": \"abcdef1\"}\n]"), 0o644)
+	r = run(t, f.args("-m", mods)...)
+	if r.code != 1 {
+		t.Fatalf("missing short commit: exit %d\n%s", r.code, r.err)
+	}
+	mustContain(t, "error", r.err, mods+":2:3: module mod: rev \"abcdef1\" does not exist in "+repo)
+}
+
 // git's own words reach the user when ls-remote fails, and git never
 // prompts for a password: a private repository is an error, not a hang.
 func TestGitLsRemoteErrorsShowGitsMessage(t *testing.T) {
