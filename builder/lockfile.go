@@ -171,10 +171,11 @@ func (lockPinStage) Run(ctx context.Context, s *State) error {
 
 var fullCommit = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
-// moduleCommitsStage pins every git module to a commit before anything is
-// downloaded: the locked one when the lockfile has it, else what rev names
-// now (git ls-remote, no clone needed; an abbreviated commit is looked up
-// in the cache's clone).
+// moduleCommitsStage pins every git and hg module to a commit (an hg
+// changeset) before anything is downloaded: the locked one when the
+// lockfile has it, else what rev names now (git ls-remote or hg identify,
+// no clone needed; an abbreviated git commit is looked up in the cache's
+// clone).
 type moduleCommitsStage struct{}
 
 func (moduleCommitsStage) Name() string { return "resolve module commits" }
@@ -182,14 +183,22 @@ func (moduleCommitsStage) Name() string { return "resolve module commits" }
 func (moduleCommitsStage) Run(ctx context.Context, s *State) error {
 	s.ModuleCommits = map[string]string{}
 	for _, m := range s.Plan.gitTrees() {
-		if m.Form != "git" {
+		if m.Form != "git" && m.Form != "hg" {
 			continue
 		}
 		if s.lock != nil && !s.Plan.Relock {
-			if e := s.lock.module(m.Name); e != nil && e.URL == m.URL && e.Rev == m.Rev && e.Commit != "" {
+			if e := s.lock.module(m.Name); e != nil && e.URL == m.URL && e.Rev == m.Rev && e.Form == m.Form && e.Commit != "" {
 				s.ModuleCommits[m.Name] = e.Commit
 				continue
 			}
+		}
+		if m.Form == "hg" {
+			node, err := hgIdentify(ctx, m)
+			if err != nil {
+				return err
+			}
+			s.ModuleCommits[m.Name] = node
+			continue
 		}
 		if fullCommit.MatchString(m.Rev) {
 			s.ModuleCommits[m.Name] = m.Rev

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
@@ -55,18 +54,7 @@ func provisionModule(ctx context.Context, s *State, m module3rd.Module) error {
 			return err
 		}
 	case "hg":
-		if _, err := exec.LookPath("hg"); err != nil {
-			return fmt.Errorf("module %s: hg (mercurial) is needed for form \"hg\" but is not installed", m.Name)
-		}
-		if err := os.RemoveAll(dir); err != nil {
-			return fmt.Errorf("module %s: %w", m.Name, err)
-		}
-		s.Env.IO.Infof("cloning module %s from %s", m.Name, m.URL)
-		args := []string{"clone", "--quiet"}
-		if m.Rev != "" {
-			args = append(args, "--updaterev", m.Rev)
-		}
-		if err := runLogged(ctx, "hg clone "+m.Name, s.Plan.BuildDir(), log, tee, nil, "hg", append(args, "--", m.URL, m.Name)...); err != nil {
+		if err := checkoutHgModule(ctx, s, m, dir, log); err != nil {
 			return err
 		}
 	case "tarball", "debian":

@@ -239,11 +239,14 @@ func (fetchStage) Run(ctx context.Context, s *State) error {
 			tarballModules = append(tarballModules, m.Name)
 		}
 	}
-	// Git modules are fetched into the cache at the same time as the tarballs.
+	// Git and hg modules are fetched into the cache at the same time as the tarballs.
 	g, gctx := errgroup.WithContext(ctx)
 	for _, m := range s.Plan.gitTrees() {
-		if m.Form == "git" {
+		switch m.Form {
+		case "git":
 			g.Go(func() error { return fetchGitModule(gctx, s, m, s.ModuleCommits[m.Name]) })
+		case "hg":
+			g.Go(func() error { return fetchHgModule(gctx, s, m, s.ModuleCommits[m.Name]) })
 		}
 	}
 	var res []fetch.Result

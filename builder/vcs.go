@@ -80,12 +80,16 @@ func runVCS(ctx context.Context, timeout time.Duration, dir, logPath, name strin
 	return "", err
 }
 
-// moduleCacheRepo is the bare clone of a git module kept in the cache,
-// <cache>/git/<key>.git, so that a rebuild, a new work dir or a new rev of
-// the same repository fetches only what is missing. Its lock is beside it
-// (<repo>.lock).
+// moduleCacheRepo is the clone of a git or hg module kept in the cache,
+// <cache>/git/<key>.git or <cache>/hg/<key>.hg, so that a rebuild, a new
+// work dir or a new rev of the same repository fetches only what is
+// missing. Its lock is beside it (<repo>.lock).
 func moduleCacheRepo(s *State, m module3rd.Module) string {
-	return filepath.Join(s.Plan.CacheDir, "git", fetch.URLKey(m.URL)+".git")
+	kind := "git"
+	if m.Form == "hg" {
+		kind = "hg"
+	}
+	return filepath.Join(s.Plan.CacheDir, kind, fetch.URLKey(m.URL)+"."+kind)
 }
 
 // lockModuleCache takes the cache clone's lock: runs sharing a cache
@@ -281,6 +285,121 @@ func checkoutGitModule(ctx context.Context, s *State, m module3rd.Module, dir, l
 		}
 	}
 	out, err := runVCS(ctx, vcsQueryTimeout, dir, "", "git", "rev-parse", "HEAD")
+	if err != nil {
+		return fmt.Errorf("module %s: %w", m.Name, err)
+	}
+	s.ModuleCommits[m.Name] = strings.TrimSpace(out)
+	return nil
+}
+
+// needHg is the error for an hg module when Mercurial is not installed.
+func needHg(m module3rd.Module) error {
+	if _, err := exec.LookPath("hg"); err != nil {
+		return fmt.Errorf("%smodule %s: hg (Mercurial) is needed for form \"hg\" but is not installed", posPrefix(m.Pos), m.Name)
+	}
+	return nil
+}
+
+// hgIdentify asks the repository which changeset rev names (the tip of
+// the default branch when rev is empty), without cloning it.
+func hgIdentify(ctx context.Context, m module3rd.Module) (string, error) {
+	if err := needHg(m); err != nil {
+		return "", err
+	}
+	rev := m.Rev
+	if rev == "" {
+		rev = "default"
+	}
+	out, err := runVCS(ctx, vcsQueryTimeout, "", "", "hg", "identify", "--noninteractive", "-r", rev, "-T", "{node}", "--", m.URL)
+	if err != nil {
+		if strings.Contains(err.Error(), "unknown revision") {
+			return "", fmt.Errorf("%smodule %s: rev %q does not exist in %s", posPrefix(m.Pos), m.Name, m.Rev, m.URL)
+		}
+		return "", fmt.Errorf("%smodule %s: hg identify %s: %w", posPrefix(m.Pos), m.Name, m.URL, err)
+	}
+	node := strings.TrimSpace(out)
+	if !fullCommit.MatchString(node) {
+		return "", fmt.Errorf("%smodule %s: hg identify -r %s %s printed %q, not a changeset id", posPrefix(m.Pos), m.Name, rev, m.URL, node)
+	}
+	return node, nil
+}
+
+// hgHas reports whether the hg repository at repo has changeset node.
+func hgHas(ctx context.Context, repo, node string) bool {
+	out, err := runVCS(ctx, vcsQueryTimeout, "", "", "hg", "log", "--noninteractive", "-R", repo, "-r", node, "-T", "{node}")
+	return err == nil && strings.TrimSpace(out) == node
+}
+
+// fetchHgModule makes sure the cache's clone of an hg module has its
+// changeset, cloning or pulling only when it does not. It runs
+// concurrently with the tarball downloads, as git modules do.
+func fetchHgModule(ctx context.Context, s *State, m module3rd.Module, node string) error {
+	if err := needHg(m); err != nil {
+		return err
+	}
+	unlock, err := lockModuleCache(ctx, s, m)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	repo := moduleCacheRepo(s, m)
+	log := strings.TrimSuffix(repo, ".hg") + ".log"
+	_ = os.WriteFile(log, nil, 0o644)
+	if _, err := os.Stat(repo); err != nil {
+		s.Env.IO.Infof("cloning module %s from %s", m.Name, m.URL)
+		err := cloneIntoCache(ctx, m, repo, log, func(tmp string) []string {
+			return []string{"hg", "clone", "--noninteractive", "--quiet", "--noupdate", "--", m.URL, tmp}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if node != "" && hgHas(ctx, repo, node) {
+		s.Env.IO.Debugf("module %s: changeset %s already cached", m.Name, node)
+		return nil
+	}
+	s.Env.IO.Infof("pulling module %s from %s", m.Name, m.URL)
+	if _, err := runVCS(ctx, vcsFetchTimeout, "", log, "hg", "pull", "--noninteractive", "--quiet", "-R", repo, "--", m.URL); err != nil {
+		return fmt.Errorf("%smodule %s: hg pull %s: %w", posPrefix(m.Pos), m.Name, m.URL, err)
+	}
+	if node != "" && !hgHas(ctx, repo, node) {
+		return fmt.Errorf("%smodule %s: changeset %s (rev %q) is not in %s", posPrefix(m.Pos), m.Name, node, m.Rev, m.URL)
+	}
+	return nil
+}
+
+// checkoutHgModule makes dir a fresh clone of the cache's copy at the
+// resolved changeset.
+func checkoutHgModule(ctx context.Context, s *State, m module3rd.Module, dir, log string) error {
+	if err := needHg(m); err != nil {
+		return err
+	}
+	node := s.ModuleCommits[m.Name]
+	if node == "" {
+		// Not resolved up front (a stage list without it): take what rev
+		// names in the cache.
+		if err := fetchHgModule(ctx, s, m, ""); err != nil {
+			return err
+		}
+		node = m.Rev
+		if node == "" {
+			node = "default"
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("module %s: %w", m.Name, err)
+	}
+	_ = os.WriteFile(log, nil, 0o644)
+	unlock, err := lockModuleCache(ctx, s, m)
+	if err != nil {
+		return err
+	}
+	_, err = runVCS(ctx, vcsFetchTimeout, "", log, "hg", "clone", "--noninteractive", "--quiet", "-u", node, "--", moduleCacheRepo(s, m), dir)
+	unlock()
+	if err != nil {
+		return fmt.Errorf("module %s: hg clone: %w", m.Name, err)
+	}
+	out, err := runVCS(ctx, vcsQueryTimeout, "", "", "hg", "log", "--noninteractive", "-R", dir, "-r", ".", "-T", "{node}")
 	if err != nil {
 		return fmt.Errorf("module %s: %w", m.Name, err)
 	}
