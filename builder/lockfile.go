@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/module3rd"
 )
 
 // LockfileVersion is the format version written into lockfiles.
@@ -46,6 +47,10 @@ type LockedModule struct {
 	Rev     string `json:"rev,omitempty"`
 	Commit  string `json:"commit,omitempty"`
 	Dynamic bool   `json:"dynamic,omitempty"`
+	// Version is the upstream version of a "debian" module.
+	Version string `json:"version,omitempty"`
+	// SHA256 is the verified tarball of a "tarball" or "debian" module.
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // ReadLockfile reads path; a missing file is (nil, nil).
@@ -253,7 +258,7 @@ func (lockWriteStage) Run(ctx context.Context, s *State) error {
 		})
 	}
 	for _, m := range p.gitTrees() {
-		l.Modules = append(l.Modules, LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name], Dynamic: m.Dynamic})
+		l.Modules = append(l.Modules, s.lockedModule(m))
 	}
 	if s.lock != nil && sameLock(s.lock, l) {
 		return nil
@@ -261,13 +266,31 @@ func (lockWriteStage) Run(ctx context.Context, s *State) error {
 	if err := l.Write(p.Lockfile); err != nil {
 		return err
 	}
-	switch {
-	case s.lock == nil:
+	if s.lock == nil {
 		s.Env.IO.Infof("wrote %s", p.Lockfile)
-	default:
-		s.Env.IO.Infof("updated %s:\n  %s", p.Lockfile, strings.Join(s.lockDiffs, "\n  "))
+		return nil
 	}
+	diffs := s.lockDiffs
+	for _, e := range l.Modules {
+		if old := s.lock.module(e.Name); old != nil && old.SHA256 != "" && old.SHA256 != e.SHA256 {
+			diffs = append(diffs, fmt.Sprintf("module %s: sha256 %s, was %s", e.Name, e.SHA256, old.SHA256))
+		}
+	}
+	if len(diffs) == 0 {
+		diffs = []string{"modules' commits, versions and sha256s recorded"}
+	}
+	s.Env.IO.Infof("updated %s:\n  %s", p.Lockfile, strings.Join(diffs, "\n  "))
 	return nil
+}
+
+// lockedModule is what a build used of a module: the commit of a git or
+// hg module, the version and sha256 of a tarball or debian one.
+func (s *State) lockedModule(m module3rd.Module) LockedModule {
+	e := LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name], Dynamic: m.Dynamic}
+	if r, ok := s.moduleTarballs[m.Name]; ok {
+		e.Version, e.SHA256 = r.Artifact.Version, r.SHA256
+	}
+	return e
 }
 
 func sameLock(a, b *Lockfile) bool {

@@ -10,12 +10,15 @@ import (
 	"strings"
 
 	"github.com/nginx-build/nginx-build/archive"
+	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/source"
 )
 
 // tarballModuleArtifact describes a "tarball" module as a download: a URL,
-// or a path that is turned into a file:// URL.
+// or a path that is turned into a file:// URL. The cache knows a local
+// file by its content, which may change under the same path, and a URL
+// with a checksum by both: a new checksum fetches again.
 func tarballModuleArtifact(m module3rd.Module) (source.Artifact, error) {
 	u := m.URL
 	if !strings.Contains(u, "://") {
@@ -29,10 +32,42 @@ func tarballModuleArtifact(m module3rd.Module) (source.Artifact, error) {
 	if err != nil {
 		return source.Artifact{}, fmt.Errorf("module %s: %w", m.Name, err)
 	}
-	return source.Artifact{
+	a := source.Artifact{
 		Component: "module-" + m.Name, FileName: path.Base(pu.Path), URLs: []string{u},
 		PinnedSHA256: sum, PinnedBy: "modules.json",
-	}, nil
+	}
+	if sum != "" {
+		a.CacheKey = u + "#sha256:" + sum
+	}
+	local, err := localTarballSHA256(m)
+	if err != nil {
+		return source.Artifact{}, err
+	}
+	if local != "" {
+		a.CacheKey = "sha256:" + local
+	}
+	return a, nil
+}
+
+// localTarballSHA256 is the sha256 of a "tarball" module given as a local
+// path (or file:// URL), "" for other modules.
+func localTarballSHA256(m module3rd.Module) (string, error) {
+	if m.Form != "tarball" {
+		return "", nil
+	}
+	p := m.URL
+	if strings.Contains(p, "://") {
+		pu, err := url.Parse(p)
+		if err != nil || pu.Scheme != "file" {
+			return "", nil
+		}
+		p = filepath.FromSlash(pu.Path)
+	}
+	sum, err := fetch.FileSHA256(p)
+	if err != nil {
+		return "", fmt.Errorf("%smodule %s: %w", posPrefix(m.Pos), m.Name, err)
+	}
+	return sum, nil
 }
 
 // provisionModule puts a third-party module beside the nginx source tree

@@ -104,6 +104,12 @@ func inputDigest(p *Plan, toolVersion string, commits map[string]string) (string
 			}
 			w("local module", m.Name, sum)
 		}
+		if sum, err := localTarballSHA256(m); err != nil || sum != "" {
+			if err != nil {
+				return "", err
+			}
+			w("local tarball", m.Name, sum) // it may change under the same path
+		}
 	}
 	w(append([]string{"patch-opt"}, p.PatchOpt...)...)
 	for _, pt := range p.Patches {
