@@ -126,13 +126,20 @@ func provisionGitSource(ctx context.Context, s *State, g module3rd.Module) error
 	if err := checkoutGitModule(ctx, s, g, dir, log); err != nil {
 		return err
 	}
+	return ensureConfigure(dir)
+}
+
+// ensureConfigure gives a tree of nginx without ./configure (a git
+// checkout, or a tarball of one such as GitHub's archive/…tar.gz) the copy
+// of auto/configure that release tarballs ship as ./configure.
+func ensureConfigure(dir string) error {
 	cfg := filepath.Join(dir, "configure")
 	if _, err := os.Stat(cfg); err == nil {
 		return nil
 	}
 	if _, err := os.Stat(filepath.Join(dir, "auto", "configure")); err == nil {
 		if err := copyFile(filepath.Join(dir, "auto", "configure"), cfg); err != nil {
-			return fmt.Errorf("%s: %w", g.Name, err)
+			return fmt.Errorf("%s: %w", filepath.Base(dir), err)
 		}
 	}
 	return nil

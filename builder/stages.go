@@ -377,6 +377,11 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 		return err
 	}
 	s.Env.IO.Infof("extracted %d source trees into %s", len(s.Fetched), dir)
+	if srv := s.Plan.Server; srv.Custom() && IsTarballURL(srv.CustomURL) {
+		if err := ensureConfigure(s.Plan.SourceDir()); err != nil {
+			return err
+		}
+	}
 	for _, g := range s.Plan.GitSources {
 		if err := provisionGitSource(ctx, s, g); err != nil {
 			return err
