@@ -144,3 +144,31 @@ func ensureConfigure(dir string) error {
 	}
 	return nil
 }
+
+// moduleNamesStage refuses a module whose directory beside the nginx tree
+// (../<name>) is already taken: by a component's tree (a module called
+// nginx-1.30.1 or pcre2-10.42 would overwrite it), or by a file the build
+// writes there. It runs once versions are known, before any download.
+type moduleNamesStage struct{}
+
+func (moduleNamesStage) Name() string { return "check module names" }
+
+func (moduleNamesStage) Run(ctx context.Context, s *State) error {
+	taken := map[string]string{}
+	for _, c := range s.Plan.Components() {
+		taken[c.Name+"-"+c.Version] = fmt.Sprintf("the source tree of %s %s", c.Name, c.Version)
+	}
+	for _, f := range []string{RecordFile, stampFile, "nginx-patch.log"} {
+		taken[f] = "a file nginx-build writes there"
+	}
+	for _, m := range s.Plan.Modules {
+		if m.Form == "local" {
+			continue // used in place, not copied beside the tree
+		}
+		if what, ok := taken[m.Name]; ok {
+			return fmt.Errorf("%smodule %q: its directory %s is %s; give the module another name",
+				posPrefix(m.Pos), m.Name, filepath.Join(s.Plan.BuildDir(), m.Name), what)
+		}
+	}
+	return nil
+}

@@ -64,6 +64,7 @@ func BuildStages() []Stage {
 	return []Stage{
 		lockPinStage{},
 		versionsStage{},
+		moduleNamesStage{},
 		moduleCommitsStage{},
 		upToDateStage{},
 		resolveStage{},
@@ -88,7 +89,7 @@ func FetchStages() []Stage {
 // LockStages resolve afresh, download and verify everything, pin module
 // commits, and write the lockfile; nothing is built.
 func LockStages() []Stage {
-	return []Stage{versionsStage{}, resolveStage{}, dryRunStage{}, moduleCommitsStage{}, fetchStage{}, lockWriteStage{}}
+	return []Stage{versionsStage{}, moduleNamesStage{}, resolveStage{}, dryRunStage{}, moduleCommitsStage{}, fetchStage{}, lockWriteStage{}}
 }
 
 // finalStage is a stage that runs even after an earlier one stopped the

@@ -109,3 +109,28 @@ func TestTarballModuleChecksumChangeRefetches(t *testing.T) {
 		t.Errorf("recorded sha256 %s, want %s", m.SHA256, sum2)
 	}
 }
+
+// A module named like a component's directory would overwrite that tree:
+// it is refused at its place in modules.json, before any download.
+func TestModuleNameClashesWithComponent(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	local := filepath.Join(f.m.Dir, "mods", "tm.tar.gz")
+	addModuleTarball(t, f.m, "tm.tar.gz", "ngx_addon_name=tm\n")
+	mods := filepath.Join(dir, "modules.json")
+	for _, tc := range []struct{ name, what string }{
+		{"pcre2-10.42", "the source tree of pcre2 10.42"},
+		{"nginx-1.30.1", "the source tree of nginx 1.30.1"},
+		{"build-info.json", "a file nginx-build writes there"},
+	} {
+		os.WriteFile(mods, []byte("[\n  {\"name\": \"ok\", \"form\": \"tarball\", \"url\": \""+local+"\"},\n  {\"name\": \""+tc.name+"\", \"form\": \"tarball\", \"url\": \""+local+"\"}\n]"), 0o644)
+		r := run(t, f.args("-pcre", "-pcreversion", "10.42", "-m", mods)...)
+		if r.code != 1 {
+			t.Fatalf("%s: exit %d\n%s", tc.name, r.code, r.err)
+		}
+		mustContain(t, "error", r.err, mods+":3:3: module \""+tc.name+"\": its directory "+filepath.Join(f.work, "nginx", "1.30.1", tc.name)+" is "+tc.what)
+	}
+	if n := f.m.TarballRequests(); n != 0 {
+		t.Errorf("%d tarball requests before the clash was reported", n)
+	}
+}
