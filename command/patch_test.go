@@ -3,9 +3,11 @@ package command
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/internal/testmirror"
 )
 
@@ -107,4 +109,60 @@ func readLines(t *testing.T, path string) []string {
 		t.Fatal(err)
 	}
 	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+}
+
+func TestParsePatch(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, p := range []string{"a.patch", "x=y.patch", "d/02-b.patch", "d/01-a.patch", "d/.hidden", "d/sub/c.patch"} {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("patch\n"), 0o644)
+	}
+	os.Mkdir("empty", 0o755)
+	os.WriteFile("empty/.keep", nil, 0o644)
+	abs := func(p string) string { return filepath.Join(dir, p) }
+	nginx := []builder.ComponentSpec{{Name: "nginx"}, {Name: "pcre2"}, {Name: "myssl", CustomURL: "https://example.test/myssl.tar.gz"}}
+	fork := []builder.ComponentSpec{{Name: "mynginx", CustomURL: "https://example.test/fork.git"}, {Name: "zlib"}}
+	for _, tc := range []struct {
+		name  string
+		spec  string
+		comps []builder.ComponentSpec
+		want  []builder.Patch
+		err   string
+	}{
+		{"default target is the server", "a.patch", nginx, []builder.Patch{{Target: "nginx", Path: abs("a.patch")}}, ""},
+		{"default target is a custom server", "a.patch", fork, []builder.Patch{{Target: "mynginx", Path: abs("a.patch")}}, ""},
+		{"absolute path", abs("a.patch"), nginx, []builder.Patch{{Target: "nginx", Path: abs("a.patch")}}, ""},
+		{"named library", "pcre2=a.patch", nginx, []builder.Patch{{Target: "pcre2", Path: abs("a.patch")}}, ""},
+		{"named server", "nginx=a.patch", nginx, []builder.Patch{{Target: "nginx", Path: abs("a.patch")}}, ""},
+		{"custom SSL by name", "myssl=a.patch", nginx, []builder.Patch{{Target: "myssl", Path: abs("a.patch")}}, ""},
+		{"custom server by name", "mynginx=a.patch", fork, []builder.Patch{{Target: "mynginx", Path: abs("a.patch")}}, ""},
+		{"= in a file name", "x=y.patch", nginx, []builder.Patch{{Target: "nginx", Path: abs("x=y.patch")}}, ""},
+		{"directory in name order, files only", "d", nginx, []builder.Patch{
+			{Target: "nginx", Path: abs("d/01-a.patch")}, {Target: "nginx", Path: abs("d/02-b.patch")}}, ""},
+		{"directory for a library", "pcre2=d", nginx, []builder.Patch{
+			{Target: "pcre2", Path: abs("d/01-a.patch")}, {Target: "pcre2", Path: abs("d/02-b.patch")}}, ""},
+		{"known component not in this build", "openssl=a.patch", nginx, nil, "-patch openssl=a.patch: openssl is not part of this build (add -openssl?)"},
+		{"pcre2 names its flag", "pcre2=a.patch", fork, nil, "pcre2 is not part of this build (add -pcre?)"},
+		{"unknown target", "bogus=a.patch", nginx, nil, `-patch bogus=a.patch: "bogus" is not a patch target here (nginx, pcre2, myssl), and there is no patch file bogus=a.patch`},
+		{"missing file", "none.patch", nginx, nil, "-patch none.patch: patch file none.patch not found"},
+		{"missing file for a target", "pcre2=none.patch", nginx, nil, "patch file none.patch not found"},
+		{"empty directory", "empty", nginx, nil, "-patch empty: directory empty holds no patch files"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parsePatch(tc.spec, tc.comps)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || exitCode(err) != ExitUsage {
+					t.Fatalf("parsePatch(%q) = %v, %v; want a usage error containing %q", tc.spec, got, err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("parsePatch(%q): %v", tc.spec, err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("parsePatch(%q) =\n%+v\nwant\n%+v", tc.spec, got, tc.want)
+			}
+		})
+	}
 }
