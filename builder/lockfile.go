@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/module3rd"
 )
 
 // LockfileVersion is the format version written into lockfiles.
@@ -47,6 +47,10 @@ type LockedModule struct {
 	Rev     string `json:"rev,omitempty"`
 	Commit  string `json:"commit,omitempty"`
 	Dynamic bool   `json:"dynamic,omitempty"`
+	// Version is the upstream version of a "debian" module.
+	Version string `json:"version,omitempty"`
+	// SHA256 is the verified tarball of a "tarball" or "debian" module.
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // ReadLockfile reads path; a missing file is (nil, nil).
@@ -172,9 +176,11 @@ func (lockPinStage) Run(ctx context.Context, s *State) error {
 
 var fullCommit = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
-// moduleCommitsStage pins every git module to a commit before anything is
-// downloaded: the locked one when the lockfile has it, else what rev names
-// now (git ls-remote, no clone needed).
+// moduleCommitsStage pins every git and hg module to a commit (an hg
+// changeset) before anything is downloaded: the locked one when the
+// lockfile has it, else what rev names now (git ls-remote or hg identify,
+// no clone needed; an abbreviated git commit is looked up in the cache's
+// clone).
 type moduleCommitsStage struct{}
 
 func (moduleCommitsStage) Name() string { return "resolve module commits" }
@@ -182,14 +188,22 @@ func (moduleCommitsStage) Name() string { return "resolve module commits" }
 func (moduleCommitsStage) Run(ctx context.Context, s *State) error {
 	s.ModuleCommits = map[string]string{}
 	for _, m := range s.Plan.gitTrees() {
-		if m.Form != "git" {
+		if m.Form != "git" && m.Form != "hg" {
 			continue
 		}
 		if s.lock != nil && !s.Plan.Relock {
-			if e := s.lock.module(m.Name); e != nil && e.URL == m.URL && e.Rev == m.Rev && e.Commit != "" {
+			if e := s.lock.module(m.Name); e != nil && e.URL == m.URL && e.Rev == m.Rev && e.Form == m.Form && e.Commit != "" {
 				s.ModuleCommits[m.Name] = e.Commit
 				continue
 			}
+		}
+		if m.Form == "hg" {
+			node, err := hgIdentify(ctx, m)
+			if err != nil {
+				return err
+			}
+			s.ModuleCommits[m.Name] = node
+			continue
 		}
 		if fullCommit.MatchString(m.Rev) {
 			s.ModuleCommits[m.Name] = m.Rev
@@ -199,28 +213,13 @@ func (moduleCommitsStage) Run(ctx context.Context, s *State) error {
 		if rev == "" {
 			rev = "HEAD"
 		}
-		out, err := exec.CommandContext(ctx, "git", "ls-remote", "--", m.URL, rev, rev+"^{}").Output()
+		commit, err := lsRemote(ctx, m, rev)
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			// git says why (no such repository, authentication, DNS…);
-			// "exit status 128" alone does not.
-			var ee *exec.ExitError
-			if errors.As(err, &ee) && len(bytes.TrimSpace(ee.Stderr)) > 0 {
-				return fmt.Errorf("%smodule %s: git ls-remote %s failed (%v):\n%s", posPrefix(m.Pos), m.Name, m.URL, err, strings.TrimSpace(string(ee.Stderr)))
-			}
-			return fmt.Errorf("%smodule %s: git ls-remote %s: %v", posPrefix(m.Pos), m.Name, m.URL, err)
+			return err
 		}
-		commit := ""
-		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			f := strings.Fields(line)
-			if len(f) != 2 {
-				continue
-			}
-			// An annotated tag's peeled line (^{}) names the commit itself.
-			if commit == "" || strings.HasSuffix(f[1], "^{}") {
-				commit = f[0]
+		if commit == "" && shortCommit.MatchString(m.Rev) {
+			if commit, err = gitCommitInCache(ctx, s, m); err != nil {
+				return err
 			}
 		}
 		if commit == "" {
@@ -259,7 +258,7 @@ func (lockWriteStage) Run(ctx context.Context, s *State) error {
 		})
 	}
 	for _, m := range p.gitTrees() {
-		l.Modules = append(l.Modules, LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name], Dynamic: m.Dynamic})
+		l.Modules = append(l.Modules, s.lockedModule(m))
 	}
 	if s.lock != nil && sameLock(s.lock, l) {
 		return nil
@@ -267,13 +266,31 @@ func (lockWriteStage) Run(ctx context.Context, s *State) error {
 	if err := l.Write(p.Lockfile); err != nil {
 		return err
 	}
-	switch {
-	case s.lock == nil:
+	if s.lock == nil {
 		s.Env.IO.Infof("wrote %s", p.Lockfile)
-	default:
-		s.Env.IO.Infof("updated %s:\n  %s", p.Lockfile, strings.Join(s.lockDiffs, "\n  "))
+		return nil
 	}
+	diffs := s.lockDiffs
+	for _, e := range l.Modules {
+		if old := s.lock.module(e.Name); old != nil && old.SHA256 != "" && old.SHA256 != e.SHA256 {
+			diffs = append(diffs, fmt.Sprintf("module %s: sha256 %s, was %s", e.Name, e.SHA256, old.SHA256))
+		}
+	}
+	if len(diffs) == 0 {
+		diffs = []string{"modules' commits, versions and sha256s recorded"}
+	}
+	s.Env.IO.Infof("updated %s:\n  %s", p.Lockfile, strings.Join(diffs, "\n  "))
 	return nil
+}
+
+// lockedModule is what a build used of a module: the commit of a git or
+// hg module, the version and sha256 of a tarball or debian one.
+func (s *State) lockedModule(m module3rd.Module) LockedModule {
+	e := LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name], Dynamic: m.Dynamic}
+	if r, ok := s.moduleTarballs[m.Name]; ok {
+		e.Version, e.SHA256 = r.Artifact.Version, r.SHA256
+	}
+	return e
 }
 
 func sameLock(a, b *Lockfile) bool {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
@@ -16,51 +15,10 @@ import (
 	"github.com/nginx-build/nginx-build/source"
 )
 
-// moduleCacheRepo is the bare clone of a git module kept in the cache, so
-// that a rebuild, a new work dir or a new rev of the same repository
-// fetches only what is missing.
-func moduleCacheRepo(s *State, m module3rd.Module) string {
-	return filepath.Join(s.Plan.CacheDir, "git", fetch.URLKey(m.URL)+".git")
-}
-
-// fetchGitModule makes sure the cache's bare clone has the module's commit,
-// cloning or fetching only when it does not. It runs concurrently with the
-// tarball downloads.
-func fetchGitModule(ctx context.Context, s *State, m module3rd.Module, commit string) error {
-	repo := moduleCacheRepo(s, m)
-	log := filepath.Join(s.Plan.CacheDir, "git", fetch.URLKey(m.URL)+".log")
-	if err := os.MkdirAll(filepath.Dir(repo), 0o755); err != nil {
-		return fmt.Errorf("module %s: %w", m.Name, err)
-	}
-	if _, err := os.Stat(repo); err != nil {
-		s.Env.IO.Infof("cloning module %s from %s", m.Name, m.URL)
-		tmp := repo + ".part"
-		os.RemoveAll(tmp)
-		if err := runLogged(ctx, "git clone "+m.URL, filepath.Dir(repo), log, nil, nil, "git", "clone", "--quiet", "--bare", "--", m.URL, tmp); err != nil {
-			os.RemoveAll(tmp)
-			return fmt.Errorf("module %s: %w", m.Name, err)
-		}
-		if err := os.Rename(tmp, repo); err != nil {
-			return fmt.Errorf("module %s: %w", m.Name, err)
-		}
-	}
-	if commit != "" && exec.CommandContext(ctx, "git", "-C", repo, "cat-file", "-e", commit+"^{commit}").Run() == nil {
-		s.Env.IO.Debugf("module %s: commit %s already cached", m.Name, commit)
-		return nil
-	}
-	s.Env.IO.Infof("fetching module %s from %s", m.Name, m.URL)
-	if err := runLogged(ctx, "git fetch "+m.URL, repo, log, nil, nil, "git", "fetch", "--quiet", "--force", "--", m.URL,
-		"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"); err != nil {
-		return fmt.Errorf("module %s: %w", m.Name, err)
-	}
-	if commit != "" && exec.CommandContext(ctx, "git", "-C", repo, "cat-file", "-e", commit+"^{commit}").Run() != nil {
-		return fmt.Errorf("module %s: commit %s (rev %q) is not in %s", m.Name, commit, m.Rev, m.URL)
-	}
-	return nil
-}
-
 // tarballModuleArtifact describes a "tarball" module as a download: a URL,
-// or a path that is turned into a file:// URL.
+// or a path that is turned into a file:// URL. The cache knows a local
+// file by its content, which may change under the same path, and a URL
+// with a checksum by both: a new checksum fetches again.
 func tarballModuleArtifact(m module3rd.Module) (source.Artifact, error) {
 	u := m.URL
 	if !strings.Contains(u, "://") {
@@ -74,10 +32,42 @@ func tarballModuleArtifact(m module3rd.Module) (source.Artifact, error) {
 	if err != nil {
 		return source.Artifact{}, fmt.Errorf("module %s: %w", m.Name, err)
 	}
-	return source.Artifact{
+	a := source.Artifact{
 		Component: "module-" + m.Name, FileName: path.Base(pu.Path), URLs: []string{u},
 		PinnedSHA256: sum, PinnedBy: "modules.json",
-	}, nil
+	}
+	if sum != "" {
+		a.CacheKey = u + "#sha256:" + sum
+	}
+	local, err := localTarballSHA256(m)
+	if err != nil {
+		return source.Artifact{}, err
+	}
+	if local != "" {
+		a.CacheKey = "sha256:" + local
+	}
+	return a, nil
+}
+
+// localTarballSHA256 is the sha256 of a "tarball" module given as a local
+// path (or file:// URL), "" for other modules.
+func localTarballSHA256(m module3rd.Module) (string, error) {
+	if m.Form != "tarball" {
+		return "", nil
+	}
+	p := m.URL
+	if strings.Contains(p, "://") {
+		pu, err := url.Parse(p)
+		if err != nil || pu.Scheme != "file" {
+			return "", nil
+		}
+		p = filepath.FromSlash(pu.Path)
+	}
+	sum, err := fetch.FileSHA256(p)
+	if err != nil {
+		return "", fmt.Errorf("%smodule %s: %w", posPrefix(m.Pos), m.Name, err)
+	}
+	return sum, nil
 }
 
 // provisionModule puts a third-party module beside the nginx source tree
@@ -99,18 +89,7 @@ func provisionModule(ctx context.Context, s *State, m module3rd.Module) error {
 			return err
 		}
 	case "hg":
-		if _, err := exec.LookPath("hg"); err != nil {
-			return fmt.Errorf("module %s: hg (mercurial) is needed for form \"hg\" but is not installed", m.Name)
-		}
-		if err := os.RemoveAll(dir); err != nil {
-			return fmt.Errorf("module %s: %w", m.Name, err)
-		}
-		s.Env.IO.Infof("cloning module %s from %s", m.Name, m.URL)
-		args := []string{"clone", "--quiet"}
-		if m.Rev != "" {
-			args = append(args, "--updaterev", m.Rev)
-		}
-		if err := runLogged(ctx, "hg clone "+m.Name, s.Plan.BuildDir(), log, tee, nil, "hg", append(args, "--", m.URL, m.Name)...); err != nil {
+		if err := checkoutHgModule(ctx, s, m, dir, log); err != nil {
 			return err
 		}
 	case "tarball", "debian":
@@ -137,37 +116,6 @@ func provisionModule(ctx context.Context, s *State, m module3rd.Module) error {
 	return nil
 }
 
-// checkoutGitModule clones the module from the cache into dir, or updates
-// an existing clone, and checks out the resolved commit: an existing clone
-// at another commit is moved, never silently reused.
-func checkoutGitModule(ctx context.Context, s *State, m module3rd.Module, dir, log string) error {
-	repo := moduleCacheRepo(s, m)
-	commit := s.ModuleCommits[m.Name]
-	if commit == "" {
-		commit = m.Rev
-	}
-	if commit == "" {
-		commit = "HEAD"
-	}
-	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
-		os.RemoveAll(dir)
-		if err := runLogged(ctx, "git clone "+m.Name, s.Plan.BuildDir(), log, nil, nil, "git", "clone", "--quiet", "--no-checkout", "--", repo, m.Name); err != nil {
-			return err
-		}
-	} else if err := runLogged(ctx, "git fetch "+m.Name, dir, log, nil, nil, "git", "fetch", "--quiet", "--force", "--tags", "--", repo, "+refs/heads/*:refs/remotes/origin/*"); err != nil {
-		return err
-	}
-	if err := runLogged(ctx, "git checkout "+commit, dir, log, nil, nil, "git", "-c", "advice.detachedHead=false", "checkout", "--quiet", "--force", commit, "--"); err != nil {
-		return err
-	}
-	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "HEAD").Output()
-	if err != nil {
-		return fmt.Errorf("module %s: %w", m.Name, err)
-	}
-	s.ModuleCommits[m.Name] = strings.TrimSpace(string(out))
-	return nil
-}
-
 // provisionGitSource checks out a component tree given as a git repository
 // (-customnginx/-customssl) beside the nginx tree. A git tree of nginx keeps
 // its configure script at auto/configure; release tarballs ship a copy as
@@ -178,13 +126,48 @@ func provisionGitSource(ctx context.Context, s *State, g module3rd.Module) error
 	if err := checkoutGitModule(ctx, s, g, dir, log); err != nil {
 		return err
 	}
+	return ensureConfigure(dir)
+}
+
+// ensureConfigure gives a tree of nginx without ./configure (a git
+// checkout, or a tarball of one such as GitHub's archive/…tar.gz) the copy
+// of auto/configure that release tarballs ship as ./configure.
+func ensureConfigure(dir string) error {
 	cfg := filepath.Join(dir, "configure")
 	if _, err := os.Stat(cfg); err == nil {
 		return nil
 	}
 	if _, err := os.Stat(filepath.Join(dir, "auto", "configure")); err == nil {
 		if err := copyFile(filepath.Join(dir, "auto", "configure"), cfg); err != nil {
-			return fmt.Errorf("%s: %w", g.Name, err)
+			return fmt.Errorf("%s: %w", filepath.Base(dir), err)
+		}
+	}
+	return nil
+}
+
+// moduleNamesStage refuses a module whose directory beside the nginx tree
+// (../<name>) is already taken: by a component's tree (a module called
+// nginx-1.30.1 or pcre2-10.42 would overwrite it), or by a file the build
+// writes there. It runs once versions are known, before any download.
+type moduleNamesStage struct{}
+
+func (moduleNamesStage) Name() string { return "check module names" }
+
+func (moduleNamesStage) Run(ctx context.Context, s *State) error {
+	taken := map[string]string{}
+	for _, c := range s.Plan.Components() {
+		taken[c.Name+"-"+c.Version] = fmt.Sprintf("the source tree of %s %s", c.Name, c.Version)
+	}
+	for _, f := range []string{RecordFile, stampFile, "nginx-patch.log"} {
+		taken[f] = "a file nginx-build writes there"
+	}
+	for _, m := range s.Plan.Modules {
+		if m.Form == "local" {
+			continue // used in place, not copied beside the tree
+		}
+		if what, ok := taken[m.Name]; ok {
+			return fmt.Errorf("%smodule %q: its directory %s is %s; give the module another name",
+				posPrefix(m.Pos), m.Name, filepath.Join(s.Plan.BuildDir(), m.Name), what)
 		}
 	}
 	return nil

@@ -70,6 +70,7 @@ func BuildStages() []Stage {
 	return []Stage{
 		lockPinStage{},
 		versionsStage{},
+		moduleNamesStage{},
 		moduleCommitsStage{},
 		upToDateStage{},
 		resolveStage{},
@@ -94,7 +95,7 @@ func FetchStages() []Stage {
 // LockStages resolve afresh, download and verify everything, pin module
 // commits, and write the lockfile; nothing is built.
 func LockStages() []Stage {
-	return []Stage{versionsStage{}, resolveStage{}, dryRunStage{}, moduleCommitsStage{}, fetchStage{}, lockWriteStage{}}
+	return []Stage{versionsStage{}, moduleNamesStage{}, resolveStage{}, dryRunStage{}, moduleCommitsStage{}, fetchStage{}, lockWriteStage{}}
 }
 
 // finalStage is a stage that runs even after an earlier one stopped the
@@ -245,12 +246,17 @@ func (fetchStage) Run(ctx context.Context, s *State) error {
 			tarballModules = append(tarballModules, m.Name)
 		}
 	}
-	// Git modules are fetched into the cache at the same time as the tarballs.
+	// Git and hg modules are fetched into the cache at the same time as the tarballs.
 	g, gctx := errgroup.WithContext(ctx)
 	for _, m := range s.Plan.gitTrees() {
-		if m.Form == "git" {
+		switch m.Form {
+		case "git":
 			g.Go(func() error {
 				return safe.Do("fetching module "+m.Name, func() error { return fetchGitModule(gctx, s, m, s.ModuleCommits[m.Name]) })
+			})
+		case "hg":
+			g.Go(func() error {
+				return safe.Do("fetching module "+m.Name, func() error { return fetchHgModule(gctx, s, m, s.ModuleCommits[m.Name]) })
 			})
 		}
 	}

@@ -48,10 +48,6 @@ type RecordModule struct {
 	// (-customnginx or -customssl from git): that component's name.
 	// Empty for third-party modules.
 	Component string `json:"component,omitempty"`
-	// Version is the upstream version of a "debian" module.
-	Version string `json:"version,omitempty"`
-	// SHA256 is the verified tarball of a "tarball" or "debian" module.
-	SHA256 string `json:"sha256,omitempty"`
 	// License is the module's SPDX expression from modules.json.
 	License string `json:"license,omitempty"`
 }
@@ -80,14 +76,7 @@ func writeRecord(s *State, nginxV string) (string, error) {
 	}
 	rec.Server = s.Plan.Server.Name
 	for _, m := range s.Plan.gitTrees() {
-		rm := RecordModule{
-			LockedModule: LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name], Dynamic: m.Dynamic},
-			License:      m.License,
-		}
-		if r, ok := s.moduleTarballs[m.Name]; ok {
-			rm.Version, rm.SHA256 = r.Artifact.Version, r.SHA256
-		}
-		rec.Modules = append(rec.Modules, rm)
+		rec.Modules = append(rec.Modules, RecordModule{LockedModule: s.lockedModule(m), License: m.License})
 	}
 	// gitTrees lists the git component sources first; they are named
 	// <component>-<tag> (see GitSources).

@@ -44,11 +44,27 @@ const tailLines = 40
 // cancellation (Ctrl-C, or a failure elsewhere) kills make's whole tree of
 // compilers, not just make.
 func runLogged(ctx context.Context, step, dir, logPath string, tee io.Writer, env []string, name string, args ...string) error {
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	return runLog(ctx, os.O_TRUNC, "", step, dir, logPath, tee, env, name, args...)
+}
+
+// appendLogged is runLogged for logs that collect several steps (one
+// patch after another in nginx-patch.log): it appends to logPath, after a
+// header line saying which step the output below belongs to.
+func appendLogged(ctx context.Context, header, step, dir, logPath string, tee io.Writer, env []string, name string, args ...string) error {
+	return runLog(ctx, os.O_APPEND, header, step, dir, logPath, tee, env, name, args...)
+}
+
+func runLog(ctx context.Context, mode int, header, step, dir, logPath string, tee io.Writer, env []string, name string, args ...string) error {
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|mode, 0o644)
 	if err != nil {
 		return fmt.Errorf("%s: open log: %w", step, err)
 	}
 	defer logf.Close()
+	if header != "" {
+		if _, err := fmt.Fprintf(logf, "=== %s\n", header); err != nil {
+			return fmt.Errorf("%s: write log: %w", step, err)
+		}
+	}
 	var out io.Writer = logf
 	if tee != nil {
 		out = io.MultiWriter(logf, tee)

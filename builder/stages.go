@@ -115,6 +115,12 @@ func inputDigest(p *Plan, toolVersion string, commits map[string]string) (string
 			}
 			w("local module", m.Name, sum)
 		}
+		if sum, err := localTarballSHA256(m); err != nil || sum != "" {
+			if err != nil {
+				return "", err
+			}
+			w("local tarball", m.Name, sum) // it may change under the same path
+		}
 	}
 	w(append([]string{"patch-opt"}, p.PatchOpt...)...)
 	for _, pt := range p.Patches {
@@ -407,6 +413,11 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 		return err
 	}
 	s.Env.IO.Infof("extracted %d source trees into %s", len(s.Fetched), dir)
+	if srv := s.Plan.Server; srv.Custom() && IsTarballURL(srv.CustomURL) {
+		if err := ensureConfigure(s.Plan.SourceDir()); err != nil {
+			return err
+		}
+	}
 	for _, g := range s.Plan.GitSources {
 		if err := provisionGitSource(ctx, s, g); err != nil {
 			return err
@@ -417,6 +428,7 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 			return err
 		}
 	}
+	_ = os.Remove(filepath.Join(dir, "nginx-patch.log")) // each patch appends its part
 	for _, p := range s.Plan.Patches {
 		if err := applyPatch(ctx, s, p); err != nil {
 			return err
@@ -435,13 +447,13 @@ func applyPatch(ctx context.Context, s *State, p Patch) error {
 	if target == "" {
 		return fmt.Errorf("patch %s: target %q is not part of this build", p.Path, p.Target)
 	}
-	args := append(append([]string{"--batch"}, s.Plan.PatchOpt...), "-i", p.Path)
+	// --forward: a patch that looks already applied is an error, where
+	// --batch alone would silently reverse it.
+	args := append(append([]string{"--batch", "--forward"}, s.Plan.PatchOpt...), "-i", p.Path)
 	s.Env.IO.Infof("applying %s to %s", p.Path, filepath.Base(target))
 	log := filepath.Join(s.Plan.BuildDir(), "nginx-patch.log")
-	if err := runLogged(ctx, "patch "+p.Path+" (target "+p.Target+")", target, log, teeFor(s), nil, "patch", args...); err != nil {
-		return err
-	}
-	return nil
+	step := "patch " + p.Path + " (target " + p.Target + ")"
+	return appendLogged(ctx, step+": patch "+strings.Join(args, " "), step, target, log, teeFor(s), nil, "patch", args...)
 }
 
 // configureStage writes the generated script as nginx-configure in the

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"archive/tar"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,4 +121,25 @@ printf 'all:\n\tcp build/nginx-1.27.1/objs/nginx.in build/nginx-1.27.1/objs/ngin
 		t.Errorf("configure args %q", got)
 	}
 	mustContain(t, "output", r.err, "openresty/1.27.1.2", filepath.Join(build, "openresty-1.27.1.2", "build", "nginx-1.27.1", "objs", "nginx"))
+}
+
+// A custom nginx from a tarball of a git tree (GitHub's archive/…tar.gz)
+// has auto/configure and no ./configure, like a git checkout.
+func TestCustomNginxFromGitArchiveTarball(t *testing.T) {
+	f := newFixture(t)
+	f.m.Add(t, "fork", "release-2.0.tar.gz", []testmirror.Entry{
+		{Name: "nginx-release-2.0/", Type: tar.TypeDir},
+		{Name: "nginx-release-2.0/auto/configure", Body: testmirror.FakeConfigure("fork", "2.0"), Mode: 0o755},
+		{Name: "nginx-release-2.0/src/core/nginx.h", Body: "#define NGINX_VERSION \"2.0\"\n"},
+	})
+	r := run(t, "-d", f.work, "--mirror", f.m.URL, "-customnginx", f.m.URL+"/fork/release-2.0.tar.gz",
+		"-customnginxname", "fork", "-customnginxtag", "2.0", "--", "--with-debug")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	src := filepath.Join(f.work, "fork", "2.0", "fork-2.0")
+	if got := strings.Join(readLines(t, filepath.Join(src, "configure.args")), " "); got != "--with-debug" {
+		t.Errorf("configure args %q", got)
+	}
+	mustContain(t, "output", r.err, "fork/2.0")
 }

@@ -445,6 +445,13 @@ func parsePatch(spec string, comps []builder.ComponentSpec) ([]builder.Patch, er
 	abs := absOr(path)
 	fi, err := os.Stat(abs)
 	if err != nil {
+		if t, _, ok := strings.Cut(spec, "="); ok && path == spec {
+			var names []string
+			for _, c := range comps {
+				names = append(names, c.Name)
+			}
+			return nil, usagef("-patch %s: %q is not a patch target here (%s), and there is no patch file %s", spec, t, strings.Join(names, ", "), path)
+		}
 		return nil, usagef("-patch %s: patch file %s not found", spec, path)
 	}
 	if !fi.IsDir() {

@@ -10,7 +10,7 @@ import (
 )
 
 // FuzzParseV feeds arbitrary text to ParseV as `nginx -V` output, and checks
-// that configure arguments quoted the way nginx prints them come back intact.
+// that a configure argument printed the way nginx prints it comes back intact.
 func FuzzParseV(f *testing.F) {
 	if real, err := os.ReadFile("../testdata/nginx-V/debian-bookworm-1.22.1.txt"); err == nil {
 		f.Add(string(real), "--with-cc-opt=-g -O2")
@@ -22,6 +22,8 @@ func FuzzParseV(f *testing.F) {
 	f.Add("nginx version: nginx/1.22.1\nconfigure arguments: --with-cc-opt='-O2\n", "'")
 	f.Add("nginx version: nginx/1.22.1\nconfigure arguments: --a; rm -rf /\n", "; rm -rf /")
 	f.Add("nginx version: nginx/1.22.1\nconfigure arguments: --a=$(id) `id` \"x\" ~/y *\n", "~/y")
+	f.Add("nginx version: nginx/1.26.2\nconfigure arguments: --with-cc-opt='-DMSG='a b' -DX=\\\"y z\\\"' --with-ld-opt=-Wl,(x)&\n", "-DMSG='a b' -DX=1")
+	f.Add("nginx version: nginx/1.26.2\nconfigure arguments: --with-cc-opt='-DNAME=\"it's\" x'\n", "a' -b")
 	f.Add("bash: nginx: command not found\n", "\\")
 	f.Fuzz(func(t *testing.T, out, arg string) {
 		info, err := ParseV(out)
@@ -43,20 +45,43 @@ func FuzzParseV(f *testing.F) {
 			t.Errorf("error %v with non-zero info %+v", err, info)
 		}
 
-		// An argument printed the way nginx prints it (one line, quoted as
-		// needed) must be recovered exactly.
-		if !readable(arg) || strings.ContainsAny(arg, "\r\n") {
+		// An argument printed the way nginx prints it must be recovered
+		// exactly. nginx prints what its shell's echo gives (runs of white
+		// space squeezed, so none here), and a value with a quote followed
+		// by " -" inside reads like the end of an argument and the start of
+		// the next: nginx's output is ambiguous there.
+		// A double quote is given escaped (\") for nginx's C string literal,
+		// which prints it plain; other backslashes depend on the shell's echo.
+		if !readable(arg) || strings.ContainsAny(arg, "\r\n\t\\") || strings.TrimSpace(arg) != arg ||
+			strings.Contains(arg, "  ") || strings.Contains(arg, "' -") {
 			return
 		}
-		v := "nginx version: nginx/1.22.1\nconfigure arguments: --a " + Quote(arg) + " --b\n"
+		opt := "--x=" + strings.ReplaceAll(arg, `"`, `\"`)
+		printed := strings.ReplaceAll(nginxPrints(opt), `\"`, `"`)
+		v := "nginx version: nginx/1.22.1\nconfigure arguments: --a " + printed + " --b\n"
 		info, err = ParseV(v)
 		if err != nil {
 			t.Fatalf("ParseV(%q): %v", v, err)
 		}
-		if want := []string{"--a", arg, "--b"}; !slices.Equal(info.ConfigureArgs, want) {
+		if want := []string{"--a", opt, "--b"}; !slices.Equal(info.ConfigureArgs, want) {
 			t.Fatalf("ParseV(%q) args = %q, want %q", v, info.ConfigureArgs, want)
 		}
 	})
+}
+
+// nginxPrints is what nginx's auto/options makes of one configure
+// argument for nginx -V: sed -e "s/\(--[^=]*=\)\(.* .*\)/\1'\2'/"
+// (before the C compiler reads it as a string literal).
+func nginxPrints(opt string) string {
+	i := strings.Index(opt, "--")
+	if i < 0 {
+		return opt
+	}
+	eq := strings.IndexByte(opt[i:], '=')
+	if eq < 0 || !strings.Contains(opt[i+eq+1:], " ") {
+		return opt
+	}
+	return opt[:i+eq+1] + "'" + opt[i+eq+1:] + "'"
 }
 
 // FuzzNormalize checks the shape of what Normalize returns on arbitrary

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"mvdan.cc/sh/v3/syntax"
 )
 
 // VersionInfo is what `nginx -V` tells about a built binary.
@@ -18,7 +16,8 @@ type VersionInfo struct {
 	Compiler string
 	// SSL is the text after "built with", e.g. "OpenSSL 3.0.20 7 Apr 2026".
 	SSL string
-	// ConfigureArgs are the configure arguments after shell quote removal.
+	// ConfigureArgs are the configure arguments as they were given to
+	// configure (see splitConfigureArgs).
 	ConfigureArgs []string
 }
 
@@ -30,10 +29,9 @@ type VersionInfo struct {
 //	TLS SNI support enabled
 //	configure arguments: --prefix=/usr/local/nginx --with-cc-opt='-O2 -g'
 //
-// The configure arguments are split with shell quoting rules, because nginx
-// prints them re-quoted the way they would be typed (values with spaces are
-// single-quoted). Words that need the environment to expand, such as
-// -Wl,-rpath,$ORIGIN, are kept as written. When several "version:" lines
+// The configure arguments are split the way nginx prints them (see
+// splitConfigureArgs): values with spaces single-quoted, verbatim, and
+// everything else as it was given, so -Wl,-rpath,$ORIGIN is kept as written. When several "version:" lines
 // appear (Tengine prints its own before nginx's), the first names the product.
 // Unknown lines are ignored; output without a version line is an error.
 func ParseV(out string) (VersionInfo, error) {
@@ -42,7 +40,7 @@ func ParseV(out string) (VersionInfo, error) {
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimSpace(line)
 		if rest, ok := strings.CutPrefix(line, "configure arguments:"); ok {
-			args, err := splitWords(rest)
+			args, err := splitConfigureArgs(rest)
 			if err != nil {
 				return VersionInfo{}, fmt.Errorf("cannot split the configure arguments of nginx -V: %w", err)
 			}
@@ -76,20 +74,93 @@ func ParseV(out string) (VersionInfo, error) {
 	return info, nil
 }
 
-// splitWords splits s into shell words after quote removal. Operators such as
-// ";" or "|" are rejected rather than guessed at, since nginx never prints them
-// unquoted unless an argument was mangled.
-func splitWords(s string) ([]string, error) {
-	args := []string{}
-	err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Words(strings.NewReader(s), func(w *syntax.Word) bool {
-		args = append(args, wordValue(s, w))
-		return true
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(args) == 0 {
-		return nil, nil
+// splitConfigureArgs recovers the configure arguments from the way nginx
+// prints them. nginx's auto/options builds the string (NGX_CONFIGURE) from
+// each argument with
+//
+//	opt="$opt `echo $option | sed -e \"s/\(--[^=]*=\)\(.* .*\)/\1'\2'/\"`"
+//
+// so an argument whose value (after the first "=") contains a space is
+// printed as --name='value', the value verbatim: quotes in it are not
+// escaped. Every other argument is printed as it is, quotes, "(", "&" or
+// "$" included. That is not shell quoting, so it is not parsed as such: a
+// word runs to the next space, except that --name=' opens a quoted value,
+// which ends at a quote followed by the end of the line or by a space and
+// the next option ("-…"). When several quotes could end it, the first one
+// that leaves the quotes inside the value balanced wins (a value such as
+// -DMSG='a b' -DX=1), else the first one. A quote that would close a value
+// without a space was printed as part of a word (--x='y' is nginx's
+// output for that very argument). nginx's output is ambiguous in such
+// corners; this reads it the way people write configure options. Every
+// argument nginx accepts starts with "-"; a word that does not is an error.
+//
+// configure then writes the string into a C string literal
+// (#define NGX_CONFIGURE "…"), so a double quote in an argument had to be
+// given escaped, as \" (--with-cc-opt='-DNAME=\"my nginx\"'), and nginx
+// prints it unescaped. It is escaped again here: the arguments come back
+// as they were given to configure, ready to be given to it again.
+func splitConfigureArgs(s string) ([]string, error) {
+	var args []string
+	space := func(c byte) bool { return c == ' ' || c == '\t' }
+	i, n := 0, len(s)
+	for {
+		for i < n && space(s[i]) {
+			i++
+		}
+		if i == n {
+			break
+		}
+		end := i
+		for end < n && !space(s[end]) {
+			end++
+		}
+		word := s[i:end]
+		if eq := strings.IndexByte(word, '='); strings.HasPrefix(word, "--") && eq > 0 && eq+1 < len(word) && word[eq+1] == '\'' {
+			if k := closingQuote(s, i+eq+2); k >= 0 {
+				args = append(args, cEscapeQuotes(s[i:i+eq+1]+s[i+eq+2:k]))
+				i = k + 1
+				continue
+			}
+		}
+		if !strings.HasPrefix(word, "-") {
+			return nil, fmt.Errorf("%q is not a configure option (nginx prints only options, starting with \"-\")", word)
+		}
+		args = append(args, cEscapeQuotes(word))
+		i = end
 	}
 	return args, nil
+}
+
+// cEscapeQuotes turns the double quotes nginx printed back into the \"
+// they were given as (see splitConfigureArgs).
+func cEscapeQuotes(arg string) string {
+	return strings.ReplaceAll(arg, `"`, `\"`)
+}
+
+// closingQuote finds the quote that ends a quoted value starting at from
+// (see splitConfigureArgs), or -1.
+func closingQuote(s string, from int) int {
+	first := -1
+	for k := from; k < len(s); k++ {
+		if s[k] != '\'' {
+			continue
+		}
+		rest := strings.TrimLeft(s[k+1:], " \t")
+		if rest != "" && (len(rest) == len(s[k+1:]) || rest[0] != '-') {
+			continue // not at the end of an argument
+		}
+		v := s[from:k]
+		if !strings.ContainsAny(v, " \t") {
+			// nginx quotes only values with spaces: this quote ends a
+			// word printed as it was given, such as --x='y'.
+			return first
+		}
+		if strings.Count(v, "'")%2 == 0 {
+			return k
+		}
+		if first < 0 {
+			first = k
+		}
+	}
+	return first
 }

@@ -62,6 +62,34 @@ configure arguments: --prefix=/usr/local/openresty/nginx --with-cc-opt='-O2 -DNG
 			want: VersionInfo{Name: "nginx", Version: "1.27.0", Compiler: "gcc 13.2.0"},
 		},
 		{
+			// Printed by nginx's own code: the options went through
+			// auto/options and configure's NGX_CONFIGURE string literal
+			// (configure was given --with-cc-opt='-DNGX_X=\"a b\" -O2',
+			// "--with-cc-opt=-DMSG='hello world'", '--with-ld-opt=-Wl,(x)&y',
+			// --with-cc-opt=-DN=\"it\'s\" and "--build=it's  two").
+			name: "nginx's own quoting",
+			out: `nginx version: nginx/1.22.1
+configure arguments: --prefix=/x --with-cc-opt='-DNGX_X="a b" -O2' --with-cc-opt='-DMSG='hello world'' --with-ld-opt=-Wl,(x)&y --with-cc-opt=-DN="it's" --build='it's two'
+`,
+			want: VersionInfo{Name: "nginx", Version: "1.22.1", ConfigureArgs: []string{
+				"--prefix=/x", `--with-cc-opt=-DNGX_X=\"a b\" -O2`, "--with-cc-opt=-DMSG='hello world'", "--with-ld-opt=-Wl,(x)&y",
+				`--with-cc-opt=-DN=\"it's\"`, "--build=it's two",
+			}},
+		},
+		{
+			name: "quoted values end where the next option starts",
+			out:  "nginx version: nginx/1.22.1\nconfigure arguments: --with-cc-opt='-DA='x y' -DB' --with-ld-opt='-L/a b' --x='q' --y=a'b' --z='\n",
+			want: VersionInfo{Name: "nginx", Version: "1.22.1", ConfigureArgs: []string{
+				"--with-cc-opt=-DA='x y' -DB", "--with-ld-opt=-L/a b", "--x='q'", "--y=a'b'", "--z='",
+			}},
+		},
+		{
+			// nginx prints a value without spaces as it was given.
+			name: "unbalanced quote in a value without spaces",
+			out:  "nginx version: nginx/1.22.1\nconfigure arguments: --with-cc-opt='-O2 --prefix=/p\n",
+			want: VersionInfo{Name: "nginx", Version: "1.22.1", ConfigureArgs: []string{"--with-cc-opt='-O2", "--prefix=/p"}},
+		},
+		{
 			name: "noise around the output",
 			out:  "$ nginx -V\nnginx version: nginx/1.25.3\nnginx: [warn] something\n",
 			want: VersionInfo{Name: "nginx", Version: "1.25.3"},
@@ -84,8 +112,7 @@ func TestParseVErrors(t *testing.T) {
 	tests := []struct{ name, out, want string }{
 		{name: "empty", out: "", want: "no \"nginx version:\" line"},
 		{name: "not nginx", out: "bash: nginx: command not found\n", want: "no \"nginx version:\" line"},
-		{name: "unbalanced quote", out: "nginx version: nginx/1.22.1\nconfigure arguments: --with-cc-opt='-O2\n", want: "configure arguments"},
-		{name: "operator in arguments", out: "nginx version: nginx/1.22.1\nconfigure arguments: --a; rm -rf /\n", want: "configure arguments"},
+		{name: "not an option", out: "nginx version: nginx/1.22.1\nconfigure arguments: --a; rm -rf /\n", want: `configure arguments of nginx -V: "rm" is not a configure option`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,6 +152,40 @@ func TestParseVRealDebian(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%s missing from %q", a, info.ConfigureArgs)
+		}
+	}
+}
+
+// TestParseVNginxOrgPackage parses the nginx -V of nginx.org's own package
+// of 1.26.2 for Debian bookworm, as its build (pkg-oss) configures it.
+func TestParseVNginxOrgPackage(t *testing.T) {
+	out, err := os.ReadFile("../testdata/nginx-V/nginx-org-bookworm-1.26.2.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := ParseV(string(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Name != "nginx" || info.Version != "1.26.2" || info.Compiler != "gcc 12.2.0 (Debian 12.2.0-14)" ||
+		info.SSL != "OpenSSL 3.0.11 19 Sep 2023 (running with OpenSSL 3.0.15 3 Sep 2024)" {
+		t.Errorf("ParseV = %+v", info)
+	}
+	args := info.ConfigureArgs
+	if len(args) != 42 || args[0] != "--prefix=/etc/nginx" || args[1] != "--sbin-path=/usr/sbin/nginx" || args[2] != "--modules-path=/usr/lib/nginx/modules" {
+		t.Fatalf("%d arguments: %q", len(args), args)
+	}
+	wantCC := "--with-cc-opt=-g -O2 -ffile-prefix-map=/data/builder/debuild/nginx-1.26.2/debian/debuild-base/nginx-1.26.2=. -fstack-protector-strong -Wformat -Werror=format-security -Wp,-D_FORTIFY_SOURCE=2 -fPIC"
+	if args[len(args)-2] != wantCC || args[len(args)-1] != "--with-ld-opt=-Wl,-z,relro -Wl,-z,now -Wl,--as-needed -pie" {
+		t.Errorf("compiler options %q", args[len(args)-2:])
+	}
+	for _, a := range []string{"--with-compat", "--user=nginx", "--with-http_v3_module", "--with-stream"} {
+		found := false
+		for _, got := range args {
+			found = found || got == a
+		}
+		if !found {
+			t.Errorf("%s missing from %q", a, args)
 		}
 	}
 }

@@ -106,7 +106,7 @@ func VerifyCache(dir string) (checked int, problems []VerifyProblem, err error) 
 func CleanCache(dir string, olderThan time.Duration, now time.Time) (int64, error) {
 	var freed int64
 	if olderThan == 0 {
-		for _, sub := range []string{"tarballs", "index", "git", "debian"} {
+		for _, sub := range []string{"tarballs", "index", "git", "hg", "debian"} {
 			p := filepath.Join(dir, sub)
 			freed += treeSize(p)
 			if err := os.RemoveAll(p); err != nil {

@@ -78,7 +78,11 @@ func (f *Fetcher) FetchAll(ctx context.Context, arts []source.Artifact) ([]Resul
 }
 
 func (f *Fetcher) slot(a source.Artifact) string {
-	return filepath.Join(f.CacheDir, "tarballs", a.Component, URLKey(a.URLs[0]))
+	key := a.URLs[0]
+	if a.CacheKey != "" {
+		key = a.CacheKey
+	}
+	return filepath.Join(f.CacheDir, "tarballs", a.Component, URLKey(key))
 }
 
 func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *progress) (Result, error) {

@@ -18,7 +18,13 @@ func lockSlot(ctx context.Context, dir string, waiting func()) (unlock func(), e
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create cache directory: %w", err)
 	}
-	path := filepath.Join(dir, ".lock")
+	return LockFile(ctx, filepath.Join(dir, ".lock"), waiting)
+}
+
+// LockFile takes an exclusive lock on path (created if missing), as
+// lockSlot does for a tarball slot: for other cache entries, such as the
+// git and hg clones of modules, whose lock sits beside them.
+func LockFile(ctx context.Context, path string, waiting func()) (unlock func(), err error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock cache: %w", err)

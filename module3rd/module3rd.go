@@ -243,6 +243,66 @@ func knownFields() []string {
 	return []string{"name", "form", "url", "rev", "dynamic", "shprov", "shprovdir", "checksum", "license"}
 }
 
+// unknownField extracts the field name from encoding/json's unknown-field error.
+func unknownField(msg string) (string, bool) {
+	const prefix = `unknown field "`
+	i := strings.Index(msg, prefix)
+	if i < 0 {
+		return "", false
+	}
+	field, _, ok := strings.Cut(msg[i+len(prefix):], `"`)
+	return field, ok
+}
+
+// keyOffset finds where key is written (its opening quote) among the keys
+// of the JSON object starting at start: not in nested values, not as a
+// value, and compared after unescaping, as encoding/json compares it.
+func keyOffset(data []byte, start int64, key string) (int64, bool) {
+	if start < 0 || start >= int64(len(data)) || data[start] != '{' {
+		return 0, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(data[start:]))
+	depth, wantKey := 0, false
+	for {
+		before := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return 0, false
+		}
+		switch tok := tok.(type) {
+		case json.Delim:
+			if tok == '{' || tok == '[' {
+				depth++
+				wantKey = depth == 1
+				continue
+			}
+			depth--
+			if depth == 0 {
+				return 0, false
+			}
+			wantKey = depth == 1 // a nested value ended: a key comes next
+			continue
+		case string:
+			if depth == 1 && wantKey {
+				if tok == key {
+					// before is where the previous token ended: skip the
+					// separators to the key's quote.
+					off := start + before
+					for off < int64(len(data)) && data[off] != '"' {
+						off++
+					}
+					return off, true
+				}
+				wantKey = false
+				continue
+			}
+		}
+		if depth == 1 {
+			wantKey = true // a scalar value ended
+		}
+	}
+}
+
 // suggestField adds "did you mean" to encoding/json's unknown-field error.
 func suggestField(msg string) string {
 	const prefix = `unknown field "`
@@ -298,6 +358,14 @@ func decodeError(name string, data []byte, err error, fallback int64) error {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		off = int64(len(data))
 		err = errors.New("unexpected end of file")
+	default:
+		// encoding/json names an unknown field but not where it is:
+		// find its key in the object that starts at fallback.
+		if field, ok := unknownField(err.Error()); ok {
+			if k, ok := keyOffset(data, fallback, field); ok {
+				off = k
+			}
+		}
 	}
 	line, col := position(data, off)
 	return fmt.Errorf("%s:%d:%d: %s", name, line, col, suggestField(strings.TrimPrefix(err.Error(), "json: ")))

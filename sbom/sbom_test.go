@@ -43,7 +43,7 @@ func record() builder.BuildRecord {
 			{LockedModule: builder.LockedModule{Name: "echo-nginx-module", Form: "git", URL: "https://github.com/openresty/echo-nginx-module", Rev: "v0.63", Commit: "5a402aa6c0d4e5e5b6e0b1c2d3e4f5a6b7c8d9e0"},
 				License: "BSD-2-Clause"},
 			{LockedModule: builder.LockedModule{Name: "local-mod", Form: "local", URL: "/home/me/local-mod", Dynamic: true}},
-			{LockedModule: builder.LockedModule{Name: "headers-more", Form: "tarball", URL: "https://example.org/headers-more-0.34.tar.gz"}, SHA256: sum('5'),
+			{LockedModule: builder.LockedModule{Name: "headers-more", Form: "tarball", URL: "https://example.org/headers-more-0.34.tar.gz", SHA256: sum('5')},
 				License: "BSD-2-Clause OR MIT"},
 		},
 		Patches:       []string{"nginx=/p/fix.patch (sha256 " + sum('6') + ")"},

@@ -114,6 +114,10 @@ type Artifact struct {
 	// SigningKeyFile holds upstream's signing key as a distribution ships
 	// it (Debian's debian/upstream/signing-key.asc), once downloaded.
 	SigningKeyFile string
+	// CacheKey, when set, names the cache slot instead of the first URL:
+	// for content a URL does not identify (a local file that may change,
+	// a URL whose pinned checksum changed).
+	CacheKey string
 }
 
 // Locate finds the tarball of c at version, on the mirror when one is set,
