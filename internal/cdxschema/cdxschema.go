@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -28,7 +29,13 @@ func schemaFiles() [][2]string {
 
 // schemaDir is the schema directory of the cyclonedx-go module in use.
 func schemaDir() (string, error) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/CycloneDX/cyclonedx-go").Output()
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/CycloneDX/cyclonedx-go")
+	// Ask from inside this module: tests often run in a temporary
+	// directory, where go list finds no go.mod.
+	if _, self, _, ok := runtime.Caller(0); ok {
+		cmd.Dir = filepath.Dir(self)
+	}
+	out, err := cmd.Output()
 	if err != nil {
 		return "", fmt.Errorf("locate the cyclonedx-go module (go list -m): %w", err)
 	}
