@@ -17,7 +17,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/nginx-build/nginx-build/archive"
 	"github.com/nginx-build/nginx-build/configure"
 	"github.com/nginx-build/nginx-build/source"
 )
@@ -361,7 +360,7 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 		g.Go(func() error {
 			want := r.Artifact.Component + "-" + r.Artifact.Version
 			s.Env.IO.Debugf("extracting %s into %s", r.Path, filepath.Join(dir, want))
-			if err := archive.Extract(gctx, r.Path, dir, want); err != nil {
+			if err := extract(gctx, s, r.Path, dir, want); err != nil {
 				return fmt.Errorf("prepare %s %s: %w", r.Artifact.Component, r.Artifact.Version, err)
 			}
 			return nil
