@@ -16,6 +16,7 @@ import (
 func ModuleStages() []Stage {
 	return []Stage{
 		versionsStage{},
+		mirrorModulesStage{},
 		resolveStage{},
 		scriptStage{},
 		dryRunStage{},

@@ -195,6 +195,10 @@ func (moduleCommitsStage) Run(ctx context.Context, s *State) error {
 			s.ModuleCommits[m.Name] = m.Rev
 			continue
 		}
+		if c, ok := mirrorCommit(s, m); ok {
+			s.ModuleCommits[m.Name] = c // pinned in the mirror's index.json
+			continue
+		}
 		rev := m.Rev
 		if rev == "" {
 			rev = "HEAD"

@@ -32,10 +32,10 @@ func fetchGitModule(ctx context.Context, s *State, m module3rd.Module, commit st
 		return fmt.Errorf("module %s: %w", m.Name, err)
 	}
 	if _, err := os.Stat(repo); err != nil {
-		s.Env.IO.Infof("cloning module %s from %s", m.Name, m.URL)
+		s.Env.IO.Infof("cloning module %s from %s", m.Name, gitRemote(s, m))
 		tmp := repo + ".part"
 		os.RemoveAll(tmp)
-		if err := runLogged(ctx, "git clone "+m.URL, filepath.Dir(repo), log, nil, nil, "git", "clone", "--quiet", "--bare", "--", m.URL, tmp); err != nil {
+		if err := runLogged(ctx, "git clone "+m.URL, filepath.Dir(repo), log, nil, nil, "git", "clone", "--quiet", "--bare", "--", gitRemote(s, m), tmp); err != nil {
 			os.RemoveAll(tmp)
 			return fmt.Errorf("module %s: %w", m.Name, err)
 		}
@@ -47,8 +47,8 @@ func fetchGitModule(ctx context.Context, s *State, m module3rd.Module, commit st
 		s.Env.IO.Debugf("module %s: commit %s already cached", m.Name, commit)
 		return nil
 	}
-	s.Env.IO.Infof("fetching module %s from %s", m.Name, m.URL)
-	if err := runLogged(ctx, "git fetch "+m.URL, repo, log, nil, nil, "git", "fetch", "--quiet", "--force", "--", m.URL,
+	s.Env.IO.Infof("fetching module %s from %s", m.Name, gitRemote(s, m))
+	if err := runLogged(ctx, "git fetch "+m.URL, repo, log, nil, nil, "git", "fetch", "--quiet", "--force", "--", gitRemote(s, m),
 		"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"); err != nil {
 		return fmt.Errorf("module %s: %w", m.Name, err)
 	}
