@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,6 +145,19 @@ func TestMirrorModulesRoundTrip(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(build, p)); err != nil {
 			t.Errorf("module from the mirror not extracted: %v", err)
 		}
+	}
+
+	// The same mirror served over HTTP.
+	srv := httptest.NewServer(http.FileServer(http.Dir(out)))
+	defer srv.Close()
+	work2 := filepath.Join(t.TempDir(), "work")
+	r = run(t, append([]string{"-d", work2, "--mirror", srv.URL, "--cache-dir", t.TempDir(), "--verify", "strict"}, flags...)...)
+	if r.code != 0 {
+		t.Fatalf("build from the mirror over HTTP: exit %d\n%s", r.code, r.err)
+	}
+	mustContain(t, "build from the mirror over HTTP", r.err, "module echo from mirror "+srv.URL, "module hm from mirror", "module debecho from mirror")
+	if got := git(t, filepath.Join(work2, "nginx", "1.30.1", "echo"), "rev-parse", "HEAD"); got != pinned {
+		t.Errorf("over HTTP, echo checked out at %s, want %s", got, pinned)
 	}
 }
 
