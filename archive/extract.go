@@ -225,6 +225,7 @@ func ExtractWithLimits(ctx context.Context, src, destDir, want string, lim Limit
 	if err := os.MkdirAll(destDir, 0o755); err != nil {
 		return fmt.Errorf("extract %s: %w", src, err)
 	}
+	removeStaleTemps(destDir, time.Now())
 	// The temporary directory lives inside destDir so the final rename
 	// stays on one filesystem and is therefore atomic.
 	tmp, err := os.MkdirTemp(destDir, tmpPrefix+want+"-")
@@ -243,6 +244,27 @@ func ExtractWithLimits(ctx context.Context, src, destDir, want string, lim Limit
 		return fmt.Errorf("extract %s: remove previous tree: %w", src, err)
 	}
 	return nil
+}
+
+// staleAfter is the age past which a temporary extraction directory is a
+// leftover: a run killed too hard to clean up (SIGKILL, power loss).
+const staleAfter = 24 * time.Hour
+
+// removeStaleTemps removes such leftovers from destDir. Younger ones may
+// belong to a concurrent extraction and are left alone.
+func removeStaleTemps(destDir string, now time.Time) {
+	entries, err := os.ReadDir(destDir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), tmpPrefix) {
+			continue
+		}
+		if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > staleAfter {
+			_ = os.RemoveAll(filepath.Join(destDir, e.Name()))
+		}
+	}
 }
 
 // checkWant keeps want a single path element so the result cannot land

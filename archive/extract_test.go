@@ -813,3 +813,29 @@ func TestExtractRealTarballs(t *testing.T) {
 		})
 	}
 }
+
+// TestExtractRemovesStaleTemps: temporary directories of extractions
+// killed a day ago or more are removed by the next extraction there;
+// younger ones may be another run's and stay.
+func TestExtractRemovesStaleTemps(t *testing.T) {
+	_, dest := newDest(t)
+	old := filepath.Join(dest, tmpPrefix+"pcre2-10.42-123")
+	young := filepath.Join(dest, tmpPrefix+"zlib-1.3-456")
+	for _, d := range []string{old, young} {
+		if err := os.MkdirAll(filepath.Join(d, "src"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := time.Now().Add(-25 * time.Hour)
+	os.Chtimes(old, day, day)
+	good := gzArchive(t, dirEnt("nginx-1.30.1/"), fileEnt("nginx-1.30.1/configure", "#!/bin/sh\n", 0o755))
+	if err := Extract(context.Background(), good, dest, "nginx-1.30.1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); err == nil {
+		t.Errorf("stale %s kept", old)
+	}
+	if _, err := os.Stat(young); err != nil {
+		t.Errorf("a young extraction directory was removed: %v", err)
+	}
+}

@@ -17,6 +17,7 @@ func ModuleStages() []Stage {
 	return []Stage{
 		versionsStage{},
 		moduleNamesStage{},
+		mirrorModulesStage{},
 		resolveStage{},
 		scriptStage{},
 		dryRunStage{},

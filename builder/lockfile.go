@@ -209,6 +209,10 @@ func (moduleCommitsStage) Run(ctx context.Context, s *State) error {
 			s.ModuleCommits[m.Name] = m.Rev
 			continue
 		}
+		if c, ok := mirrorCommit(s, m); ok {
+			s.ModuleCommits[m.Name] = c // pinned in the mirror's index.json
+			continue
+		}
 		rev := m.Rev
 		if rev == "" {
 			rev = "HEAD"
@@ -217,7 +221,7 @@ func (moduleCommitsStage) Run(ctx context.Context, s *State) error {
 		if err != nil {
 			return err
 		}
-		if commit == "" && shortCommit.MatchString(m.Rev) {
+		if commit == "" && commitLike.MatchString(m.Rev) {
 			if commit, err = gitCommitInCache(ctx, s, m); err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,18 +13,24 @@ import (
 	"time"
 
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/proc"
+	"github.com/nginx-build/nginx-build/module3rd"
 )
 
 // MirrorStages resolve a plan (or take a lockfile's pins), download and
-// verify everything, and copy it into a mirror directory.
+// verify everything — tarballs, tarball and Debian modules, git modules
+// and git sources into the cache — and copy it into a mirror directory.
 func MirrorStages() []Stage {
-	return []Stage{lockPinStage{}, versionsStage{}, resolveStage{}, dryRunStage{}, fetchStage{}, mirrorCopyStage{}}
+	return []Stage{lockPinStage{}, versionsStage{}, mirrorModulesStage{}, moduleCommitsStage{}, resolveStage{}, dryRunStage{}, fetchStage{}, mirrorCopyStage{}}
 }
 
 // MirrorIndex is DIR/index.json: what the mirror holds.
 type MirrorIndex struct {
-	Updated time.Time    `json:"updated"`
-	Files   []MirrorFile `json:"files"`
+	// Updated is when something was last added or changed; a run that
+	// adds nothing leaves the file as it was, byte for byte.
+	Updated time.Time      `json:"updated"`
+	Files   []MirrorFile   `json:"files"`
+	Modules []MirrorModule `json:"modules,omitempty"`
 }
 
 // MirrorFile is one tarball of the mirror.
@@ -31,13 +38,37 @@ type MirrorFile struct {
 	Path     string   `json:"path"`
 	SHA256   string   `json:"sha256"`
 	Verified []string `json:"verified"`
+	// URL is where a custom component's tarball came from
+	// (-customnginx/-customssl URL): a build asking for that URL with
+	// --mirror takes this file instead.
+	URL string `json:"url,omitempty"`
+}
+
+// MirrorModule is a third-party module (or a custom source from git) in
+// the mirror, under modules/<name>/: a tarball, a Debian orig tarball or a
+// git bundle of the repository. A build with --mirror and the same
+// modules.json takes it from there instead of from URL.
+type MirrorModule struct {
+	Name string `json:"name"`
+	// Form is git, tarball or debian, as in modules.json; URL and Rev too.
+	Form string `json:"form"`
+	URL  string `json:"url"`
+	Rev  string `json:"rev,omitempty"`
+	// Commit is the commit Rev named when the bundle was made (git).
+	Commit string `json:"commit,omitempty"`
+	// Version is the upstream version of a debian module's orig tarball.
+	Version string `json:"version,omitempty"`
+	Path    string `json:"path"`
+	SHA256  string `json:"sha256"`
 }
 
 // mirrorCopyStage copies the verified tarballs, with the signatures and
 // checksums published beside them, into Plan.MirrorDir in the mirror
-// layout. A tarball with no published checksum gets a .sha256 of what was
-// verified here, so builds from the mirror can check it. Files already
-// there with the same content are left alone.
+// layout, and the modules under modules/<name>/: tarballs (Debian's orig
+// tarballs included) as they are, git repositories as bundles. A file
+// without a published checksum gets a .sha256 of what was verified here,
+// so builds from the mirror can check it. Files already there with the
+// same content are left alone.
 type mirrorCopyStage struct{}
 
 func (mirrorCopyStage) Name() string { return "populate mirror" }
@@ -45,57 +76,187 @@ func (mirrorCopyStage) Name() string { return "populate mirror" }
 func (mirrorCopyStage) Run(ctx context.Context, s *State) error {
 	root := s.Plan.MirrorDir
 	idxPath := filepath.Join(root, "index.json")
-	idx := readMirrorIndex(idxPath)
-	added := 0
+	old := readMirrorIndex(idxPath)
+	idx := old
+	idx.Files = append([]MirrorFile(nil), old.Files...)
+	idx.Modules = append([]MirrorModule(nil), old.Modules...)
+	added, total := 0, 0
 	for _, r := range s.Fetched {
 		a := r.Artifact
-		dir := filepath.Join(root, a.Component)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("mirror: %w", err)
-		}
 		name := a.FileName
 		if !strings.HasPrefix(name, a.Component+"-"+a.Version+".tar.") {
 			// The layout wants <component>-<version>.<ext>.
 			name = a.Component + "-" + a.Version + tarExt(name)
 		}
-		dst := filepath.Join(dir, name)
-		if sum, err := fetch.FileSHA256(dst); err == nil && sum == r.SHA256 {
-			s.Env.IO.Debugf("mirror: %s already there", dst)
-		} else {
-			if err := copyFile(r.Path, dst); err != nil {
-				return fmt.Errorf("mirror %s: %w", dst, err)
-			}
-			os.Chmod(dst, 0o644)
-			added++
-			s.Env.IO.Infof("mirrored %s", dst)
-		}
-		if a.SignatureURL != "" {
-			if sig, err := os.ReadFile(r.Path + ".sig"); err == nil {
-				ext := path.Ext(a.SignatureURL)
-				if err := writeIfChanged(dst+ext, sig); err != nil {
-					return err
-				}
-			}
-		}
-		if err := writeIfChanged(dst+".sha256", []byte(r.SHA256+"  "+name+"\n")); err != nil {
+		rel := a.Component + "/" + name
+		n, err := mirrorTarball(s, r, root, rel)
+		if err != nil {
 			return err
 		}
+		added += n
+		total++
 		verified := []string{}
 		for _, c := range r.Verification.Checks {
 			verified = append(verified, c.Detail)
 		}
-		idx = upsertMirrorFile(idx, MirrorFile{Path: a.Component + "/" + name, SHA256: r.SHA256, Verified: verified})
+		f := MirrorFile{Path: rel, SHA256: r.SHA256, Verified: verified}
+		if spec := s.Plan.spec(a.Component); spec.Custom() {
+			f.URL = spec.CustomURL
+		}
+		idx = upsertMirrorFile(idx, f)
 	}
-	idx.Updated = time.Now().UTC()
-	b, err := marshalJSON(idx)
-	if err != nil {
-		return err
+	for _, m := range s.Plan.Modules {
+		r, ok := s.moduleTarballs[m.Name]
+		if !ok {
+			continue
+		}
+		rel := "modules/" + m.Name + "/" + r.Artifact.FileName
+		n, err := mirrorTarball(s, r, root, rel)
+		if err != nil {
+			return err
+		}
+		added += n
+		total++
+		mm := MirrorModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Path: rel, SHA256: r.SHA256}
+		if m.Form == "debian" {
+			mm.Version = r.Artifact.Version
+		}
+		idx = upsertMirrorModule(idx, mm)
 	}
-	if err := writeIfChanged(idxPath, b); err != nil {
-		return err
+	for _, m := range s.Plan.gitTrees() {
+		switch m.Form {
+		case "git":
+		case "hg":
+			s.Env.IO.Warnf("module %s: hg modules are not mirrored (no bundles for mercurial); a build from the mirror fetches it from %s", m.Name, m.URL)
+			continue
+		default:
+			continue
+		}
+		mm, n, err := mirrorBundle(ctx, s, m, root)
+		if err != nil {
+			return err
+		}
+		added += n
+		total++
+		idx = upsertMirrorModule(idx, mm)
 	}
-	s.Env.IO.Infof("mirror %s: %d file(s) added, %d already there; build from it with --mirror %s", root, added, len(s.Fetched)-added, root)
+	if !sameIndex(old, idx) || old.Updated.IsZero() {
+		idx.Updated = time.Now().UTC()
+		b, err := marshalJSON(idx)
+		if err != nil {
+			return err
+		}
+		if err := writeIfChanged(idxPath, b); err != nil {
+			return err
+		}
+	}
+	s.Env.IO.Infof("mirror %s: %d file(s) added, %d already there; build from it with --mirror %s", root, added, total-added, root)
 	return nil
+}
+
+// mirrorTarball copies a verified tarball to root/rel with its signature
+// and a .sha256; it returns 1 when the tarball was new or changed.
+func mirrorTarball(s *State, r fetch.Result, root, rel string) (int, error) {
+	dst := filepath.Join(root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return 0, fmt.Errorf("mirror: %w", err)
+	}
+	added := 0
+	if sum, err := fetch.FileSHA256(dst); err == nil && sum == r.SHA256 {
+		s.Env.IO.Debugf("mirror: %s already there", dst)
+	} else {
+		if err := copyFile(r.Path, dst); err != nil {
+			return 0, fmt.Errorf("mirror %s: %w", dst, err)
+		}
+		os.Chmod(dst, 0o644)
+		added = 1
+		s.Env.IO.Infof("mirrored %s", dst)
+	}
+	if a := r.Artifact; a.SignatureURL != "" {
+		if sig, err := os.ReadFile(r.Path + ".sig"); err == nil {
+			if err := writeIfChanged(dst+path.Ext(a.SignatureURL), sig); err != nil {
+				return added, err
+			}
+		}
+	}
+	if err := writeIfChanged(dst+".sha256", []byte(r.SHA256+"  "+path.Base(rel)+"\n")); err != nil {
+		return added, err
+	}
+	return added, nil
+}
+
+// mirrorBundle writes a git bundle of every branch and tag of the module's
+// repository (from the cache's clone, which fetch has brought up to date)
+// to modules/<name>/<name>.bundle. A bundle holding exactly the refs the
+// clone has is left alone: bundles are not byte-reproducible.
+func mirrorBundle(ctx context.Context, s *State, m module3rd.Module, root string) (MirrorModule, int, error) {
+	repo := moduleCacheRepo(s, m)
+	commit := s.ModuleCommits[m.Name]
+	rel := "modules/" + m.Name + "/" + m.Name + ".bundle"
+	dst := filepath.Join(root, filepath.FromSlash(rel))
+	mm := MirrorModule{Name: m.Name, Form: "git", URL: m.URL, Rev: m.Rev, Commit: commit, Path: rel}
+	fail := func(err error) (MirrorModule, int, error) {
+		return mm, 0, fmt.Errorf("%smodule %s: bundle %s: %w", posPrefix(m.Pos), m.Name, m.URL, err)
+	}
+	if commit != "" {
+		// --all bundles branches and tags: the pinned commit must be on one.
+		out, err := proc.Output(proc.Command(ctx, "git", "-C", repo, "for-each-ref", "--contains", commit, "--count=1"))
+		if err != nil || len(bytes.TrimSpace(out)) == 0 {
+			return fail(fmt.Errorf("commit %s is on no branch or tag of the repository", commit))
+		}
+	}
+	refs, err := proc.Output(proc.Command(ctx, "git", "-C", repo, "show-ref", "--heads", "--tags"))
+	if err != nil {
+		return fail(fmt.Errorf("git show-ref: %w", err))
+	}
+	added := 0
+	if heads, err := proc.Output(proc.Command(ctx, "git", "bundle", "list-heads", dst)); err != nil || !sameRefs(heads, refs) {
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fail(err)
+		}
+		tmp := dst + ".tmp"
+		if out, err := proc.CombinedOutput(proc.Command(ctx, "git", "-C", repo, "bundle", "create", "--quiet", tmp, "--all")); err != nil {
+			os.Remove(tmp)
+			return fail(fmt.Errorf("git bundle create: %v: %s", err, strings.TrimSpace(string(out))))
+		}
+		if err := os.Rename(tmp, dst); err != nil {
+			return fail(err)
+		}
+		added = 1
+		s.Env.IO.Infof("mirrored %s (module %s at %s)", dst, m.Name, shortCommit(commit))
+	}
+	sum, err := fetch.FileSHA256(dst)
+	if err != nil {
+		return fail(err)
+	}
+	mm.SHA256 = sum
+	if err := writeIfChanged(dst+".sha256", []byte(sum+"  "+path.Base(rel)+"\n")); err != nil {
+		return mm, added, err
+	}
+	return mm, added, nil
+}
+
+// sameRefs compares `git bundle list-heads` with `git show-ref` output:
+// the same branches and tags at the same objects (HEAD aside).
+func sameRefs(heads, refs []byte) bool {
+	set := func(b []byte) string {
+		var lines []string
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if f := strings.Fields(l); len(f) == 2 && f[1] != "HEAD" {
+				lines = append(lines, f[0]+" "+f[1])
+			}
+		}
+		sort.Strings(lines)
+		return strings.Join(lines, "\n")
+	}
+	return set(heads) != "" && set(heads) == set(refs)
+}
+
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
 }
 
 func tarExt(name string) string {
@@ -118,6 +279,14 @@ func readMirrorIndex(p string) MirrorIndex {
 	return idx
 }
 
+// sameIndex compares what two indexes list, not when they were written.
+func sameIndex(a, b MirrorIndex) bool {
+	a.Updated, b.Updated = time.Time{}, time.Time{}
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return bytes.Equal(x, y)
+}
+
 func upsertMirrorFile(idx MirrorIndex, f MirrorFile) MirrorIndex {
 	for i := range idx.Files {
 		if idx.Files[i].Path == f.Path {
@@ -127,6 +296,23 @@ func upsertMirrorFile(idx MirrorIndex, f MirrorFile) MirrorIndex {
 	}
 	idx.Files = append(idx.Files, f)
 	sort.Slice(idx.Files, func(i, j int) bool { return idx.Files[i].Path < idx.Files[j].Path })
+	return idx
+}
+
+func upsertMirrorModule(idx MirrorIndex, m MirrorModule) MirrorIndex {
+	for i := range idx.Modules {
+		if idx.Modules[i].Path == m.Path && idx.Modules[i].URL == m.URL && idx.Modules[i].Rev == m.Rev {
+			idx.Modules[i] = m
+			return idx
+		}
+	}
+	idx.Modules = append(idx.Modules, m)
+	sort.SliceStable(idx.Modules, func(i, j int) bool {
+		if idx.Modules[i].Path != idx.Modules[j].Path {
+			return idx.Modules[i].Path < idx.Modules[j].Path
+		}
+		return idx.Modules[i].Rev < idx.Modules[j].Rev
+	})
 	return idx
 }
 

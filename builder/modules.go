@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/nginx-build/nginx-build/archive"
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/source"
@@ -97,7 +96,7 @@ func provisionModule(ctx context.Context, s *State, m module3rd.Module) error {
 		if !ok {
 			return fmt.Errorf("module %s: tarball was not fetched", m.Name)
 		}
-		if err := archive.Extract(ctx, r.Path, s.Plan.BuildDir(), m.Name); err != nil {
+		if err := extract(ctx, s, r.Path, s.Plan.BuildDir(), m.Name); err != nil {
 			return fmt.Errorf("module %s: %w", m.Name, evictUnsafe(r, err))
 		}
 	default:

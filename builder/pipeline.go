@@ -53,6 +53,11 @@ type State struct {
 
 	moduleTarballs map[string]fetch.Result // "tarball" modules, by name
 
+	// What the mirror's index.json offers (see mirrormodules.go).
+	fromMirror    map[string]source.Artifact // tarballs: "module:NAME", "source:NAME"
+	mirrorCommits map[string]string          // pinned commits of git modules, by name
+	gitBundles    map[string]string          // verified bundles in the cache, by repository URL
+
 	lock      *Lockfile         // the lockfile as read, if any
 	pins      map[string]string // sha256 pins from it
 	lockDiffs []string          // how the flags differ from it
@@ -71,6 +76,7 @@ func BuildStages() []Stage {
 		lockPinStage{},
 		versionsStage{},
 		moduleNamesStage{},
+		mirrorModulesStage{},
 		moduleCommitsStage{},
 		upToDateStage{},
 		resolveStage{},
@@ -95,7 +101,7 @@ func FetchStages() []Stage {
 // LockStages resolve afresh, download and verify everything, pin module
 // commits, and write the lockfile; nothing is built.
 func LockStages() []Stage {
-	return []Stage{versionsStage{}, moduleNamesStage{}, resolveStage{}, dryRunStage{}, moduleCommitsStage{}, fetchStage{}, lockWriteStage{}}
+	return []Stage{versionsStage{}, moduleNamesStage{}, mirrorModulesStage{}, resolveStage{}, dryRunStage{}, moduleCommitsStage{}, fetchStage{}, lockWriteStage{}}
 }
 
 // finalStage is a stage that runs even after an earlier one stopped the
@@ -202,7 +208,9 @@ func (resolveStage) Name() string { return "resolve" }
 func (resolveStage) Run(ctx context.Context, s *State) error {
 	for _, spec := range s.Plan.Components() {
 		if spec.Custom() {
-			if IsTarballURL(spec.CustomURL) {
+			if a, ok := mirrored(s, "source:"+spec.Name); ok {
+				s.Artifacts = append(s.Artifacts, a)
+			} else if IsTarballURL(spec.CustomURL) {
 				s.Artifacts = append(s.Artifacts, source.Artifact{
 					Component: spec.Name, Version: spec.Version, FileName: path.Base(spec.CustomURL), URLs: []string{spec.CustomURL},
 				})
@@ -236,7 +244,9 @@ func (fetchStage) Run(ctx context.Context, s *State) error {
 	for _, m := range s.Plan.Modules {
 		if m.Form == "tarball" || m.Form == "debian" {
 			a, err := tarballModuleArtifact(m)
-			if m.Form == "debian" {
+			if ma, ok := mirrored(s, "module:"+m.Name); ok {
+				a, err = ma, nil
+			} else if m.Form == "debian" {
 				a, err = source.LocateDebianPackage(ctx, source.DebianArchive(filepath.Join(s.Plan.CacheDir, "debian")), "module-"+m.Name, m.URL, m.Rev)
 			}
 			if err != nil {

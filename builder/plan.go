@@ -13,6 +13,7 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 
+	"github.com/nginx-build/nginx-build/archive"
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/module3rd"
@@ -123,6 +124,9 @@ type Plan struct {
 	// KeepCompat leaves --with-compat exactly as the configure arguments
 	// have it: modules for an existing binary must match it.
 	KeepCompat bool
+	// ExtractLimits cap what unpacking one tarball may write (archive
+	// bombs); zero fields take archive.DefaultLimits.
+	ExtractLimits archive.Limits
 }
 
 // BuildDir is <work>/<server>/<version>, nginx-build's layout.

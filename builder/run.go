@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
-	"time"
+
+	"github.com/nginx-build/nginx-build/internal/proc"
 )
 
 // StepError is a failed external step (configure, make, patch, …). Its
@@ -69,22 +68,14 @@ func runLog(ctx context.Context, mode int, header, step, dir, logPath string, te
 	if tee != nil {
 		out = io.MultiWriter(logf, tee)
 	}
-	cmd := exec.CommandContext(ctx, name, args...)
+	// Its own process group: SIGTERM to all of it on cancellation (make
+	// then removes half-written objects), stragglers killed afterwards.
+	cmd := proc.Command(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.Env = append(os.Environ(), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error {
-		// Politely first, so make can remove half-written objects.
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-	}
-	cmd.WaitDelay = 5 * time.Second
-	runErr := cmd.Run()
-	if cmd.Process != nil {
-		// Reap stragglers that left the group leader behind.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
+	runErr := proc.Run(cmd)
 	if runErr == nil {
 		return nil
 	}

@@ -17,7 +17,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/nginx-build/nginx-build/archive"
 	"github.com/nginx-build/nginx-build/configure"
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/safe"
@@ -397,13 +396,20 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 	}
 	// A stale stamp must not survive a half-redone build dir.
 	_ = os.Remove(filepath.Join(dir, stampFile))
+	if stepDone(s, stepPrepare) && preparedTrees(s) {
+		s.Env.IO.Infof("reusing the sources an earlier run with the same inputs extracted and patched in %s", dir)
+		return nil
+	}
+	if err := beginStep(s, stepPrepare); err != nil {
+		return err
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, r := range s.Fetched {
 		g.Go(func() (err error) {
 			defer safe.Recover("extracting "+r.Artifact.Component+" "+r.Artifact.Version, &err)
 			want := r.Artifact.Component + "-" + r.Artifact.Version
 			s.Env.IO.Debugf("extracting %s into %s", r.Path, filepath.Join(dir, want))
-			if err := archive.Extract(gctx, r.Path, dir, want); err != nil {
+			if err := extract(gctx, s, r.Path, dir, want); err != nil {
 				return fmt.Errorf("prepare %s %s: %w", r.Artifact.Component, r.Artifact.Version, evictUnsafe(r, err))
 			}
 			return nil
@@ -434,7 +440,7 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 			return err
 		}
 	}
-	return nil
+	return finishStep(s, stepPrepare)
 }
 
 func applyPatch(ctx context.Context, s *State, p Patch) error {
@@ -476,9 +482,19 @@ func (configureStage) Run(ctx context.Context, s *State) error {
 	for _, n := range tc.Notes {
 		s.Env.IO.Infof("%s", n)
 	}
-	s.Env.IO.Infof("configuring %s %s (log: %s)", s.Plan.Server.Name, s.Plan.Server.Version, filepath.Join(src, "nginx-configure.log"))
-	if err := runLogged(ctx, "configure", src, filepath.Join(src, "nginx-configure.log"), teeFor(s), tc.Env, "/bin/sh", "./nginx-configure"); err != nil {
-		return err
+	if stepDone(s, stepConfigure) && fileExists(filepath.Join(src, "Makefile")) {
+		s.Env.IO.Infof("%s was configured with the same inputs by an earlier run; not running configure again", src)
+	} else {
+		if err := beginStep(s, stepConfigure); err != nil {
+			return err
+		}
+		s.Env.IO.Infof("configuring %s %s (log: %s)", s.Plan.Server.Name, s.Plan.Server.Version, filepath.Join(src, "nginx-configure.log"))
+		if err := runLogged(ctx, "configure", src, filepath.Join(src, "nginx-configure.log"), teeFor(s), tc.Env, "/bin/sh", "./nginx-configure"); err != nil {
+			return err
+		}
+		if err := finishStep(s, stepConfigure); err != nil {
+			return err
+		}
 	}
 	if s.Plan.ConfigureOnly {
 		if err := writeStamp(s, "configured"); err != nil {
@@ -503,7 +519,13 @@ func (makeStage) Run(ctx context.Context, s *State) error {
 	if s.toolchain.CCache != "" {
 		before = readCCacheStats(ctx, s.toolchain.CCache)
 	}
+	if err := beginStep(s, stepMake); err != nil {
+		return err
+	}
 	if err := runLogged(ctx, "make", src, logPath, teeFor(s), s.toolchain.Env, "make", fmt.Sprintf("-j%d", s.Plan.Jobs)); err != nil {
+		return err
+	}
+	if err := finishStep(s, stepMake); err != nil {
 		return err
 	}
 	if s.toolchain.CCache != "" {

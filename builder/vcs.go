@@ -137,8 +137,8 @@ func gitHTTP() []string {
 	return []string{"-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=60"}
 }
 
-// shortCommit is a rev that may be an abbreviated (or full) commit id.
-var shortCommit = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`)
+// commitLike is a rev that may be an abbreviated (or full) commit id.
+var commitLike = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`)
 
 // lsRemote asks the repository which commit rev names ("" when no branch
 // or tag is called rev), without cloning it.
@@ -208,9 +208,9 @@ func fetchGitModuleLocked(ctx context.Context, s *State, m module3rd.Module, com
 	log := strings.TrimSuffix(repo, ".git") + ".log"
 	_ = os.WriteFile(log, nil, 0o644)
 	if _, err := os.Stat(repo); err != nil {
-		s.Env.IO.Infof("cloning module %s from %s", m.Name, m.URL)
+		s.Env.IO.Infof("cloning module %s from %s", m.Name, gitRemote(s, m))
 		err := cloneIntoCache(ctx, m, repo, log, func(tmp string) []string {
-			return append(append([]string{"git"}, gitHTTP()...), "clone", "--quiet", "--bare", "--", m.URL, tmp)
+			return append(append([]string{"git"}, gitHTTP()...), "clone", "--quiet", "--bare", "--", gitRemote(s, m), tmp)
 		})
 		if err != nil {
 			return err
@@ -224,8 +224,8 @@ func fetchGitModuleLocked(ctx context.Context, s *State, m module3rd.Module, com
 		s.Env.IO.Debugf("module %s: commit %s already cached", m.Name, commit)
 		return nil
 	}
-	s.Env.IO.Infof("fetching module %s from %s", m.Name, m.URL)
-	if _, err := runVCS(ctx, vcsFetchTimeout, repo, log, "git", append(gitHTTP(), "fetch", "--quiet", "--force", "--", m.URL,
+	s.Env.IO.Infof("fetching module %s from %s", m.Name, gitRemote(s, m))
+	if _, err := runVCS(ctx, vcsFetchTimeout, repo, log, "git", append(gitHTTP(), "fetch", "--quiet", "--force", "--", gitRemote(s, m),
 		"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")...); err != nil {
 		return fmt.Errorf("%smodule %s: git fetch %s: %w", posPrefix(m.Pos), m.Name, m.URL, err)
 	}

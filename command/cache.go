@@ -82,7 +82,7 @@ was verified; runs sharing the cache take turns per file.`,
 			if err != nil {
 				return err
 			}
-			checked, problems, err := fetch.VerifyCache(dir)
+			checked, problems, err := fetch.VerifyCache(cmd.Context(), dir, waitingFor(io))
 			if err != nil {
 				return err
 			}
@@ -111,7 +111,7 @@ was verified; runs sharing the cache take turns per file.`,
 			if err != nil {
 				return err
 			}
-			freed, err := fetch.CleanCache(dir, olderThan, time.Now())
+			freed, err := fetch.CleanCache(cmd.Context(), dir, olderThan, time.Now(), waitingFor(io))
 			if err != nil {
 				return err
 			}
@@ -125,4 +125,12 @@ was verified; runs sharing the cache take turns per file.`,
 	}
 	cmd.AddCommand(ls, verify, clean)
 	return cmd
+}
+
+// waitingFor tells the user that a cache command waits for another
+// nginx-build that holds a slot's lock.
+func waitingFor(io *iostreams.IO) func(string) {
+	return func(path string) {
+		io.Infof("waiting for another nginx-build using %s", path)
+	}
 }

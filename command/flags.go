@@ -49,6 +49,7 @@ type buildFlags struct {
 	destDir       string
 	ccache        bool
 	sbom          string
+	extract       extractFlags
 }
 
 // globalFlags apply to every command.
@@ -159,6 +160,7 @@ func addBuildFlags(fs *pflag.FlagSet, f *buildFlags) {
 	fs.StringVar(&f.destDir, "destdir", "", "with or without --install: stage make install into `DIR` (make's DESTDIR) instead of the live system")
 	fs.BoolVar(&f.ccache, "ccache", false, "put ccache in front of the compiler (default: on when ccache is on PATH and NGINX_BUILD_CCACHE is not 0; --ccache=false turns it off)")
 	fs.StringVar(&f.sbom, "sbom", "", "write a CycloneDX JSON SBOM of the build to `FILE` (also when it is up to date)")
+	addExtractFlags(fs, &f.extract)
 }
 
 // defaultJobs is one make job per CPU.
@@ -354,6 +356,9 @@ func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(s
 	}
 	debianDefaults(p, changed)
 	if err := f.trust.apply(p); err != nil {
+		return nil, err
+	}
+	if err := f.extract.apply(p); err != nil {
 		return nil, err
 	}
 	return p, nil

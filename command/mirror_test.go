@@ -37,10 +37,14 @@ func TestMirrorRoundTrip(t *testing.T) {
 		t.Errorf("index.json: %s", b)
 	}
 
-	// Twice: nothing new.
+	// Twice: nothing new, and index.json (its "updated" time too) stays
+	// byte for byte what it was.
 	r = run(t, append([]string{"mirror", out, "--mirror", f.m.URL, "--keyring", release.keyring}, flags...)...)
 	if r.code != 0 || !strings.Contains(r.err, "0 file(s) added, 3 already there") {
 		t.Errorf("second mirror run: exit %d\n%s", r.code, r.err)
+	}
+	if again, _ := os.ReadFile(filepath.Join(out, "index.json")); string(again) != string(b) {
+		t.Errorf("index.json changed although nothing was added:\n%s\n---\n%s", b, again)
 	}
 
 	// Upstream gone: build from the mirror directory alone, fresh cache,

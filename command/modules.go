@@ -26,6 +26,7 @@ type modulesFlags struct {
 	out         string
 	jobs        int
 	trust       trustFlags
+	extract     extractFlags
 }
 
 func newModulesCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
@@ -62,6 +63,7 @@ different compiler or patch set makes it refuse them: you are warned.`,
 	fs.StringVarP(&mf.out, "output", "o", "modules", "directory to put the .so files in")
 	fs.IntVarP(&mf.jobs, "jobs", "j", defaultJobs(), "parallel make jobs")
 	addTrustFlags(fs, &mf.trust)
+	addExtractFlags(fs, &mf.extract)
 	fs.SortFlags = false
 	return cmd
 }
@@ -130,6 +132,9 @@ func runModules(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, mf *module
 		return err
 	}
 	if err := mf.trust.apply(plan); err != nil {
+		return err
+	}
+	if err := mf.extract.apply(plan); err != nil {
 		return err
 	}
 	plan.Lockfile = "" // modules for a given binary are pinned by the binary itself

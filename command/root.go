@@ -56,8 +56,8 @@ func Run(ctx context.Context, io *iostreams.IO, args []string) (code int) {
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
-		// Ctrl-C or SIGTERM: children are gone, nothing partial is kept.
-		fmt.Fprintln(io.Err, "nginx-build: interrupted; nothing half-done is kept, run it again to continue")
+		// Ctrl-C or SIGTERM: children are gone, nothing partial is trusted.
+		fmt.Fprintln(io.Err, "nginx-build: interrupted; nothing half-done is trusted, run it again to continue")
 	default:
 		fmt.Fprintf(io.Err, "nginx-build: %v\n", err)
 		var u *usageError

@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
@@ -74,21 +75,28 @@ type VerifyProblem struct {
 
 // VerifyCache re-hashes every tarball against the sha256 recorded when it
 // was verified, and removes the damaged and the incomplete ones (a later
-// run downloads them again).
-func VerifyCache(dir string) (checked int, problems []VerifyProblem, err error) {
+// run downloads them again). It takes each slot's lock, as fetch does: a
+// tarball another run is still storing is waited for, never taken for an
+// incomplete one. waiting (may be nil) is told about such a wait.
+func VerifyCache(ctx context.Context, dir string, waiting func(path string)) (checked int, problems []VerifyProblem, err error) {
 	entries, err := ListCache(dir)
 	if err != nil {
 		return 0, nil, err
 	}
 	for _, e := range entries {
-		checked++
-		problem := ""
-		if !e.Complete {
+		unlock, err := lockSlot(ctx, filepath.Dir(e.Path), func() { tell(waiting, e.Path) })
+		if err != nil {
+			return checked, problems, err
+		}
+		problem, gone := "", false
+		if _, err := os.Stat(e.Path); err != nil {
+			gone = true // removed by another run meanwhile
+		} else if rec, err := readRecord(e.Path); err != nil {
 			problem = "incomplete (no verification record): removed"
 		} else if got, err := FileSHA256(e.Path); err != nil {
 			problem = "unreadable: " + err.Error()
-		} else if got != e.SHA256 {
-			problem = fmt.Sprintf("damaged: sha256 %s, recorded %s: removed", got, e.SHA256)
+		} else if got != rec.SHA256 {
+			problem = fmt.Sprintf("damaged: sha256 %s, recorded %s: removed", got, rec.SHA256)
 		}
 		if problem != "" {
 			os.Remove(e.Path)
@@ -96,48 +104,115 @@ func VerifyCache(dir string) (checked int, problems []VerifyProblem, err error) 
 			removeSidecars(e.Path)
 			problems = append(problems, VerifyProblem{e.Path, problem})
 		}
+		unlock()
+		if !gone {
+			checked++
+		}
 	}
 	return checked, problems, nil
 }
 
+func tell(waiting func(string), path string) {
+	if waiting != nil {
+		waiting(path)
+	}
+}
+
 // CleanCache removes cached downloads: everything, or (olderThan > 0) the
 // tarballs not used for that long, plus leftovers of interrupted runs. It
-// returns the bytes freed.
-func CleanCache(dir string, olderThan time.Duration, now time.Time) (int64, error) {
+// takes each slot's lock, as fetch does, so nothing another run is
+// downloading or reading is removed under it; waiting (may be nil) is told
+// about such a wait. It returns the bytes freed.
+func CleanCache(ctx context.Context, dir string, olderThan time.Duration, now time.Time, waiting func(path string)) (int64, error) {
 	var freed int64
+	slots, err := cacheSlots(dir)
+	if err != nil {
+		return 0, err
+	}
+	for _, slot := range slots {
+		unlock, err := lockSlot(ctx, slot, func() { tell(waiting, slot) })
+		if err != nil {
+			return freed, err
+		}
+		n, err := cleanSlot(slot, olderThan, now)
+		freed += n
+		unlock()
+		if err != nil {
+			return freed, err
+		}
+		if olderThan == 0 {
+			os.Remove(filepath.Dir(slot)) // the component's directory, once empty
+		}
+	}
 	if olderThan == 0 {
-		for _, sub := range []string{"tarballs", "index", "git", "hg", "debian"} {
+		// Version indexes, git and hg clones and apt downloads are not slots.
+		for _, sub := range []string{"index", "git", "hg", "debian"} {
 			p := filepath.Join(dir, sub)
 			freed += treeSize(p)
 			if err := os.RemoveAll(p); err != nil {
 				return freed, fmt.Errorf("clean %s: %w", p, err)
 			}
 		}
-		return freed, nil
 	}
-	entries, err := ListCache(dir)
-	if err != nil {
-		return 0, err
-	}
-	for _, e := range entries {
-		if now.Sub(e.Modified) >= olderThan || !e.Complete {
-			freed += e.Size
-			os.Remove(e.Path)
-			os.Remove(e.Path + recordSuffix)
-			removeSidecars(e.Path)
+	return freed, nil
+}
+
+// cleanSlot empties one locked slot (olderThan == 0), or removes its
+// tarballs unused for olderThan, incomplete ones, and partial downloads
+// older than an hour.
+func cleanSlot(slot string, olderThan time.Duration, now time.Time) (int64, error) {
+	if olderThan == 0 {
+		n := treeSize(slot)
+		// The lock file goes too: a run waiting for it notices and locks
+		// the slot afresh.
+		if err := os.RemoveAll(slot); err != nil {
+			return n, fmt.Errorf("clean %s: %w", slot, err)
 		}
+		return n, nil
 	}
-	// Partial downloads left by killed runs.
-	filepath.WalkDir(filepath.Join(dir, "tarballs"), func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), ".part-") {
-			if info, err := d.Info(); err == nil && now.Sub(info.ModTime()) > time.Hour {
+	var freed int64
+	entries, err := os.ReadDir(slot)
+	if err != nil {
+		return 0, nil
+	}
+	for _, d := range entries {
+		p := filepath.Join(slot, d.Name())
+		info, err := d.Info()
+		if err != nil || d.IsDir() {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(d.Name(), ".part-"):
+			if now.Sub(info.ModTime()) > time.Hour {
 				freed += info.Size()
 				os.Remove(p)
 			}
+		case isTarballName(d.Name()):
+			_, recErr := readRecord(p)
+			if now.Sub(info.ModTime()) >= olderThan || recErr != nil {
+				freed += info.Size()
+				os.Remove(p)
+				os.Remove(p + recordSuffix)
+				removeSidecars(p)
+			}
 		}
-		return nil
-	})
+	}
 	return freed, nil
+}
+
+// cacheSlots lists the slot directories, tarballs/<component>/<key>.
+func cacheSlots(dir string) ([]string, error) {
+	slots, err := filepath.Glob(filepath.Join(dir, "tarballs", "*", "*"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range slots {
+		if fi, err := os.Stat(s); err == nil && fi.IsDir() {
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }
 
 func treeSize(dir string) int64 {

@@ -7,13 +7,13 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	getter "github.com/hashicorp/go-getter/v2"
 	"github.com/ulikunitz/xz"
 
+	"github.com/nginx-build/nginx-build/internal/proc"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -78,12 +78,17 @@ func (g *debsrcGetter) download(ctx context.Context, pkg, ver, work string) erro
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	cmd := exec.CommandContext(ctx, "apt-get", "source", "--download-only", "-qq", pkg+"="+ver)
+	// apt-get starts its download methods as children: its own process
+	// group makes cancellation stop them too.
+	cmd := proc.Command(ctx, "apt-get", "source", "--download-only", "-qq", pkg+"="+ver)
 	cmd.Dir = tmp
-	out, runErr := cmd.CombinedOutput()
+	out, runErr := proc.CombinedOutput(cmd)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if origs, _ := filepath.Glob(filepath.Join(tmp, "*.orig.tar.*")); len(origs) == 0 {
 		if strings.Contains(string(out), "You must put some 'deb-src' URIs") || strings.Contains(string(out), "Unable to find a source package") {
-			return fmt.Errorf("apt-get source %s=%s: %w", pkg, ver, source.ErrNoDebSrc)
+			return fmt.Errorf("apt-get source %s=%s: %w", pkg, ver, source.NoDebSrc(ctx))
 		}
 		return fmt.Errorf("apt-get source --download-only %s=%s failed (%v): %s", pkg, ver, runErr, strings.TrimSpace(string(out)))
 	}

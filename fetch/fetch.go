@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	getter "github.com/hashicorp/go-getter/v2"
 	"golang.org/x/sync/errgroup"
@@ -55,6 +56,7 @@ type record struct {
 // FetchAll fetches every artifact concurrently. The first failure cancels the
 // others and is returned; results are in the order of arts.
 func (f *Fetcher) FetchAll(ctx context.Context, arts []source.Artifact) ([]Result, error) {
+	removeStaleParts(f.CacheDir, time.Now())
 	prog := newProgress(f.IO)
 	defer prog.finish()
 	results := make([]Result, len(arts))
@@ -212,7 +214,7 @@ func (f *Fetcher) sidecar(ctx context.Context, url, keep string, optional bool) 
 	}
 	tmp := tempName(filepath.Dir(keep), filepath.Base(keep))
 	defer os.Remove(tmp)
-	if err := f.get(ctx, url, tmp, nil); err != nil {
+	if err := f.get(ctx, url, tmp, nil, false); err != nil {
 		if optional && strings.Contains(err.Error(), "bad response code: 404") {
 			_ = os.WriteFile(keep+".absent", []byte(url), 0o644)
 			return nil, nil
@@ -256,19 +258,33 @@ func removeSidecars(final string) {
 	}
 }
 
-// download tries each URL in turn into a temporary file in dir and returns
-// its path. The temporary name never matches a final name, so a killed
-// download is never mistaken for a complete one.
+// download tries each URL in turn into a partial file in dir and returns
+// its path. Partial names never match a final name, so a killed download
+// is never mistaken for a complete one. Over HTTP the partial file is
+// named after the URL and kept when the transfer breaks off, for the next
+// run to resume (see resume.go); elsewhere it is a fresh temporary file.
 func (f *Fetcher) download(ctx context.Context, a source.Artifact, dir string, prog *progress) (string, error) {
 	var errs []error
 	for _, u := range a.URLs {
+		http := strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")
 		tmp := tempName(dir, a.FileName)
+		if http {
+			tmp = partName(dir, u, a.FileName)
+			if n := resumable(tmp, u); n > 0 {
+				f.IO.Infof("resuming %s %s from byte %d (left by an earlier run)", a.Component, a.Version, n)
+			} else {
+				removePartial(tmp)
+			}
+		}
 		prog.start(a.Component+" "+a.Version, u)
-		err := f.get(ctx, u, tmp, prog)
+		err := f.get(ctx, u, tmp, prog, http)
 		if err == nil {
+			os.Remove(tmp + resumeSuffix)
 			return tmp, nil
 		}
-		os.Remove(tmp)
+		if !http || !keepPartial(tmp, err) {
+			removePartial(tmp)
+		}
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
@@ -291,15 +307,16 @@ func urlUnlessNamed(u string, err error) string {
 }
 
 // get copies one URL to dst with go-getter, never unpacking it: extraction
-// is done later, by our own safe extractor.
-func (f *Fetcher) get(ctx context.Context, src, dst string, prog *progress) error {
+// is done later, by our own safe extractor. resume makes an http(s)
+// download continue a partial dst of the same URL (see resumeGetter).
+func (f *Fetcher) get(ctx context.Context, src, dst string, prog *progress, resume bool) error {
+	var web getter.Getter = &getter.HttpGetter{Client: f.HTTP, XTerraformGetDisabled: true, DoNotCheckHeadFirst: true}
+	if resume {
+		web = &resumeGetter{client: f.HTTP}
+	}
 	client := &getter.Client{
 		Decompressors: map[string]getter.Decompressor{},
-		Getters: []getter.Getter{
-			&debsrcGetter{dir: filepath.Join(f.CacheDir, "debian")},
-			&getter.HttpGetter{Client: f.HTTP, XTerraformGetDisabled: true, DoNotCheckHeadFirst: true},
-			&getter.FileGetter{},
-		},
+		Getters:       []getter.Getter{&debsrcGetter{dir: filepath.Join(f.CacheDir, "debian")}, web, &getter.FileGetter{}},
 	}
 	req := &getter.Request{Src: src, Dst: dst, GetMode: getter.ModeFile, Copy: true}
 	if prog != nil {

@@ -111,8 +111,18 @@ func (t *resilientTransport) RoundTrip(req *http.Request) (*http.Response, error
 	if err != nil || req.Method == http.MethodHead || (resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent) {
 		return resp, err
 	}
-	resp.Body = &resumingBody{t: t, req: req, cur: resp.Body, length: resp.ContentLength}
+	resp.Body = &resumingBody{t: t, req: req, cur: resp.Body, length: resp.ContentLength, base: rangeStart(resp)}
 	return resp, nil
+}
+
+// rangeStart is where a 206 response's body starts in the file (0 for a
+// whole body).
+func rangeStart(resp *http.Response) int64 {
+	var start int64
+	if resp.StatusCode == http.StatusPartialContent {
+		fmt.Sscanf(resp.Header.Get("Content-Range"), "bytes %d-", &start)
+	}
+	return start
 }
 
 // try sends req (with an optional Range) until it gets a response that is
@@ -272,6 +282,7 @@ type resumingBody struct {
 	req     *http.Request
 	cur     io.ReadCloser
 	length  int64 // -1 when unknown
+	base    int64 // the file offset of the body's first byte (a range request)
 	got     int64
 	resumes int
 	broken  error // why cur broke off; the next Read resumes
@@ -314,18 +325,25 @@ func (b *resumingBody) resume(cause error) error {
 	if err := sleepCtx(b.req.Context(), b.t.backoff(b.resumes, cause)); err != nil {
 		return err
 	}
-	resp, err := b.t.try(b.req, fmt.Sprintf("bytes=%d-", b.got))
+	off := b.base + b.got
+	resp, err := b.t.try(b.req, fmt.Sprintf("bytes=%d-", off))
 	if err != nil {
-		return fmt.Errorf("resume %s at byte %d: %w", b.req.URL, b.got, err)
+		return fmt.Errorf("resume %s at byte %d: %w", b.req.URL, off, err)
 	}
 	switch resp.StatusCode {
 	case http.StatusPartialContent:
-		if !strings.HasPrefix(resp.Header.Get("Content-Range"), fmt.Sprintf("bytes %d-", b.got)) {
+		if !strings.HasPrefix(resp.Header.Get("Content-Range"), fmt.Sprintf("bytes %d-", off)) {
 			resp.Body.Close()
-			return fmt.Errorf("resume %s: server answered range %q to bytes=%d-", b.req.URL, resp.Header.Get("Content-Range"), b.got)
+			return fmt.Errorf("resume %s: server answered range %q to bytes=%d-", b.req.URL, resp.Header.Get("Content-Range"), off)
 		}
 		b.cur = resp.Body
 	case http.StatusOK:
+		if b.base > 0 {
+			// It answered a range before: a whole body now means the
+			// file changed (If-Range), and the start we have is stale.
+			resp.Body.Close()
+			return fmt.Errorf("resume %s at byte %d: the file changed on the server", b.req.URL, off)
+		}
 		// No range support: start over and skip what was delivered.
 		if _, err := io.CopyN(io.Discard, resp.Body, b.got); err != nil {
 			resp.Body.Close()

@@ -3,17 +3,15 @@ package source
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-)
 
-// DebianEnableSrc is the one-line fix for a machine without deb-src.
-const DebianEnableSrc = `sed -i 's/^Types: deb$/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources && apt-get update`
+	"github.com/nginx-build/nginx-build/internal/proc"
+)
 
 // DebianPackage is the Debian source package of a component, if Debian
 // ships its upstream tarball.
@@ -57,13 +55,10 @@ func UpstreamOf(debian string) string {
 	return debianRepack.ReplaceAllString(v, "")
 }
 
-// ErrNoDebSrc means apt knows no source packages: deb-src is not enabled.
-var ErrNoDebSrc = errors.New("apt knows no source packages: deb-src is not enabled; enable it with: " + DebianEnableSrc)
-
 // DebianVersions lists a source package's versions known to apt, newest
 // Debian version first for each upstream version.
 func DebianVersions(ctx context.Context, pkg string) ([]DebianVersion, error) {
-	out, err := exec.CommandContext(ctx, "apt-cache", "showsrc", pkg).Output()
+	out, err := proc.Output(proc.Command(ctx, "apt-cache", "showsrc", pkg))
 	if err != nil && len(out) == 0 {
 		if _, lerr := exec.LookPath("apt-cache"); lerr != nil {
 			return nil, fmt.Errorf("--source debian needs apt (apt-cache is not installed)")
@@ -72,7 +67,7 @@ func DebianVersions(ctx context.Context, pkg string) ([]DebianVersion, error) {
 	vs := parseShowsrc(string(out), pkg)
 	if len(vs) == 0 {
 		if !debSrcEnabled(ctx) {
-			return nil, ErrNoDebSrc
+			return nil, NoDebSrc(ctx)
 		}
 		return nil, fmt.Errorf("apt knows no source package %q (apt-cache showsrc %s is empty)", pkg, pkg)
 	}
@@ -86,12 +81,12 @@ func DebianVersions(ctx context.Context, pkg string) ([]DebianVersion, error) {
 }
 
 func debianNewer(ctx context.Context, a, b string) bool {
-	return exec.CommandContext(ctx, "dpkg", "--compare-versions", a, "gt", b).Run() == nil
+	return proc.Run(proc.Command(ctx, "dpkg", "--compare-versions", a, "gt", b)) == nil
 }
 
 // debSrcEnabled reports whether apt has any source index at all.
 func debSrcEnabled(ctx context.Context) bool {
-	out, _ := exec.CommandContext(ctx, "apt-cache", "showsrc", "base-files").Output()
+	out, _ := proc.Output(proc.Command(ctx, "apt-cache", "showsrc", "base-files"))
 	return len(out) > 0
 }
 

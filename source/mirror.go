@@ -181,6 +181,31 @@ func (m Mirror) fileURL(component, name string) string {
 	return m.base + url.PathEscape(component) + "/" + url.PathEscape(name)
 }
 
+// IsFileTree reports whether m is a mirror tree (a directory or an
+// http(s) URL), which may hold an index.json — not upstream, not Debian.
+func (m Mirror) IsFileTree() bool { return m.base != "" || m.dir != "" }
+
+// FileURL is the address of a file given by its slash-separated path
+// relative to the mirror's root, e.g. "modules/echo/echo.bundle".
+func (m Mirror) FileURL(rel string) string {
+	if m.dir != "" {
+		return (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(m.dir, filepath.FromSlash(rel)))}).String()
+	}
+	parts := strings.Split(rel, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return m.base + strings.Join(parts, "/")
+}
+
+// ReadFile reads a small file of the mirror, such as its index.json.
+func (m Mirror) ReadFile(ctx context.Context, hc *http.Client, rel string) ([]byte, error) {
+	if m.dir != "" {
+		return os.ReadFile(filepath.Join(m.dir, filepath.FromSlash(rel)))
+	}
+	return get(ctx, hc, m.FileURL(rel))
+}
+
 // list returns the file names in the mirror's directory for a component.
 func (m Mirror) list(ctx context.Context, hc *http.Client, component string) ([]string, error) {
 	if m.dir != "" {

@@ -34,6 +34,7 @@ type Mirror struct {
 
 	mu       sync.Mutex
 	requests map[string]int
+	srv      *httptest.Server
 }
 
 // New creates an empty mirror; it is torn down when the test ends.
@@ -48,9 +49,12 @@ func New(t testing.TB) *Mirror {
 		fs.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	m.URL = srv.URL
+	m.URL, m.srv = srv.URL, srv
 	return m
 }
+
+// Close stops serving: upstream is gone.
+func (m *Mirror) Close() { m.srv.Close() }
 
 // Requests returns how often a path (e.g. "/nginx/nginx-1.2.3.tar.gz") was requested.
 func (m *Mirror) Requests(path string) int {

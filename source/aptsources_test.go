@@ -1,0 +1,125 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeTools puts shell scripts named like apt's tools first on PATH.
+func fakeTools(t *testing.T, scripts map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range scripts {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return dir
+}
+
+// aptLayout makes an apt configuration directory and a fake apt-config
+// that points there, like `apt-config shell` does.
+func aptLayout(t *testing.T, files map[string]string) (list, parts string) {
+	t.Helper()
+	etc := t.TempDir()
+	list, parts = filepath.Join(etc, "sources.list"), filepath.Join(etc, "sources.list.d")
+	os.MkdirAll(parts, 0o755)
+	for name, content := range files {
+		os.WriteFile(filepath.Join(etc, name), []byte(content), 0o644)
+	}
+	fakeTools(t, map[string]string{
+		"apt-config": fmt.Sprintf("echo \"LIST='%s'\"\necho \"PARTS='%s/'\"\n", list, parts),
+		"apt-cache":  "exit 0\n", // knows no source package at all
+	})
+	return list, parts
+}
+
+func TestDebSrcFixPerLayout(t *testing.T) {
+	const debian822 = "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\n"
+	const ubuntu822 = "Types: deb\nURIs: http://archive.ubuntu.com/ubuntu/\nSuites: noble noble-updates\nComponents: main universe\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  func(list, parts string) string
+	}{
+		{"debian deb822", map[string]string{"sources.list.d/debian.sources": debian822}, func(_, parts string) string {
+			return "enable it with: sed -i 's/^Types: deb$/Types: deb deb-src/' " + parts + "/debian.sources && apt-get update"
+		}},
+		{"ubuntu deb822", map[string]string{"sources.list.d/ubuntu.sources": ubuntu822}, func(_, parts string) string {
+			return "enable it with: sed -i 's/^Types: deb$/Types: deb deb-src/' " + parts + "/ubuntu.sources && apt-get update"
+		}},
+		{"classic sources.list", map[string]string{"sources.list": "# comment\ndeb http://archive.ubuntu.com/ubuntu jammy main\n# deb-src http://archive.ubuntu.com/ubuntu jammy main\n"}, func(list, _ string) string {
+			return `enable it with: sed -i 's/^deb \(.*\)$/&\ndeb-src \1/' ` + list + " && apt-get update"
+		}},
+		{"deb-src there, no update", map[string]string{"sources.list.d/debian.sources": strings.Replace(debian822, "Types: deb", "Types: deb deb-src", 1)}, func(_, parts string) string {
+			return parts + "/debian.sources has deb-src entries, but apt has not read them yet: run apt-get update"
+		}},
+		{"nothing known", nil, func(list, parts string) string {
+			return "enable it by adding deb-src entries for your archive under " + parts + " (or to " + list + "), then run apt-get update"
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			list, parts := aptLayout(t, tc.files)
+			want := tc.want(list, parts)
+			if got := DebSrcFix(context.Background()); got != want {
+				t.Errorf("DebSrcFix =\n%s\nwant\n%s", got, want)
+			}
+			// What a build says when apt-cache knows no source package.
+			_, err := DebianVersions(context.Background(), "nginx")
+			if !errors.Is(err, ErrNoDebSrc) || !strings.Contains(err.Error(), want) {
+				t.Errorf("DebianVersions error %v, want ErrNoDebSrc with %q", err, want)
+			}
+		})
+	}
+}
+
+// TestAptCacheCancelled: apt-cache runs in its own process group, so a
+// cancelled run leaves nothing of it behind.
+func TestAptCacheCancelled(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	fakeTools(t, map[string]string{"apt-cache": "sleep 60 & echo $! > " + pidFile + "\nwait\n"})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if _, err := os.Stat(pidFile); err == nil {
+				break
+			}
+		}
+		cancel()
+	}()
+	start := time.Now()
+	if _, err := DebianVersions(ctx, "nginx"); err == nil {
+		t.Error("a cancelled apt-cache gave versions")
+	}
+	if took := time.Since(start); took > 8*time.Second {
+		t.Errorf("took %s to stop", took)
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	for deadline := time.Now().Add(5 * time.Second); processAlive(pid); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("apt-cache's child %d outlived the cancelled run", pid)
+		}
+	}
+}
+
+func processAlive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndex(s, ")")
+	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
+}
