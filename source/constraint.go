@@ -10,7 +10,7 @@ import (
 )
 
 // ConstraintForms is shown whenever a version constraint does not parse.
-const ConstraintForms = `an exact version (1.22.1), a wildcard (1.27.x), a tilde or caret range (~1.26, ^3.0), ` +
+const ConstraintForms = `an exact version (1.22.1), a wildcard (1.27.x, OpenResty 1.27.1.x), a tilde or caret range (~1.26, ^3.0), ` +
 	`a range (">=1.25, <1.27"), or an alias: latest, and for nginx/freenginx also stable and mainline`
 
 // Constraint is what a version flag asks for: an exact version, an alias,
@@ -22,7 +22,13 @@ type Constraint struct {
 	alias string // "latest", "stable", "mainline"
 	exact string
 	rng   *semver.Constraints
+	// prefix is a wildcard deeper than semver's three parts, such as
+	// OpenResty's 1.27.1.x: every version whose parts begin with it.
+	prefix string
 }
+
+// deepWildcard matches a wildcard after three or more numeric parts.
+var deepWildcard = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+){2,})\.[xX*]$`)
 
 // ParseConstraint parses a version flag's value for component c.
 func ParseConstraint(c Component, s string) (Constraint, error) {
@@ -40,6 +46,9 @@ func ParseConstraint(c Component, s string) (Constraint, error) {
 	}
 	if ValidVersion(s) && !strings.ContainsAny(s, "xX*") {
 		return Constraint{Raw: s, exact: s}, nil
+	}
+	if m := deepWildcard.FindStringSubmatch(s); m != nil {
+		return Constraint{Raw: s, prefix: m[1] + "."}, nil
 	}
 	rng, err := semver.NewConstraint(s)
 	if err != nil {
@@ -85,6 +94,10 @@ func (k Constraint) Pick(c Component, versions []string) (string, error) {
 			if Line(v) == line {
 				return v, nil
 			}
+		case k.prefix != "":
+			if strings.HasPrefix(v, k.prefix) {
+				return v, nil
+			}
 		case k.rng != nil:
 			if sv, err := toSemver(v); err == nil && k.rng.Check(sv) {
 				return v, nil
@@ -105,7 +118,7 @@ func (k Constraint) noMatch(c Component, sorted []string) error {
 // the exact version or the range's first bound, else the newest.
 func nearestTo(k Constraint, sorted []string, n int) []string {
 	target := k.exact
-	if target == "" && k.rng != nil {
+	if target == "" && (k.rng != nil || k.prefix != "") {
 		if m := regexp.MustCompile(`[0-9]+(\.[0-9]+)*`).FindString(k.Raw); m != "" {
 			target = m
 		}
