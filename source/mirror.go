@@ -260,23 +260,43 @@ func ListVersions(ctx context.Context, hc *http.Client, m Mirror, c Component) (
 	}
 	var names []string
 	for _, u := range append([]string{c.IndexURL}, c.moreIndexURLs...) {
-		body, err := get(ctx, hc, u)
-		if err != nil {
-			return nil, fmt.Errorf("list %s versions: %w", c.Name, err)
+		for page := 1; page <= githubMaxPages; page++ {
+			pageURL := u
+			if page > 1 {
+				pageURL = fmt.Sprintf("%s&page=%d", u, page)
+			}
+			body, err := get(ctx, hc, pageURL)
+			if err != nil {
+				return nil, fmt.Errorf("list %s versions: %w", c.Name, err)
+			}
+			found, err := indexFileNames(c, pageURL, body)
+			if err != nil {
+				return nil, err
+			}
+			names = append(names, found...)
+			// GitHub's releases API pages by 100 (per_page=100): a full
+			// page means older releases may follow.
+			if !isGitHubAPI(u) || len(found) < githubPageSize {
+				break
+			}
 		}
-		found, err := indexFileNames(c, u, body)
-		if err != nil {
-			return nil, err
-		}
-		names = append(names, found...)
 	}
 	return versionsIn(c, names), nil
 }
 
+// GitHub's releases API: releases per page asked for, and how many pages
+// (newest first) are read at most — enough for every OpenSSL 1.1.1 release.
+const (
+	githubPageSize = 100
+	githubMaxPages = 5
+)
+
+func isGitHubAPI(u string) bool { return strings.HasPrefix(u, "https://api.github.com/") }
+
 // indexFileNames extracts tarball names from an index page: GitHub's
 // releases API (JSON, tags) or any HTML listing (links).
 func indexFileNames(c Component, u string, body []byte) ([]string, error) {
-	if !strings.HasPrefix(u, "https://api.github.com/") {
+	if !isGitHubAPI(u) {
 		var names []string
 		for _, href := range Links(body) {
 			names = append(names, hrefName(href))

@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -656,5 +657,48 @@ func TestLocateMirrorMissingVersionListsNearest(t *testing.T) {
 				t.Errorf("error %q\nwant %q, not %s", err, tt.want, tt.not)
 			}
 		})
+	}
+}
+
+// GitHub's releases API pages by 100: a full page means older releases
+// (OpenSSL's 1.1.1 letter releases, say) are on the next one.
+func TestListVersionsFollowsGitHubPages(t *testing.T) {
+	page := func(from, n int) string {
+		var rels []string
+		for i := from; i < from+n; i++ {
+			rels = append(rels, fmt.Sprintf(`{"tag_name": "openssl-3.%d.%d", "prerelease": false}`, i/20, i%20))
+		}
+		return "[" + strings.Join(rels, ",") + "]"
+	}
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = append(asked, r.URL.RawQuery)
+		switch r.URL.Query().Get("page") {
+		case "":
+			fmt.Fprint(w, page(0, 100))
+		case "2":
+			fmt.Fprint(w, `[{"tag_name": "OpenSSL_1_1_1w", "prerelease": false}]`)
+		default:
+			t.Errorf("asked for page %s after a short page", r.URL.Query().Get("page"))
+			fmt.Fprint(w, "[]")
+		}
+	}))
+	defer srv.Close()
+	target, _ := url.Parse(srv.URL)
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context())
+		r.URL.Scheme, r.URL.Host, r.Host = target.Scheme, target.Host, ""
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c, _ := Lookup("openssl")
+	got, err := ListVersions(context.Background(), hc, Mirror{}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 101 || got[len(got)-1] != "1.1.1w" {
+		t.Errorf("ListVersions: %d versions, last %q; want 101 ending with 1.1.1w (page 2)", len(got), got[len(got)-1])
+	}
+	if want := []string{"per_page=100", "per_page=100&page=2"}; !slices.Equal(asked, want) {
+		t.Errorf("pages asked = %q, want %q", asked, want)
 	}
 }
