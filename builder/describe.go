@@ -85,7 +85,7 @@ func verifyPlan(a source.Artifact, s *State) string {
 	var checks []string
 	if a.SignatureURL != "" {
 		keys, _ := verify.Keyring(a.Component)
-		if len(keys)+len(s.Plan.ExtraKeys) > 0 {
+		if len(keys)+len(s.Plan.ComponentKeys[a.Component])+len(s.Plan.ExtraKeys) > 0 {
 			checks = append(checks, "OpenPGP signature "+a.SignatureURL+maybe)
 		} else {
 			checks = append(checks, "signature "+a.SignatureURL+maybe+" cannot be checked: no "+a.Component+" key")

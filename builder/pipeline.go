@@ -237,7 +237,7 @@ func (fetchStage) Name() string { return "fetch" }
 
 func (fetchStage) Run(ctx context.Context, s *State) error {
 	f := &fetch.Fetcher{CacheDir: s.Plan.CacheDir, HTTP: s.Env.HTTP, IO: s.Env.IO, Trust: fetch.Trust{
-		Policy: s.Plan.Verify, ExtraKeys: s.Plan.ExtraKeys, Pins: s.pins, PinSource: filepath.Base(s.Plan.Lockfile), IO: s.Env.IO,
+		Policy: s.Plan.Verify, ExtraKeys: s.Plan.ExtraKeys, ComponentKeys: s.Plan.ComponentKeys, Pins: s.pins, PinSource: filepath.Base(s.Plan.Lockfile), IO: s.Env.IO,
 	}}
 	arts := append([]source.Artifact(nil), s.Artifacts...)
 	var tarballModules []string

@@ -109,6 +109,8 @@ type Plan struct {
 	// Verify is the verification policy; ExtraKeys are --keyring keys.
 	Verify    fetch.Policy
 	ExtraKeys openpgp.EntityList
+	// ComponentKeys are --keyring NAME=FILE keys, trusted for one component.
+	ComponentKeys map[string]openpgp.EntityList
 	// Lockfile is the lockfile's path ("" = none). An existing one pins
 	// versions; Locked makes any difference fatal; Relock (the lock
 	// command) resolves afresh and writes it.

@@ -141,6 +141,11 @@ func inputDigest(p *Plan, toolVersion string, commits map[string]string) (string
 	for _, e := range p.ExtraKeys {
 		keys = append(keys, hex.EncodeToString(e.PrimaryKey.Fingerprint))
 	}
+	for name, list := range p.ComponentKeys {
+		for _, e := range list {
+			keys = append(keys, name+"="+hex.EncodeToString(e.PrimaryKey.Fingerprint))
+		}
+	}
 	slices.Sort(keys)
 	w("verify", policy)
 	w(append([]string{"keyring"}, slices.Compact(keys)...)...)

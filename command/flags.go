@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/spf13/pflag"
 	"mvdan.cc/sh/v3/shell"
 
@@ -71,7 +72,7 @@ type trustFlags struct {
 
 func addTrustFlags(fs *pflag.FlagSet, f *trustFlags) {
 	fs.StringVar(&f.verify, "verify", "auto", "verification policy: auto (check all that can be checked; any failure is fatal), strict (also refuse what cannot be checked), off")
-	fs.StringArrayVar(&f.keyrings, "keyring", nil, "also trust the OpenPGP public keys in `FILE` (armored or binary; repeatable)")
+	fs.StringArrayVar(&f.keyrings, "keyring", nil, "also trust the OpenPGP public keys in `[NAME=]FILE`: for component NAME only (a signature by another key is then fatal), or as extra keys for all (armored or binary; repeatable)")
 	fs.StringVar(&f.lockfile, "lockfile", "", "lockfile path (default ./nginx-build.lock); when it exists, builds use its pins")
 	fs.BoolVar(&f.locked, "locked", false, "fail if the flags differ from the lockfile or anything does not match its pins (for CI)")
 }
@@ -84,11 +85,40 @@ func (f *trustFlags) apply(p *builder.Plan) error {
 	}
 	p.Verify = pol
 	for _, k := range f.keyrings {
-		keys, err := verify.ReadKeyringFile(k)
+		// NAME=FILE scopes the keys to one component; a plain FILE (even
+		// one with "=" in its name) trusts them for all.
+		name, file, scoped := strings.Cut(k, "=")
+		if scoped {
+			known := false
+			for _, c := range p.Components() {
+				known = known || c.Name == name
+			}
+			if _, err := source.Lookup(name); err == nil {
+				known = true
+			}
+			if !known {
+				if _, err := os.Stat(k); err == nil {
+					scoped = false
+				} else {
+					return usagef("--keyring %s: %q is not a component (use --keyring FILE, or NAME=FILE with NAME one of nginx, openssl, pcre2, zlib, libressl, openresty, freenginx or a custom name)", k, name)
+				}
+			}
+		}
+		if !scoped {
+			file = k
+		}
+		keys, err := verify.ReadKeyringFile(file)
 		if err != nil {
 			return usagef("--keyring %s: %v", k, err)
 		}
-		p.ExtraKeys = append(p.ExtraKeys, keys...)
+		if !scoped {
+			p.ExtraKeys = append(p.ExtraKeys, keys...)
+			continue
+		}
+		if p.ComponentKeys == nil {
+			p.ComponentKeys = map[string]openpgp.EntityList{}
+		}
+		p.ComponentKeys[name] = append(p.ComponentKeys[name], keys...)
 	}
 	p.Lockfile = f.lockfile
 	if p.Lockfile == "" {

@@ -346,3 +346,37 @@ func TestLockTakesBuildFlags(t *testing.T) {
 		}
 	}
 }
+
+// --keyring FILE adds trust for every component but makes no component
+// without keys of its own fail; --keyring NAME=FILE trusts the keys for
+// that component only, and there a signature by anyone else is fatal.
+func TestScopedKeyrings(t *testing.T) {
+	f := newFixture(t)
+	someone, other := newTestKey(t, "Somebody"), newTestKey(t, "Other")
+	someone.sign(t, f, "zlib", "zlib-1.2.13.tar.xz") // nginx-build has no zlib key
+
+	// Another key for all components: zlib is not checked, with a warning.
+	r := run(t, f.args("-zlib", "-zlibversion", "1.2.13", "--keyring", other.keyring)...)
+	if r.code != 0 || !strings.Contains(r.err, "none of the --keyring keys") || !strings.Contains(r.err, "--keyring zlib=FILE") {
+		t.Errorf("unscoped keyring, other signer: exit %d\n%s", r.code, r.err)
+	}
+	// The signer's key for zlib: verified.
+	r = run(t, f.args("-zlib", "-zlibversion", "1.2.13", "--keyring", "zlib="+someone.keyring, "-clear")...)
+	if r.code != 0 || !strings.Contains(r.err, "verified zlib 1.2.13: OpenPGP signature by Somebody") {
+		t.Errorf("scoped keyring, its signer: exit %d\n%s", r.code, r.err)
+	}
+	// Another key scoped to zlib: the signature is by a key not trusted for it.
+	r = run(t, f.args("-zlib", "-zlibversion", "1.2.13", "--keyring", "zlib="+other.keyring, "-clear")...)
+	if r.code != 1 || !strings.Contains(r.err, "which nginx-build does not trust for zlib") {
+		t.Errorf("scoped keyring, other signer: exit %d\n%s", r.code, r.err)
+	}
+	// The signer's key scoped to another component does not vouch for zlib.
+	r = run(t, f.args("-zlib", "-zlibversion", "1.2.13", "--keyring", "pcre2="+someone.keyring, "-clear")...)
+	if r.code != 0 || strings.Contains(r.err, "verified zlib 1.2.13: OpenPGP") {
+		t.Errorf("key scoped to pcre2 used for zlib: exit %d\n%s", r.code, r.err)
+	}
+	r = run(t, f.args("--keyring", "nosuch="+someone.keyring)...)
+	if r.code != 2 || !strings.Contains(r.err, `"nosuch" is not a component`) {
+		t.Errorf("unknown scope: exit %d\n%s", r.code, r.err)
+	}
+}

@@ -39,8 +39,10 @@ func ParsePolicy(s string) (Policy, error) {
 // Trust is what tarballs are verified against.
 type Trust struct {
 	Policy Policy
-	// ExtraKeys are keys the user trusts for every component (--keyring).
+	// ExtraKeys are keys the user trusts for every component (--keyring FILE).
 	ExtraKeys openpgp.EntityList
+	// ComponentKeys are keys trusted for one component (--keyring NAME=FILE).
+	ComponentKeys map[string]openpgp.EntityList
 	// Pins are sha256s from the lockfile, keyed by PinKey.
 	Pins map[string]string
 	// PinSource names the lockfile in messages.
@@ -127,7 +129,7 @@ func (t Trust) check(ctx context.Context, a source.Artifact, path, sha256 string
 		if err != nil {
 			return v, err
 		}
-		keys = append(keys, t.ExtraKeys...)
+		keys = append(keys, t.ComponentKeys[a.Component]...)
 		if a.SigningKeyFile != "" {
 			// The distribution's copy of upstream's key (Debian ships it
 			// in debian/upstream/signing-key.asc).
@@ -135,13 +137,24 @@ func (t Trust) check(ctx context.Context, a source.Artifact, path, sha256 string
 				keys = append(keys, shipped...)
 			}
 		}
-		if len(keys) == 0 {
-			t.warn("%s: %s is signed, but nginx-build has no %s signing key to check it with (add one with --keyring FILE)", what, a.FileName, a.Component)
-		} else {
-			signer, err := verify.CheckSignature(ctx, path, side.signature, keys)
-			if err != nil {
-				return v, signatureError(what, a, side.signatureURL, err)
-			}
+		// Keys meant for this component: a signature by anyone else is
+		// fatal. Unscoped --keyring keys only add trust: they do not turn
+		// a component nginx-build has no key for into a failure.
+		own := len(keys) > 0
+		keys = append(keys, t.ExtraKeys...)
+		var signer verify.Signer
+		if len(keys) > 0 {
+			signer, err = verify.CheckSignature(ctx, path, side.signature, keys)
+		}
+		var unknown *verify.UnknownSignerError
+		switch {
+		case len(keys) == 0:
+			t.warn("%s: %s is signed, but nginx-build has no %s signing key to check it with (add one with --keyring %s=FILE)", what, a.FileName, a.Component, a.Component)
+		case err != nil && !own && errors.As(err, &unknown):
+			t.warn("%s: %s is signed by key %s, which is none of the --keyring keys, and nginx-build has no %s key of its own: not checked (trust a key for it with --keyring %s=FILE)", what, a.FileName, unknown.IssuerKeyID, a.Component, a.Component)
+		case err != nil:
+			return v, signatureError(what, a, side.signatureURL, err)
+		default:
 			v.Signer = &signer
 			detail := fmt.Sprintf("OpenPGP signature by %s (%s)", signer.Owner, signer.Fingerprint)
 			if signer.KeyExpired {
