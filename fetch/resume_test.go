@@ -51,7 +51,7 @@ func newResumeServer(t *testing.T, body []byte, etag string, modtime time.Time, 
 			w.WriteHeader(http.StatusOK)
 			cw.Write(body[:len(body)/2])
 			w.(http.Flusher).Flush()
-			s.record(cw.n)
+			s.record(n, cw.n)
 			if s.breakOff == "stall" {
 				<-r.Context().Done()
 				return
@@ -62,22 +62,36 @@ func newResumeServer(t *testing.T, body []byte, etag string, modtime time.Time, 
 			return
 		}
 		http.ServeContent(cw, r, "x.tar.gz", modtime, bytes.NewReader(body))
-		s.record(cw.n)
+		s.record(n, cw.n)
 	}))
 	t.Cleanup(s.Close)
 	return s
 }
 
-func (s *resumeServer) record(n int) {
+// record notes how many body bytes the server sent for request number
+// req: by number, because a handler may finish after a later request's.
+func (s *resumeServer) record(req, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sent = append(s.sent, n)
+	for len(s.sent) < req {
+		s.sent = append(s.sent, 0)
+	}
+	s.sent[req-1] = n
 }
 
+// log returns the requests and the bytes sent for each. The client can
+// have read a whole response before its handler returns and records it:
+// wait (briefly) until every request has been recorded.
 func (s *resumeServer) log() ([]http.Header, []int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]http.Header(nil), s.requests...), append([]int(nil), s.sent...)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		s.mu.Lock()
+		done := len(s.sent) >= len(s.requests)
+		if done || time.Now().After(deadline) {
+			defer s.mu.Unlock()
+			return append([]http.Header(nil), s.requests...), append([]int(nil), s.sent...)
+		}
+		s.mu.Unlock()
+	}
 }
 
 type countingWriter struct {
