@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/internal/proctest"
 	"github.com/nginx-build/nginx-build/internal/testmirror"
 )
 
@@ -254,7 +255,7 @@ func TestInterruptKillsChildProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(200 * time.Millisecond)
-	if alive(pid) {
+	if proctest.Alive(pid) {
 		t.Errorf("make's child %d survived cancellation", pid)
 	}
 }

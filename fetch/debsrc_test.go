@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nginx-build/nginx-build/internal/proctest"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -80,14 +80,7 @@ func TestDebsrcCancelled(t *testing.T) {
 	fakeApt(t, "sleep 60 & echo $! > "+pidFile+"\nwait\n")
 	f, _ := newFetcher(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			if _, err := os.Stat(pidFile); err == nil {
-				break
-			}
-		}
-		cancel()
-	}()
+	go proctest.CancelWhenWritten(pidFile, cancel)
 	start := time.Now()
 	if _, err := f.FetchAll(ctx, []source.Artifact{debArtifact(f, strings.Repeat("0", 64))}); !errors.Is(err, context.Canceled) {
 		t.Errorf("FetchAll = %v, want context.Canceled", err)
@@ -95,24 +88,5 @@ func TestDebsrcCancelled(t *testing.T) {
 	if took := time.Since(start); took > 8*time.Second {
 		t.Errorf("took %s to stop", took)
 	}
-	b, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	for deadline := time.Now().Add(5 * time.Second); pidAlive(pid); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("apt-get's child %d outlived the cancelled run", pid)
-		}
-	}
-}
-
-func pidAlive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndex(s, ")")
-	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
+	proctest.WaitGoneFromFile(t, pidFile, "apt-get's child")
 }

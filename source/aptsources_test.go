@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nginx-build/nginx-build/internal/proctest"
 )
 
 // fakeTools puts shell scripts named like apt's tools first on PATH.
@@ -87,14 +88,7 @@ func TestAptCacheCancelled(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	fakeTools(t, map[string]string{"apt-cache": "sleep 60 & echo $! > " + pidFile + "\nwait\n"})
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			if _, err := os.Stat(pidFile); err == nil {
-				break
-			}
-		}
-		cancel()
-	}()
+	go proctest.CancelWhenWritten(pidFile, cancel)
 	start := time.Now()
 	if _, err := DebianVersions(ctx, "nginx"); err == nil {
 		t.Error("a cancelled apt-cache gave versions")
@@ -102,24 +96,5 @@ func TestAptCacheCancelled(t *testing.T) {
 	if took := time.Since(start); took > 8*time.Second {
 		t.Errorf("took %s to stop", took)
 	}
-	b, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	for deadline := time.Now().Add(5 * time.Second); processAlive(pid); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("apt-cache's child %d outlived the cancelled run", pid)
-		}
-	}
-}
-
-func processAlive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndex(s, ")")
-	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
+	proctest.WaitGoneFromFile(t, pidFile, "apt-cache's child")
 }

@@ -2,25 +2,15 @@ package proc
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-)
 
-// alive reports whether pid runs (a zombie counts as dead).
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndex(s, ")")
-	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
-}
+	"github.com/nginx-build/nginx-build/internal/proctest"
+)
 
 // TestCancelKillsTheGroup: a child that started a grandchild (as apt-get
 // starts its download methods) is stopped with the grandchild when the
@@ -51,12 +41,7 @@ func TestCancelKillsTheGroup(t *testing.T) {
 	case <-time.After(GracePeriod + 5*time.Second):
 		t.Fatal("the command did not stop after cancellation")
 	}
-	for deadline := time.Now().Add(5 * time.Second); alive(pid); {
-		if time.Now().After(deadline) {
-			t.Fatalf("grandchild %d outlived the cancelled command", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	proctest.WaitGone(t, pid, "grandchild")
 }
 
 // TestReapAfterExit: what a command leaves running behind when it exits
@@ -67,12 +52,5 @@ func TestReapAfterExit(t *testing.T) {
 	if err := Run(cmd); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(pidFile)
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	for deadline := time.Now().Add(5 * time.Second); alive(pid); {
-		if time.Now().After(deadline) {
-			t.Fatalf("leftover %d still runs", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	proctest.WaitGoneFromFile(t, pidFile, "leftover")
 }
