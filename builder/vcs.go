@@ -11,10 +11,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/proc"
 	"github.com/nginx-build/nginx-build/module3rd"
 )
 
@@ -50,17 +50,11 @@ func runVCS(ctx context.Context, timeout time.Duration, dir, logPath, name strin
 		fmt.Fprintf(logf, "$ %s %s\n", name, strings.Join(args, " "))
 		outW, errW = io.MultiWriter(&stdout, logf), io.MultiWriter(&stderr, logf)
 	}
-	cmd := exec.CommandContext(tctx, name, args...)
+	cmd := proc.WithoutTerminal(proc.Command(tctx, name, args...))
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = outW, errW
 	cmd.Env = append(os.Environ(), vcsEnv()...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
-	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
-	if cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
+	err := proc.Run(cmd)
 	if err == nil {
 		return stdout.String(), nil
 	}

@@ -31,6 +31,16 @@ func Command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// WithoutTerminal makes cmd's child lead a new session rather than just a
+// process group: it has no controlling terminal, so neither it nor an ssh
+// it starts can prompt for a password. The session's group is killed on
+// cancellation and by Reap as Command's is.
+func WithoutTerminal(cmd *exec.Cmd) *exec.Cmd {
+	// setsid(2) also makes a new process group; Setpgid on top would fail.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	return cmd
+}
+
 // Reap kills every process still in cmd's group: children that outlived
 // the leader, or ignored SIGTERM. It is a no-op for a command that never
 // started.
