@@ -24,7 +24,6 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,8 +63,7 @@ func TestRealBuildServesPages(t *testing.T) {
 	}
 	mirror := mirrorDir(t)
 	tool := buildTool(t)
-	srv := httptest.NewServer(http.FileServer(http.Dir(mirror)))
-	defer srv.Close()
+	srv := serveDir(t, mirror)
 
 	tmp := t.TempDir()
 	work, prefix, cache := filepath.Join(tmp, "work"), filepath.Join(tmp, "prefix"), filepath.Join(tmp, "cache")

@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,8 +20,7 @@ func TestModulesFromBinary(t *testing.T) {
 	}
 	mirror := mirrorDir(t)
 	tool := buildTool(t)
-	srv := httptest.NewServer(http.FileServer(http.Dir(mirror)))
-	defer srv.Close()
+	srv := serveDir(t, mirror)
 	tmp := t.TempDir()
 	cache := filepath.Join(tmp, "cache")
 	hello, _ := filepath.Abs("../testdata/hello-module")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -78,4 +79,13 @@ func getRetry(t *testing.T, client *http.Client, url string, nginxOut *bytes.Buf
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// serveDir serves dir (a mirror of real tarballs) over HTTP on loopback
+// until the test ends.
+func serveDir(t *testing.T, dir string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	t.Cleanup(srv.Close)
+	return srv
 }

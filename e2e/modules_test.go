@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,8 +64,7 @@ func TestRealModulesAndPatch(t *testing.T) {
 		t.Fatalf("git is needed for git modules: %v", err)
 	}
 	tool := buildTool(t)
-	srv := httptest.NewServer(http.FileServer(http.Dir(mirror)))
-	defer srv.Close()
+	srv := serveDir(t, mirror)
 
 	tmp := t.TempDir()
 	work, prefix, cache := filepath.Join(tmp, "work"), filepath.Join(tmp, "prefix"), filepath.Join(tmp, "cache")

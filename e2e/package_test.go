@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,8 +50,7 @@ func TestPackageDeb(t *testing.T) {
 	}
 	mirror := mirrorDir(t)
 	tool := buildTool(t)
-	srv := httptest.NewServer(http.FileServer(http.Dir(mirror)))
-	defer srv.Close()
+	srv := serveDir(t, mirror)
 
 	sbin, etc, pidFile := "/usr/sbin/"+pkgName, "/etc/"+pkgName, "/run/"+pkgName+".pid"
 	purge := func() {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,8 +28,7 @@ func TestReproducibleInstallCCacheIdempotent(t *testing.T) {
 	}
 	mirror := mirrorDir(t)
 	tool := buildTool(t)
-	srv := httptest.NewServer(http.FileServer(http.Dir(mirror)))
-	defer srv.Close()
+	srv := serveDir(t, mirror)
 	haveCCache := true
 	if _, err := exec.LookPath("ccache"); err != nil {
 		if os.Getenv("CI") == "true" {
