@@ -511,7 +511,7 @@ func (x *extractor) entry(hdr *tar.Header, tr io.Reader) error {
 		return x.unsafe(name, "block device entries are not allowed")
 	case tar.TypeFifo:
 		return x.unsafe(name, "FIFO entries are not allowed")
-	case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse,
+	case tar.TypeReg, tar.TypeCont, tar.TypeGNUSparse,
 		tar.TypeDir, tar.TypeSymlink, tar.TypeLink:
 	default:
 		return x.unsafe(name, fmt.Sprintf("unsupported entry type %q", hdr.Typeflag))
@@ -831,18 +831,4 @@ func escapes(clean string) bool {
 
 func within(p, dir string) bool {
 	return p == dir || strings.HasPrefix(p, dir+"/")
-}
-
-// ctxReader lets cancellation interrupt a single large entry, not just the
-// gaps between entries.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

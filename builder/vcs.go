@@ -255,19 +255,22 @@ func checkoutGitModule(ctx context.Context, s *State, m module3rd.Module, dir, l
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
+	// One error for both branches: a failed clone or fetch must stop here,
+	// not surface later as a confusing checkout error.
+	var syncErr error
+	if _, statErr := os.Stat(filepath.Join(dir, ".git")); statErr != nil {
 		os.RemoveAll(dir)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			unlock()
 			return fmt.Errorf("module %s: %w", m.Name, err)
 		}
-		err = git("clone", "--quiet", "--no-checkout", "--", repo, dir)
+		syncErr = git("clone", "--quiet", "--no-checkout", "--", repo, dir)
 	} else {
-		err = git("fetch", "--quiet", "--force", "--tags", "--", repo, "+refs/heads/*:refs/remotes/origin/*")
+		syncErr = git("fetch", "--quiet", "--force", "--tags", "--", repo, "+refs/heads/*:refs/remotes/origin/*")
 	}
 	unlock()
-	if err != nil {
-		return err
+	if syncErr != nil {
+		return syncErr
 	}
 	for _, args := range [][]string{
 		{"-c", "advice.detachedHead=false", "checkout", "--quiet", "--force", commit, "--"},
