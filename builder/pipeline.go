@@ -113,7 +113,7 @@ type finalStage interface {
 
 // Run executes stages in order until one fails or asks to stop.
 func Run(ctx context.Context, s *State, stages []Stage) error {
-	s.started = time.Now()
+	s.started = s.Env.now()
 	for _, st := range stages {
 		if f, ok := st.(finalStage); s.Stop && (!ok || !f.Final()) {
 			continue

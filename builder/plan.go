@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 
@@ -162,6 +163,22 @@ type Env struct {
 	// ToolVersion is recorded in the up-to-date stamp: a new nginx-build
 	// rebuilds rather than trusting an older one's output.
 	ToolVersion string
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// SourceDateEpoch is $SOURCE_DATE_EPOCH ("" = take the release
+	// tarball's date); CC is $CC ("" = cc); CCacheDisabled is
+	// NGINX_BUILD_CCACHE=0. The command layer reads the environment.
+	SourceDateEpoch string
+	CC              string
+	CCacheDisabled  bool
+}
+
+// now reads the clock.
+func (e Env) now() time.Time {
+	if e.Now == nil {
+		return time.Now()
+	}
+	return e.Now()
 }
 
 // gitTrees are the git modules and git component sources together: every

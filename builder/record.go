@@ -65,7 +65,7 @@ func writeRecord(s *State, nginxV string) (string, error) {
 		return "", err
 	}
 	rec := BuildRecord{
-		Tool: "nginx-build " + s.Env.ToolVersion, StartedAt: s.started.UTC(), FinishedAt: time.Now().UTC(),
+		Tool: "nginx-build " + s.Env.ToolVersion, StartedAt: s.started.UTC(), FinishedAt: s.Env.now().UTC(),
 		Binary: s.Binary, BinarySHA256: sum, NginxV: nginxV, ConfigureArgs: args,
 	}
 	for _, r := range s.Fetched {

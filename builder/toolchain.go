@@ -60,7 +60,7 @@ func setupToolchain(ctx context.Context, s *State) (*toolchain, error) {
 	if err != nil {
 		return nil, err
 	}
-	epoch := os.Getenv("SOURCE_DATE_EPOCH")
+	epoch := s.Env.SourceDateEpoch
 	if epoch == "" {
 		epoch = sourceDateEpoch(s.Plan.SourceDir())
 		tc.Env = append(tc.Env, "SOURCE_DATE_EPOCH="+epoch)
@@ -77,13 +77,13 @@ func setupToolchain(ctx context.Context, s *State) (*toolchain, error) {
 	case CCacheOn, CCacheAuto:
 		p, err := exec.LookPath("ccache")
 		switch {
-		case err == nil && (s.Plan.CCache == CCacheOn || os.Getenv("NGINX_BUILD_CCACHE") != "0"):
+		case err == nil && (s.Plan.CCache == CCacheOn || !s.Env.CCacheDisabled):
 			tc.CCache = p
 		case err != nil && s.Plan.CCache == CCacheOn:
 			return nil, fmt.Errorf("--ccache: ccache is not on PATH; install it (apt-get install ccache) or leave --ccache out")
 		}
 	}
-	cc := os.Getenv("CC")
+	cc := s.Env.CC
 	if cc == "" {
 		cc = "cc"
 	}

@@ -48,8 +48,6 @@ func envValue(env []string, key string) (string, bool) {
 }
 
 func TestToolchainWrapperMapsTheBuildDir(t *testing.T) {
-	t.Setenv("SOURCE_DATE_EPOCH", "")
-	t.Setenv("CC", "")
 	s := toolchainState(t, "./configure --with-http_v2_module\n", CCacheOff)
 	stamp := time.Date(2022, 10, 19, 8, 2, 20, 0, time.UTC)
 	nginxH := filepath.Join(s.Plan.SourceDir(), "src", "core", "nginx.h")
@@ -88,8 +86,8 @@ func TestToolchainWrapperMapsTheBuildDir(t *testing.T) {
 }
 
 func TestToolchainRespectsUserChoices(t *testing.T) {
-	t.Setenv("SOURCE_DATE_EPOCH", "42")
 	s := toolchainState(t, "./configure --with-cc=/usr/bin/clang\n", CCacheAuto)
+	s.Env.SourceDateEpoch = "42"
 	tc, err := setupToolchain(context.Background(), s)
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,7 @@ import (
 )
 
 func TestNormalizeArgs(t *testing.T) {
-	known := collectFlags(newRoot(iostreams.New(nil, nil)))
+	known := collectFlags(newRoot((&Factory{IO: iostreams.New(nil, nil)}).withDefaults()))
 	for _, tc := range []struct{ in, want string }{
 		{"-d work -openssl -opensslversion 3.0.20", "-d work --openssl --opensslversion 3.0.20"},
 		{"-opensslversion=3.0.20 --pcre", "--opensslversion=3.0.20 --pcre"},

@@ -14,10 +14,7 @@ import (
 
 func newCacheCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 	cacheDir := func() (string, error) {
-		if g.cacheDir != "" {
-			return g.cacheDir, nil
-		}
-		return fetch.DefaultCacheDir()
+		return g.f.cacheDir(g.cacheDir)
 	}
 	cmd := &cobra.Command{
 		Use:   "cache",

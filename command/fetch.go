@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nginx-build/nginx-build/builder"
-	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 )
 
@@ -38,10 +37,10 @@ builds nothing. A later build (even offline) finds them there.`,
 				return err
 			}
 			debianDefaults(plan, changedFunc(cmd.Flags()))
-			if err := tf.apply(plan); err != nil {
+			if err := tf.apply(plan, g.f); err != nil {
 				return err
 			}
-			state := &builder.State{Plan: plan, Env: builder.Env{IO: io, HTTP: fetch.NewHTTPClient(), ToolVersion: Version}}
+			state := &builder.State{Plan: plan, Env: g.env(io)}
 			if err := builder.Run(cmd.Context(), state, builder.FetchStages()); err != nil {
 				return err
 			}

@@ -55,6 +55,7 @@ type buildFlags struct {
 
 // globalFlags apply to every command.
 type globalFlags struct {
+	f        *Factory
 	verbose  bool
 	mirrors  []string
 	source   string
@@ -78,7 +79,7 @@ func addTrustFlags(fs *pflag.FlagSet, f *trustFlags) {
 }
 
 // apply loads keyrings and sets the trust fields of a plan.
-func (f *trustFlags) apply(p *builder.Plan) error {
+func (f *trustFlags) apply(p *builder.Plan, fa *Factory) error {
 	pol, err := fetch.ParsePolicy(f.verify)
 	if err != nil {
 		return usagef("%v", err)
@@ -97,7 +98,7 @@ func (f *trustFlags) apply(p *builder.Plan) error {
 				known = true
 			}
 			if !known {
-				if _, err := os.Stat(k); err == nil {
+				if _, err := os.Stat(fa.absOr(k)); err == nil {
 					scoped = false
 				} else {
 					return usagef("--keyring %s: %q is not a component (use --keyring FILE, or NAME=FILE with NAME one of nginx, openssl, pcre2, zlib, libressl, openresty, freenginx or a custom name)", k, name)
@@ -107,7 +108,7 @@ func (f *trustFlags) apply(p *builder.Plan) error {
 		if !scoped {
 			file = k
 		}
-		keys, err := verify.ReadKeyringFile(file)
+		keys, err := verify.ReadKeyringFile(fa.absOr(file))
 		if err != nil {
 			return usagef("--keyring %s: %v", k, err)
 		}
@@ -122,8 +123,9 @@ func (f *trustFlags) apply(p *builder.Plan) error {
 	}
 	p.Lockfile = f.lockfile
 	if p.Lockfile == "" {
-		p.Lockfile = builder.DefaultLockfile()
-	} else if p.Lockfile, err = filepath.Abs(p.Lockfile); err != nil {
+		p.Lockfile = defaultLockfile
+	}
+	if p.Lockfile, err = fa.abs(p.Lockfile); err != nil {
 		return err
 	}
 	p.Locked = f.locked
@@ -141,11 +143,11 @@ func addPlanFlags(fs *pflag.FlagSet, f *planFlags) {
 	fs.BoolVar(&f.json, "json", false, "with --dry-run: print the plan as JSON")
 }
 
-func addGlobalFlags(fs *pflag.FlagSet, g *globalFlags) {
+func addGlobalFlags(fs *pflag.FlagSet, g *globalFlags, fa *Factory) {
 	fs.BoolVar(&g.verbose, "verbose", false, "show configure and make output live, and more detail")
-	fs.StringArrayVar(&g.mirrors, "mirror", envList("NGINX_BUILD_MIRROR"),
+	fs.StringArrayVar(&g.mirrors, "mirror", fa.envList("NGINX_BUILD_MIRROR"),
 		"take every tarball from this mirror (http(s):// URL, file:// URL or directory) instead of upstream; repeat it to give fallbacks, tried in order [env NGINX_BUILD_MIRROR, comma-separated]")
-	fs.StringVar(&g.source, "source", os.Getenv("NGINX_BUILD_SOURCE"),
+	fs.StringVar(&g.source, "source", fa.env("NGINX_BUILD_SOURCE"),
 		"where tarballs come from: upstream (default) or debian (the upstream tarballs of Debian's source packages, via apt; needs deb-src) [env NGINX_BUILD_SOURCE]")
 	fs.BoolVar(&g.refresh, "refresh", false, "re-read upstream version indexes even if the cached copy is fresh (they are cached for an hour)")
 	fs.StringVar(&g.cacheDir, "cache-dir", "", "download cache (default $NGINX_BUILD_CACHE, else $XDG_CACHE_HOME/nginx-build, else ~/.cache/nginx-build)")
@@ -173,7 +175,7 @@ func addComponentFlags(fs *pflag.FlagSet, f *componentFlags) {
 	fs.StringVar(&f.customSSLTag, "customssltag", "", "git tag or branch of the custom SSL library")
 }
 
-func addBuildFlags(fs *pflag.FlagSet, f *buildFlags) {
+func addBuildFlags(fs *pflag.FlagSet, f *buildFlags, fa *Factory) {
 	addComponentFlags(fs, &f.componentFlags)
 	addTrustFlags(fs, &f.trust)
 	fs.StringVarP(&f.workDir, "workdir", "d", "", "work directory (required; created if missing): sources go to DIR/nginx/VERSION/")
@@ -190,7 +192,7 @@ func addBuildFlags(fs *pflag.FlagSet, f *buildFlags) {
 	fs.StringVar(&f.destDir, "destdir", "", "with or without --install: stage make install into `DIR` (make's DESTDIR) instead of the live system")
 	fs.BoolVar(&f.ccache, "ccache", false, "put ccache in front of the compiler (default: on when ccache is on PATH and NGINX_BUILD_CCACHE is not 0; --ccache=false turns it off)")
 	fs.StringVar(&f.sbom, "sbom", "", "write a CycloneDX JSON SBOM of the build to `FILE` (also when it is up to date)")
-	addExtractFlags(fs, &f.extract)
+	addExtractFlags(fs, &f.extract, fa)
 }
 
 // defaultJobs is one make job per CPU.
@@ -324,14 +326,14 @@ func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(s
 	if err != nil {
 		return nil, err
 	}
-	work, err := filepath.Abs(f.workDir)
+	work, err := g.f.abs(f.workDir)
 	if err != nil {
 		return nil, fmt.Errorf("-d %s: %w", f.workDir, err)
 	}
 	p := &builder.Plan{
 		WorkDir: work, Server: server, Libraries: libs, ExtraArgs: extraArgs,
 		Jobs: f.jobs, Clear: f.clear, ConfigureOnly: f.configureOnly, Idempotent: f.idempotent,
-		NginxBin: os.Getenv("NGINX_BIN"), Install: f.install || f.destDir != "", Sudo: f.sudo,
+		NginxBin: g.f.env("NGINX_BIN"), Install: f.install || f.destDir != "", Sudo: f.sudo,
 	}
 	switch {
 	case f.sudo && !p.Install:
@@ -348,27 +350,27 @@ func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(s
 		p.CCache = builder.CCacheOff
 	}
 	if f.destDir != "" {
-		if p.DestDir, err = filepath.Abs(f.destDir); err != nil {
+		if p.DestDir, err = g.f.abs(f.destDir); err != nil {
 			return nil, fmt.Errorf("--destdir %s: %w", f.destDir, err)
 		}
 	}
 	p.GitSources = gitSources(p.Components())
 	if f.configureFile != "" {
-		b, err := os.ReadFile(f.configureFile)
+		b, err := os.ReadFile(g.f.absOr(f.configureFile))
 		if err != nil {
 			return nil, usagef("-c %s: cannot read the configure script: %v", f.configureFile, unwrapPath(err))
 		}
 		p.ConfigureScript = string(b)
 	}
 	if f.modulesFile != "" {
-		mods, data, err := loadModules(f.modulesFile)
+		mods, data, err := g.loadModules(f.modulesFile)
 		if err != nil {
 			return nil, err
 		}
 		p.Modules, p.ModulesFile = mods, string(data)
 	}
 	for _, spec := range f.patches {
-		pts, err := parsePatch(spec, p.Components())
+		pts, err := parsePatch(spec, p.Components(), g.f.absOr)
 		if err != nil {
 			return nil, err
 		}
@@ -385,7 +387,7 @@ func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(s
 		return nil, err
 	}
 	debianDefaults(p, changed)
-	if err := f.trust.apply(p); err != nil {
+	if err := f.trust.apply(p, g.f); err != nil {
 		return nil, err
 	}
 	if err := f.extract.apply(p); err != nil {
@@ -397,11 +399,8 @@ func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(s
 func (g *globalFlags) apply(p *builder.Plan) error {
 	var err error
 	p.Refresh = g.refresh
-	p.CacheDir = g.cacheDir
-	if p.CacheDir == "" {
-		if p.CacheDir, err = fetch.DefaultCacheDir(); err != nil {
-			return err
-		}
+	if p.CacheDir, err = g.f.cacheDir(g.cacheDir); err != nil {
+		return err
 	}
 	origins, err := g.origins(p.CacheDir)
 	if err != nil {
@@ -409,17 +408,6 @@ func (g *globalFlags) apply(p *builder.Plan) error {
 	}
 	p.Mirror, p.FallbackMirrors = origins[0], origins[1:]
 	return nil
-}
-
-// envList reads a comma-separated list from the environment.
-func envList(name string) []string {
-	var out []string
-	for _, v := range strings.Split(os.Getenv(name), ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // origins is where tarballs come from, first choice first: upstream,
@@ -454,7 +442,7 @@ func (g *globalFlags) origins(cacheDir string) ([]source.Mirror, error) {
 
 // parsePatch reads -patch [target=]PATH. PATH may be a directory: its
 // files are applied in name order.
-func parsePatch(spec string, comps []builder.ComponentSpec) ([]builder.Patch, error) {
+func parsePatch(spec string, comps []builder.ComponentSpec, absOr func(string) string) ([]builder.Patch, error) {
 	target, path := "", spec
 	if t, rest, ok := strings.Cut(spec, "="); ok {
 		_, err := source.Lookup(t)
@@ -515,13 +503,6 @@ func flagFor(component string) string {
 	return component
 }
 
-func absOr(p string) string {
-	if a, err := filepath.Abs(p); err == nil {
-		return a
-	}
-	return p
-}
-
 func unwrapPath(err error) error {
 	if pe, ok := err.(*os.PathError); ok {
 		return pe.Err
@@ -531,7 +512,8 @@ func unwrapPath(err error) error {
 
 // loadModules reads a modules.json; relative paths of local and tarball
 // modules are relative to the file, like includes.
-func loadModules(path string) ([]module3rd.Module, []byte, error) {
+func (g *globalFlags) loadModules(path string) ([]module3rd.Module, []byte, error) {
+	path = g.f.absOr(path)
 	mods, data, err := module3rd.Load(path)
 	if err != nil {
 		return nil, nil, usagef("-m: %v", err)
@@ -539,7 +521,7 @@ func loadModules(path string) ([]module3rd.Module, []byte, error) {
 	for i, m := range mods {
 		isPath := m.Form == "local" || (m.Form == "tarball" && !strings.Contains(m.URL, "://"))
 		if isPath && !filepath.IsAbs(m.URL) {
-			mods[i].URL = filepath.Join(filepath.Dir(absOr(path)), m.URL)
+			mods[i].URL = filepath.Join(filepath.Dir(path), m.URL)
 		}
 	}
 	return mods, data, nil

@@ -3,7 +3,6 @@ package command
 import (
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -19,10 +18,10 @@ type extractFlags struct {
 	maxEntries string
 }
 
-func addExtractFlags(fs *pflag.FlagSet, f *extractFlags) {
-	fs.StringVar(&f.maxSize, "max-extract-size", os.Getenv("NGINX_BUILD_MAX_EXTRACT_SIZE"),
+func addExtractFlags(fs *pflag.FlagSet, f *extractFlags, fa *Factory) {
+	fs.StringVar(&f.maxSize, "max-extract-size", fa.env("NGINX_BUILD_MAX_EXTRACT_SIZE"),
 		"stop unpacking a tarball past this much data, e.g. 4GiB, 500MiB, 8G (default 4GiB) [env NGINX_BUILD_MAX_EXTRACT_SIZE]")
-	fs.StringVar(&f.maxEntries, "max-extract-entries", os.Getenv("NGINX_BUILD_MAX_EXTRACT_ENTRIES"),
+	fs.StringVar(&f.maxEntries, "max-extract-entries", fa.env("NGINX_BUILD_MAX_EXTRACT_ENTRIES"),
 		"stop unpacking a tarball past this many entries (default 200000) [env NGINX_BUILD_MAX_EXTRACT_ENTRIES]")
 }
 

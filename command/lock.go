@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nginx-build/nginx-build/builder"
-	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 )
 
@@ -47,7 +46,7 @@ between the flags and the lockfile is fatal. Commit the lockfile.`,
 				return usagef("--locked makes no sense with lock, which writes the lockfile")
 			}
 			plan.Relock = true
-			state := &builder.State{Plan: plan, Env: builder.Env{IO: io, HTTP: fetch.NewHTTPClient(), ToolVersion: Version}}
+			state := &builder.State{Plan: plan, Env: g.env(io)}
 			if err := builder.Run(cmd.Context(), state, builder.LockStages()); err != nil {
 				return err
 			}
@@ -56,7 +55,7 @@ between the flags and the lockfile is fatal. Commit the lockfile.`,
 		},
 	}
 	cmd.SetFlagErrorFunc(flagError)
-	addBuildFlags(cmd.Flags(), &bf)
+	addBuildFlags(cmd.Flags(), &bf, g.f)
 	cmd.Flags().SortFlags = false
 	return cmd
 }

@@ -3,12 +3,10 @@ package command
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nginx-build/nginx-build/builder"
-	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/source"
@@ -38,7 +36,7 @@ missing. It takes the flags of build; those that only matter for compiling
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			io.Verbose = g.verbose
-			dir, err := filepath.Abs(args[0])
+			dir, err := g.f.abs(args[0])
 			if err != nil {
 				return err
 			}
@@ -58,12 +56,12 @@ missing. It takes the flags of build; those that only matter for compiling
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return fmt.Errorf("create mirror dir: %w", err)
 			}
-			state := &builder.State{Plan: plan, Env: builder.Env{IO: io, HTTP: fetch.NewHTTPClient(), ToolVersion: Version}}
+			state := &builder.State{Plan: plan, Env: g.env(io)}
 			return builder.Run(cmd.Context(), state, builder.MirrorStages())
 		},
 	}
 	cmd.SetFlagErrorFunc(flagError)
-	addBuildFlags(cmd.Flags(), &bf)
+	addBuildFlags(cmd.Flags(), &bf, g.f)
 	cmd.Flags().SortFlags = false
 	return cmd
 }

@@ -4,14 +4,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/configure"
-	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/source"
 )
@@ -63,7 +61,7 @@ different compiler or patch set makes it refuse them: you are warned.`,
 	fs.StringVarP(&mf.out, "output", "o", "modules", "directory to put the .so files in")
 	fs.IntVarP(&mf.jobs, "jobs", "j", defaultJobs(), "parallel make jobs")
 	addTrustFlags(fs, &mf.trust)
-	addExtractFlags(fs, &mf.extract)
+	addExtractFlags(fs, &mf.extract, g.f)
 	fs.SortFlags = false
 	return cmd
 }
@@ -105,18 +103,18 @@ func runModules(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, mf *module
 	if !strings.Contains(" "+strings.Join(args, " ")+" ", " --with-compat ") {
 		io.Warnf("%s %s was built without --with-compat: nginx will load only modules built with exactly its options and compiler; they are configured with its arguments, but any other difference makes it refuse them", info.Name, info.Version)
 	}
-	mods, data, err := loadModules(mf.modulesFile)
+	mods, data, err := g.loadModules(mf.modulesFile)
 	if err != nil {
 		return err
 	}
 	for i := range mods {
 		mods[i].Dynamic = true
 	}
-	work, err := filepath.Abs(mf.workDir)
+	work, err := g.f.abs(mf.workDir)
 	if err != nil {
 		return err
 	}
-	outDir, err := filepath.Abs(mf.out)
+	outDir, err := g.f.abs(mf.out)
 	if err != nil {
 		return err
 	}
@@ -126,12 +124,12 @@ func runModules(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, mf *module
 		ModulesOut: outDir, KeepCompat: true,
 	}
 	if mf.fromBinary != "" {
-		plan.TargetBinary, _ = filepath.Abs(mf.fromBinary)
+		plan.TargetBinary = g.f.absOr(mf.fromBinary)
 	}
 	if err := g.apply(plan); err != nil {
 		return err
 	}
-	if err := mf.trust.apply(plan); err != nil {
+	if err := mf.trust.apply(plan, g.f); err != nil {
 		return err
 	}
 	if err := mf.extract.apply(plan); err != nil {
@@ -141,7 +139,7 @@ func runModules(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, mf *module
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return fmt.Errorf("create work dir: %w", err)
 	}
-	state := &builder.State{Plan: plan, Env: builder.Env{IO: io, HTTP: fetch.NewHTTPClient(), ToolVersion: Version}}
+	state := &builder.State{Plan: plan, Env: g.env(io)}
 	return builder.Run(cmd.Context(), state, builder.ModuleStages())
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/configure"
-	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/packaging"
 )
@@ -75,7 +74,7 @@ The service is never started or enabled by installing the package.`,
 	fs.StringVar(&pk.arch, "arch", "", "package architecture, Go's name (amd64, arm64) or the format's own (default: the binary's)")
 	fs.StringVarP(&pk.output, "output", "o", ".", "directory to write the package to")
 	fs.StringArrayVar(&pk.depends, "depends", nil, "add a dependency, in the format's syntax (repeatable)")
-	addBuildFlags(fs, &bf)
+	addBuildFlags(fs, &bf, g.f)
 	fs.SortFlags = false
 	return cmd
 }
@@ -133,7 +132,7 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	if _, err := packaging.LayoutFromArgs(requested); err != nil {
 		return usagef("%v", err)
 	}
-	out, err := filepath.Abs(pk.output)
+	out, err := g.f.abs(pk.output)
 	if err != nil {
 		return fmt.Errorf("--output %s: %w", pk.output, err)
 	}
@@ -145,7 +144,7 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	// package's path alone, so the build's results go to stderr.
 	buildIO := *io
 	buildIO.Out = io.Err
-	state := &builder.State{Plan: plan, Env: builder.Env{IO: &buildIO, HTTP: fetch.NewHTTPClient(), ToolVersion: Version}}
+	state := &builder.State{Plan: plan, Env: g.env(&buildIO)}
 	if err := builder.Run(cmd.Context(), state, builder.BuildStages()); err != nil {
 		return err
 	}

@@ -150,7 +150,7 @@ func TestParsePatch(t *testing.T) {
 		{"empty directory", "empty", nginx, nil, "-patch empty: directory empty holds no patch files"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := parsePatch(tc.spec, tc.comps)
+			got, err := parsePatch(tc.spec, tc.comps, func(p string) string { a, _ := filepath.Abs(p); return a })
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) || exitCode(err) != ExitUsage {
 					t.Fatalf("parsePatch(%q) = %v, %v; want a usage error containing %q", tc.spec, got, err, tc.err)

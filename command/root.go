@@ -18,7 +18,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/nginx-build/nginx-build/builder"
-	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/internal/netfail"
 )
@@ -33,11 +32,20 @@ const offlineHint = "no network? use --mirror DIR or --source debian (see README
 func Execute() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Run(ctx, iostreams.System(), os.Args[1:])
+	return RunWith(ctx, System(), os.Args[1:])
 }
 
-// Run is Execute with explicit streams and arguments, for tests.
-func Run(ctx context.Context, io *iostreams.IO, args []string) (code int) {
+// Run is Execute with explicit streams and arguments and the process's
+// environment.
+func Run(ctx context.Context, io *iostreams.IO, args []string) int {
+	return RunWith(ctx, &Factory{IO: io}, args)
+}
+
+// RunWith runs the command line with what f gives (streams, HTTP client,
+// environment, working directory, clock) and returns the exit code.
+func RunWith(ctx context.Context, f *Factory, args []string) (code int) {
+	f = f.withDefaults()
+	io := f.IO
 	// A bug must still end in one readable line and exit 1, never a
 	// stack trace in a user's CI log.
 	defer func() {
@@ -46,7 +54,7 @@ func Run(ctx context.Context, io *iostreams.IO, args []string) (code int) {
 			code = ExitFailure
 		}
 	}()
-	root := newRoot(io)
+	root := newRoot(f)
 	root.SetArgs(normalizeArgs(args, collectFlags(root)))
 	err := root.ExecuteContext(ctx)
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
@@ -93,9 +101,10 @@ const rootExample = `  # nginx with the default version and system libraries
   # air-gapped: every tarball from a local mirror
   nginx-build -d work --mirror /srv/mirror -openssl`
 
-func newRoot(io *iostreams.IO) *cobra.Command {
+func newRoot(f *Factory) *cobra.Command {
+	io := f.IO
 	var (
-		g           globalFlags
+		g           = globalFlags{f: f}
 		bf          buildFlags
 		pf          planFlags
 		showVersion bool
@@ -124,8 +133,8 @@ func newRoot(io *iostreams.IO) *cobra.Command {
 	root.SetErr(io.Err)
 	root.SetFlagErrorFunc(flagError)
 	root.CompletionOptions.HiddenDefaultCmd = false
-	addGlobalFlags(root.PersistentFlags(), &g)
-	addBuildFlags(root.Flags(), &bf)
+	addGlobalFlags(root.PersistentFlags(), &g, f)
+	addBuildFlags(root.Flags(), &bf, f)
 	addPlanFlags(root.Flags(), &pf)
 	root.Flags().BoolVar(&showVersion, "version", false, "print nginx-build's version and exit")
 	root.Flags().BoolVar(&listVers, "versions", false, "list available nginx versions and exit (same as `nginx-build versions nginx`)")
@@ -168,7 +177,7 @@ func newBuildCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 		},
 	}
 	cmd.SetFlagErrorFunc(flagError)
-	addBuildFlags(cmd.Flags(), &bf)
+	addBuildFlags(cmd.Flags(), &bf, g.f)
 	addPlanFlags(cmd.Flags(), &pf)
 	cmd.Flags().SortFlags = false
 	return cmd
@@ -228,7 +237,7 @@ func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFla
 	if err != nil {
 		return err
 	}
-	bom, err := checkSBOM(bf.sbom, pf, bf)
+	bom, err := checkSBOM(bf.sbom, pf, bf, g.f)
 	if err != nil {
 		return err
 	}
@@ -238,7 +247,7 @@ func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFla
 			return fmt.Errorf("create work dir: %w", err)
 		}
 	}
-	state := &builder.State{Plan: plan, Env: builder.Env{IO: io, HTTP: fetch.NewHTTPClient(), ToolVersion: Version}}
+	state := &builder.State{Plan: plan, Env: g.env(io)}
 	if err := builder.Run(cmd.Context(), state, builder.BuildStages()); err != nil {
 		return err
 	}

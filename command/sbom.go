@@ -22,7 +22,7 @@ type sbomRequest struct {
 
 // checkSBOM validates --sbom before anything is built, so that a typo in
 // the path or a bad SOURCE_DATE_EPOCH does not cost a whole build.
-func checkSBOM(file string, pf *planFlags, bf *buildFlags) (*sbomRequest, error) {
+func checkSBOM(file string, pf *planFlags, bf *buildFlags, fa *Factory) (*sbomRequest, error) {
 	if file == "" {
 		return nil, nil
 	}
@@ -32,7 +32,7 @@ func checkSBOM(file string, pf *planFlags, bf *buildFlags) (*sbomRequest, error)
 	case bf.configureOnly:
 		return nil, usagef("--sbom describes a built binary; -configureonly builds none")
 	}
-	abs, err := filepath.Abs(file)
+	abs, err := fa.abs(file)
 	if err != nil {
 		return nil, usagef("--sbom %s: %v", file, err)
 	}
@@ -45,7 +45,7 @@ func checkSBOM(file string, pf *planFlags, bf *buildFlags) (*sbomRequest, error)
 	req := &sbomRequest{path: abs}
 	// https://reproducible-builds.org/specs/source-date-epoch/: a
 	// malformed value is an error, not something to ignore.
-	if v, ok := os.LookupEnv("SOURCE_DATE_EPOCH"); ok && v != "" {
+	if v := fa.env("SOURCE_DATE_EPOCH"); v != "" {
 		secs, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || secs < 0 {
 			return nil, usagef("SOURCE_DATE_EPOCH=%q is not a number of seconds since 1970 (used for --sbom's timestamp)", v)

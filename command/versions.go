@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/source"
 )
@@ -65,16 +64,13 @@ func runVersions(ctx context.Context, io *iostreams.IO, g *globalFlags, name str
 	if err != nil {
 		return usagef("%v", err)
 	}
-	cacheDir := g.cacheDir
-	if cacheDir == "" {
-		cacheDir, _ = fetch.DefaultCacheDir()
-	}
+	cacheDir, _ := g.f.cacheDir(g.cacheDir)
 	origins, err := g.origins(cacheDir)
 	if err != nil {
 		return err
 	}
 	m := origins[0]
-	ix := &source.Index{HTTP: fetch.NewHTTPClient(), Mirror: m, CacheDir: cacheDir, Refresh: g.refresh, Warn: io.Warnf}
+	ix := &source.Index{HTTP: g.f.HTTPClient, Mirror: m, CacheDir: cacheDir, Refresh: g.refresh, Warn: io.Warnf}
 	listing, err := ix.Versions(ctx, c)
 	for _, fb := range origins[1:] {
 		if err == nil {

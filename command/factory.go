@@ -1,0 +1,141 @@
+package command
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nginx-build/nginx-build/builder"
+	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/iostreams"
+)
+
+// Factory is everything a command takes from the outside world: the
+// streams it prints to, the HTTP client every download and index request
+// goes through, the environment, the working directory and the clock.
+// The real program uses System; tests build their own (a fast-retrying
+// client, a private environment and directory) and so run in parallel.
+type Factory struct {
+	IO *iostreams.IO
+	// HTTPClient serves every download, index and mirror request.
+	HTTPClient *http.Client
+	// LookupEnv reads the environment. It is the only way commands see
+	// it: nothing below command/ reads an environment variable.
+	LookupEnv func(name string) (string, bool)
+	// Dir is the working directory that relative paths on the command
+	// line (and the default lockfile) are taken from; "" means the
+	// process's own.
+	Dir string
+	// Now is the clock.
+	Now func() time.Time
+}
+
+// System is the factory of the real program: the process's streams,
+// environment and working directory, and the resilient HTTP client.
+func System() *Factory {
+	return &Factory{IO: iostreams.System(), HTTPClient: fetch.NewHTTPClient(), LookupEnv: os.LookupEnv, Now: time.Now}
+}
+
+// withDefaults fills what a test left out with the real thing.
+func (f *Factory) withDefaults() *Factory {
+	c := *f
+	if c.IO == nil {
+		c.IO = iostreams.System()
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = fetch.NewHTTPClient()
+	}
+	if c.LookupEnv == nil {
+		c.LookupEnv = os.LookupEnv
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return &c
+}
+
+// env is an environment variable's value, "" when unset.
+func (f *Factory) env(name string) string {
+	v, _ := f.LookupEnv(name)
+	return v
+}
+
+// envList reads a comma-separated list from the environment.
+func (f *Factory) envList(name string) []string {
+	var out []string
+	for _, v := range strings.Split(f.env(name), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// wd is the working directory.
+func (f *Factory) wd() (string, error) {
+	if f.Dir != "" {
+		return f.Dir, nil
+	}
+	return os.Getwd()
+}
+
+// abs makes a command-line path absolute against the working directory.
+func (f *Factory) abs(p string) (string, error) {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p), nil
+	}
+	wd, err := f.wd()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(wd, p), nil
+}
+
+// absOr is abs, or p itself when the working directory is unknown.
+func (f *Factory) absOr(p string) string {
+	if a, err := f.abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// cacheDir is --cache-dir, else $NGINX_BUILD_CACHE, else
+// $XDG_CACHE_HOME/nginx-build, else ~/.cache/nginx-build.
+func (f *Factory) cacheDir(flag string) (string, error) {
+	if flag != "" {
+		return f.abs(flag)
+	}
+	if d := f.env("NGINX_BUILD_CACHE"); d != "" {
+		return f.abs(d)
+	}
+	// The XDG Base Directory spec: a relative path is invalid and ignored.
+	if d := f.env("XDG_CACHE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "nginx-build"), nil
+	}
+	home := f.env("HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", fmt.Errorf("find a cache directory: %w (set NGINX_BUILD_CACHE)", err)
+		}
+	}
+	return filepath.Join(home, ".cache", "nginx-build"), nil
+}
+
+// defaultLockfile is the lockfile's name in the working directory.
+const defaultLockfile = "nginx-build.lock"
+
+// env is what the pipeline gets from the outside world: io (which a
+// command may re-point), the factory's HTTP client, and the environment
+// variables that shape a compile, read here and nowhere below.
+func (g *globalFlags) env(io *iostreams.IO) builder.Env {
+	return builder.Env{
+		IO: io, HTTP: g.f.HTTPClient, ToolVersion: Version, Now: g.f.Now,
+		SourceDateEpoch: g.f.env("SOURCE_DATE_EPOCH"),
+		CC:              g.f.env("CC"),
+		CCacheDisabled:  g.f.env("NGINX_BUILD_CCACHE") == "0",
+	}
+}
