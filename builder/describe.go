@@ -4,14 +4,17 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/nginx-build/nginx-build/internal/jsonfile"
+	"github.com/nginx-build/nginx-build/pin"
+
 	"github.com/nginx-build/nginx-build/configure"
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/source"
 	"github.com/nginx-build/nginx-build/verify"
 )
 
-// ComponentPlan is one resolved component, as --dry-run shows it.
-type ComponentPlan struct {
+// componentJSON is one resolved component, as --dry-run --json shows it.
+type componentJSON struct {
 	Name       string `json:"name"`
 	Constraint string `json:"constraint"`
 	Version    string `json:"version"`
@@ -21,7 +24,12 @@ type ComponentPlan struct {
 
 // PlanView is the resolved plan: what --dry-run prints and --json encodes.
 type PlanView struct {
-	Components []ComponentPlan `json:"components"`
+	// Components are the pinned components; --json writes their name,
+	// constraint, version, URL and how they will be verified.
+	Components []pin.Component `json:"-"`
+	// ComponentsJSON is Components as --json writes them (MarshalJSON
+	// fills it).
+	ComponentsJSON []componentJSON `json:"components"`
 	// Configure is the configure arguments, as configure will receive them;
 	// always present (an empty array without options).
 	Configure []string `json:"configure"`
@@ -41,7 +49,7 @@ type PlanView struct {
 // Describe returns the resolved plan of a state that has passed the
 // resolve stage (and, for builds, the script stage).
 func Describe(s *State) (PlanView, error) {
-	v := PlanView{Components: []ComponentPlan{}, Configure: []string{}, Script: s.Script, Mirror: s.Plan.Mirror.String()}
+	v := PlanView{Components: []pin.Component{}, Configure: []string{}, Script: s.Script, Mirror: s.Plan.Mirror.String()}
 	if s.Plan.WorkDir != "" {
 		v.WorkDir, v.SourceDir = s.Plan.WorkDir, s.Plan.SourceDir()
 		upToDate := s.UpToDate
@@ -51,11 +59,11 @@ func Describe(s *State) (PlanView, error) {
 		}
 	}
 	for _, a := range s.Artifacts {
-		cp := ComponentPlan{Name: a.Component, Version: a.Version, URL: a.URLs[0], Verify: verifyPlan(a, s), Constraint: s.Plan.spec(a.Component).Constraint}
+		cp := pin.Component{Name: a.Component, Version: a.Version, URL: a.URLs[0], Verify: verifyPlan(a, s), Constraint: s.Plan.spec(a.Component).Constraint}
 		v.Components = append(v.Components, cp)
 	}
 	for _, g := range s.Plan.GitSources {
-		v.Components = append(v.Components, ComponentPlan{Name: g.Name, Constraint: g.Rev, Version: s.ModuleCommits[g.Name], URL: g.URL, Verify: "git commit"})
+		v.Components = append(v.Components, pin.Component{Name: g.Name, Constraint: g.Rev, Version: s.ModuleCommits[g.Name], URL: g.URL, Verify: "git commit"})
 	}
 	if s.Script != "" {
 		args, err := configure.Args(s.Script)
@@ -104,4 +112,15 @@ func verifyPlan(a source.Artifact, s *State) string {
 		return "none: nothing published to verify against"
 	}
 	return strings.Join(checks, "; ")
+}
+
+// MarshalJSON writes the --dry-run --json plan.
+func (v PlanView) MarshalJSON() ([]byte, error) {
+	type plain PlanView // without this method
+	p := plain(v)
+	p.ComponentsJSON = []componentJSON{}
+	for _, c := range v.Components {
+		p.ComponentsJSON = append(p.ComponentsJSON, componentJSON{Name: c.Name, Constraint: c.Constraint, Version: c.Version, URL: c.URL, Verify: c.Verify})
+	}
+	return jsonfile.Compact(p)
 }

@@ -1,114 +1,14 @@
 package builder
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/nginx-build/nginx-build/fetch"
-	"github.com/nginx-build/nginx-build/module3rd"
+	"github.com/nginx-build/nginx-build/lockfile"
 )
-
-// LockfileVersion is the format version written into lockfiles.
-const LockfileVersion = 1
-
-// Lockfile pins a build's inputs, like go.sum or Cargo.lock: for each
-// component the exact version, URL and sha256 that were verified, for each
-// git module the commit. It is JSON with a fixed key order (struct order)
-// so it diffs well in review.
-type Lockfile struct {
-	LockfileVersion int               `json:"lockfile_version"`
-	GeneratedBy     string            `json:"generated_by"`
-	Components      []LockedComponent `json:"components"`
-	Modules         []LockedModule    `json:"modules,omitempty"`
-}
-
-// LockedComponent is one pinned tarball.
-type LockedComponent struct {
-	Name       string   `json:"name"`
-	Constraint string   `json:"constraint"`
-	Version    string   `json:"version"`
-	URL        string   `json:"url"`
-	SHA256     string   `json:"sha256"`
-	Verified   []string `json:"verified"`
-}
-
-// LockedModule is one pinned third-party module.
-type LockedModule struct {
-	Name    string `json:"name"`
-	Form    string `json:"form"`
-	URL     string `json:"url"`
-	Rev     string `json:"rev,omitempty"`
-	Commit  string `json:"commit,omitempty"`
-	Dynamic bool   `json:"dynamic,omitempty"`
-	// Version is the upstream version of a "debian" module.
-	Version string `json:"version,omitempty"`
-	// SHA256 is the verified tarball of a "tarball" or "debian" module.
-	SHA256 string `json:"sha256,omitempty"`
-}
-
-// ReadLockfile reads path; a missing file is (nil, nil).
-func ReadLockfile(path string) (*Lockfile, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read lockfile: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var l Lockfile
-	if err := dec.Decode(&l); err != nil {
-		return nil, fmt.Errorf("lockfile %s is damaged: %v (delete it and run `nginx-build lock` to write a new one)", path, err)
-	}
-	if l.LockfileVersion != LockfileVersion {
-		return nil, fmt.Errorf("lockfile %s has format version %d; this nginx-build reads version %d", path, l.LockfileVersion, LockfileVersion)
-	}
-	for _, c := range l.Components {
-		if c.Name == "" || c.Version == "" || len(c.SHA256) != 64 {
-			return nil, fmt.Errorf("lockfile %s: entry %q lacks a name, version or sha256", path, c.Name)
-		}
-	}
-	return &l, nil
-}
-
-// Write stores the lockfile atomically.
-func (l *Lockfile) Write(path string) error {
-	b, err := marshalJSON(l)
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return fmt.Errorf("write lockfile: %w", err)
-	}
-	return os.Rename(tmp, path)
-}
-
-func (l *Lockfile) component(name string) *LockedComponent {
-	for i := range l.Components {
-		if l.Components[i].Name == name {
-			return &l.Components[i]
-		}
-	}
-	return nil
-}
-
-func (l *Lockfile) module(name string) *LockedModule {
-	for i := range l.Modules {
-		if l.Modules[i].Name == name {
-			return &l.Modules[i]
-		}
-	}
-	return nil
-}
 
 // lockPinStage applies an existing lockfile: components whose constraint is
 // unchanged get the locked version and sha256; with --locked, any
@@ -122,7 +22,7 @@ func (lockPinStage) Run(ctx context.Context, s *State) error {
 	if p.Lockfile == "" || p.Relock {
 		return nil
 	}
-	l, err := ReadLockfile(p.Lockfile)
+	l, err := lockfile.Read(p.Lockfile)
 	if err != nil {
 		return err
 	}
@@ -142,7 +42,7 @@ func (lockPinStage) Run(ctx context.Context, s *State) error {
 		if spec.Custom() && !IsTarballURL(spec.CustomURL) {
 			continue // a git tree: pinned as a commit among the modules
 		}
-		e := l.component(spec.Name)
+		e := l.Component(spec.Name)
 		switch {
 		case e == nil:
 			diffs = append(diffs, fmt.Sprintf("%s %s is not in the lockfile", spec.Name, spec.Constraint))
@@ -163,7 +63,7 @@ func (lockPinStage) Run(ctx context.Context, s *State) error {
 		}
 	}
 	for _, m := range p.gitTrees() {
-		if e := l.module(m.Name); e == nil || e.URL != m.URL || e.Rev != m.Rev || e.Form != m.Form {
+		if e := l.Module(m.Name); e == nil || e.URL != m.URL || e.Rev != m.Rev || e.Form != m.Form {
 			diffs = append(diffs, fmt.Sprintf("module %s differs from the lockfile", m.Name))
 		}
 	}
@@ -192,7 +92,7 @@ func (moduleCommitsStage) Run(ctx context.Context, s *State) error {
 			continue
 		}
 		if s.lock != nil && !s.Plan.Relock {
-			if e := s.lock.module(m.Name); e != nil && e.URL == m.URL && e.Rev == m.Rev && e.Form == m.Form && e.Commit != "" {
+			if e := s.lock.Module(m.Name); e != nil && e.URL == m.URL && e.Rev == m.Rev && e.Form == m.Form && e.Commit != "" {
 				s.ModuleCommits[m.Name] = e.Commit
 				continue
 			}
@@ -245,26 +145,9 @@ func (lockWriteStage) Run(ctx context.Context, s *State) error {
 	if p.Lockfile == "" || (s.lock == nil && !p.Relock) {
 		return nil
 	}
-	l := &Lockfile{LockfileVersion: LockfileVersion, GeneratedBy: "nginx-build " + s.Env.ToolVersion}
-	for _, r := range s.Fetched {
-		verified := []string{}
-		for _, c := range r.Verification.Checks {
-			if c.Kind != "lockfile" { // the lockfile does not vouch for itself
-				verified = append(verified, c.Detail)
-			}
-		}
-		if r.Verification.Skipped {
-			verified = []string{"not verified (--verify off)"}
-		}
-		l.Components = append(l.Components, LockedComponent{
-			Name: r.Artifact.Component, Constraint: p.spec(r.Artifact.Component).Constraint, Version: r.Artifact.Version,
-			URL: r.Artifact.URLs[0], SHA256: r.SHA256, Verified: verified,
-		})
-	}
-	for _, m := range p.gitTrees() {
-		l.Modules = append(l.Modules, s.lockedModule(m))
-	}
-	if s.lock != nil && sameLock(s.lock, l) {
+	l := &lockfile.File{LockfileVersion: lockfile.Version, GeneratedBy: "nginx-build " + s.Env.ToolVersion,
+		Components: s.pinnedComponents(), Modules: s.pinnedModules()}
+	if s.lock != nil && lockfile.Same(s.lock, l) {
 		return nil
 	}
 	if err := l.Write(p.Lockfile); err != nil {
@@ -276,7 +159,7 @@ func (lockWriteStage) Run(ctx context.Context, s *State) error {
 	}
 	diffs := s.lockDiffs
 	for _, e := range l.Modules {
-		if old := s.lock.module(e.Name); old != nil && old.SHA256 != "" && old.SHA256 != e.SHA256 {
+		if old := s.lock.Module(e.Name); old != nil && old.SHA256 != "" && old.SHA256 != e.SHA256 {
 			diffs = append(diffs, fmt.Sprintf("module %s: sha256 %s, was %s", e.Name, e.SHA256, old.SHA256))
 		}
 	}
@@ -285,46 +168,6 @@ func (lockWriteStage) Run(ctx context.Context, s *State) error {
 	}
 	s.Env.IO.Infof("updated %s:\n  %s", p.Lockfile, strings.Join(diffs, "\n  "))
 	return nil
-}
-
-// lockedModule is what a build used of a module: the commit of a git or
-// hg module, the version and sha256 of a tarball or debian one.
-func (s *State) lockedModule(m module3rd.Module) LockedModule {
-	e := LockedModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name], Dynamic: m.Dynamic}
-	if r, ok := s.moduleTarballs[m.Name]; ok {
-		e.Version, e.SHA256 = r.Artifact.Version, r.SHA256
-	}
-	return e
-}
-
-func sameLock(a, b *Lockfile) bool {
-	x, _ := json.Marshal(a.Components)
-	y, _ := json.Marshal(b.Components)
-	u, _ := json.Marshal(a.Modules)
-	v, _ := json.Marshal(b.Modules)
-	return bytes.Equal(x, y) && bytes.Equal(u, v)
-}
-
-// DefaultLockfile is nginx-build.lock in the current directory.
-func DefaultLockfile() string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "nginx-build.lock"
-	}
-	return filepath.Join(wd, "nginx-build.lock")
-}
-
-// marshalJSON indents and, unlike json.MarshalIndent, leaves <, > and &
-// alone: key owners are written "Name <mail>" and files are read by people.
-func marshalJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 func posPrefix(pos string) string {

@@ -3,18 +3,19 @@ package builder
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/jsonfile"
 	"github.com/nginx-build/nginx-build/internal/proc"
+	"github.com/nginx-build/nginx-build/mirrorindex"
 	"github.com/nginx-build/nginx-build/module3rd"
+	"github.com/nginx-build/nginx-build/pin"
 )
 
 // MirrorStages resolve a plan (or take a lockfile's pins), download and
@@ -22,44 +23,6 @@ import (
 // and git sources into the cache — and copy it into a mirror directory.
 func MirrorStages() []Stage {
 	return []Stage{lockPinStage{}, versionsStage{}, mirrorModulesStage{}, moduleCommitsStage{}, resolveStage{}, dryRunStage{}, fetchStage{}, mirrorCopyStage{}}
-}
-
-// MirrorIndex is DIR/index.json: what the mirror holds.
-type MirrorIndex struct {
-	// Updated is when something was last added or changed; a run that
-	// adds nothing leaves the file as it was, byte for byte.
-	Updated time.Time      `json:"updated"`
-	Files   []MirrorFile   `json:"files"`
-	Modules []MirrorModule `json:"modules,omitempty"`
-}
-
-// MirrorFile is one tarball of the mirror.
-type MirrorFile struct {
-	Path     string   `json:"path"`
-	SHA256   string   `json:"sha256"`
-	Verified []string `json:"verified"`
-	// URL is where a custom component's tarball came from
-	// (-customnginx/-customssl URL): a build asking for that URL with
-	// --mirror takes this file instead.
-	URL string `json:"url,omitempty"`
-}
-
-// MirrorModule is a third-party module (or a custom source from git) in
-// the mirror, under modules/<name>/: a tarball, a Debian orig tarball or a
-// git bundle of the repository. A build with --mirror and the same
-// modules.json takes it from there instead of from URL.
-type MirrorModule struct {
-	Name string `json:"name"`
-	// Form is git, tarball or debian, as in modules.json; URL and Rev too.
-	Form string `json:"form"`
-	URL  string `json:"url"`
-	Rev  string `json:"rev,omitempty"`
-	// Commit is the commit Rev named when the bundle was made (git).
-	Commit string `json:"commit,omitempty"`
-	// Version is the upstream version of a debian module's orig tarball.
-	Version string `json:"version,omitempty"`
-	Path    string `json:"path"`
-	SHA256  string `json:"sha256"`
 }
 
 // mirrorCopyStage copies the verified tarballs, with the signatures and
@@ -76,10 +39,10 @@ func (mirrorCopyStage) Name() string { return "populate mirror" }
 func (mirrorCopyStage) Run(ctx context.Context, s *State) error {
 	root := s.Plan.MirrorDir
 	idxPath := filepath.Join(root, "index.json")
-	old := readMirrorIndex(idxPath)
+	old := mirrorindex.Read(idxPath)
 	idx := old
-	idx.Files = append([]MirrorFile(nil), old.Files...)
-	idx.Modules = append([]MirrorModule(nil), old.Modules...)
+	idx.Files = append([]pin.Component(nil), old.Files...)
+	idx.Modules = append([]pin.Module(nil), old.Modules...)
 	added, total := 0, 0
 	for _, r := range s.Fetched {
 		a := r.Artifact
@@ -95,15 +58,14 @@ func (mirrorCopyStage) Run(ctx context.Context, s *State) error {
 		}
 		added += n
 		total++
-		verified := []string{}
+		f := s.pinnedComponent(r)
+		f.Path = rel
+		// A mirror records every check, the lockfile's pins included.
+		f.Verified = []string{}
 		for _, c := range r.Verification.Checks {
-			verified = append(verified, c.Detail)
+			f.Verified = append(f.Verified, c.Detail)
 		}
-		f := MirrorFile{Path: rel, SHA256: r.SHA256, Verified: verified}
-		if spec := s.Plan.spec(a.Component); spec.Custom() {
-			f.URL = spec.CustomURL
-		}
-		idx = upsertMirrorFile(idx, f)
+		idx = idx.UpsertFile(f)
 	}
 	for _, m := range s.Plan.Modules {
 		r, ok := s.moduleTarballs[m.Name]
@@ -117,11 +79,11 @@ func (mirrorCopyStage) Run(ctx context.Context, s *State) error {
 		}
 		added += n
 		total++
-		mm := MirrorModule{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Path: rel, SHA256: r.SHA256}
+		mm := pin.Module{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Path: rel, SHA256: r.SHA256}
 		if m.Form == "debian" {
 			mm.Version = r.Artifact.Version
 		}
-		idx = upsertMirrorModule(idx, mm)
+		idx = idx.UpsertModule(mm)
 	}
 	for _, m := range s.Plan.gitTrees() {
 		switch m.Form {
@@ -138,11 +100,11 @@ func (mirrorCopyStage) Run(ctx context.Context, s *State) error {
 		}
 		added += n
 		total++
-		idx = upsertMirrorModule(idx, mm)
+		idx = idx.UpsertModule(mm)
 	}
-	if !sameIndex(old, idx) || old.Updated.IsZero() {
-		idx.Updated = time.Now().UTC()
-		b, err := marshalJSON(idx)
+	if !mirrorindex.Same(old, idx) || old.Updated.IsZero() {
+		idx.Updated = s.Env.now().UTC()
+		b, err := jsonfile.Marshal(idx)
 		if err != nil {
 			return err
 		}
@@ -189,13 +151,13 @@ func mirrorTarball(s *State, r fetch.Result, root, rel string) (int, error) {
 // repository (from the cache's clone, which fetch has brought up to date)
 // to modules/<name>/<name>.bundle. A bundle holding exactly the refs the
 // clone has is left alone: bundles are not byte-reproducible.
-func mirrorBundle(ctx context.Context, s *State, m module3rd.Module, root string) (MirrorModule, int, error) {
+func mirrorBundle(ctx context.Context, s *State, m module3rd.Module, root string) (pin.Module, int, error) {
 	repo := moduleCacheRepo(s, m)
 	commit := s.ModuleCommits[m.Name]
 	rel := "modules/" + m.Name + "/" + m.Name + ".bundle"
 	dst := filepath.Join(root, filepath.FromSlash(rel))
-	mm := MirrorModule{Name: m.Name, Form: "git", URL: m.URL, Rev: m.Rev, Commit: commit, Path: rel}
-	fail := func(err error) (MirrorModule, int, error) {
+	mm := pin.Module{Name: m.Name, Form: "git", URL: m.URL, Rev: m.Rev, Commit: commit, Path: rel}
+	fail := func(err error) (pin.Module, int, error) {
 		return mm, 0, fmt.Errorf("%smodule %s: bundle %s: %w", posPrefix(m.Pos), m.Name, m.URL, err)
 	}
 	if commit != "" {
@@ -271,58 +233,12 @@ func tarExt(name string) string {
 	return path.Ext(name)
 }
 
-func readMirrorIndex(p string) MirrorIndex {
-	var idx MirrorIndex
-	if b, err := os.ReadFile(p); err == nil {
-		_ = json.Unmarshal(b, &idx) // a damaged index is rebuilt from what is copied now
-	}
-	return idx
-}
-
-// sameIndex compares what two indexes list, not when they were written.
-func sameIndex(a, b MirrorIndex) bool {
-	a.Updated, b.Updated = time.Time{}, time.Time{}
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return bytes.Equal(x, y)
-}
-
-func upsertMirrorFile(idx MirrorIndex, f MirrorFile) MirrorIndex {
-	for i := range idx.Files {
-		if idx.Files[i].Path == f.Path {
-			idx.Files[i] = f
-			return idx
-		}
-	}
-	idx.Files = append(idx.Files, f)
-	sort.Slice(idx.Files, func(i, j int) bool { return idx.Files[i].Path < idx.Files[j].Path })
-	return idx
-}
-
-func upsertMirrorModule(idx MirrorIndex, m MirrorModule) MirrorIndex {
-	for i := range idx.Modules {
-		if idx.Modules[i].Path == m.Path && idx.Modules[i].URL == m.URL && idx.Modules[i].Rev == m.Rev {
-			idx.Modules[i] = m
-			return idx
-		}
-	}
-	idx.Modules = append(idx.Modules, m)
-	sort.SliceStable(idx.Modules, func(i, j int) bool {
-		if idx.Modules[i].Path != idx.Modules[j].Path {
-			return idx.Modules[i].Path < idx.Modules[j].Path
-		}
-		return idx.Modules[i].Rev < idx.Modules[j].Rev
-	})
-	return idx
-}
-
 func writeIfChanged(p string, data []byte) error {
 	if old, err := os.ReadFile(p); err == nil && string(old) == string(data) {
 		return nil
 	}
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	if err := jsonfile.WriteAtomic(p, data); err != nil {
 		return fmt.Errorf("mirror: %w", err)
 	}
-	return os.Rename(tmp, p)
+	return nil
 }

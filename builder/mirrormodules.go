@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/mirrorindex"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/source"
 )
@@ -59,7 +60,7 @@ func (mirrorModulesStage) Run(ctx context.Context, s *State) error {
 			s.Env.IO.Debugf("mirror %s has no index.json (%v): modules come from their own URLs", mirror, err)
 			continue
 		}
-		var idx MirrorIndex
+		var idx mirrorindex.Index
 		if err := json.Unmarshal(b, &idx); err != nil {
 			s.Env.IO.Warnf("mirror %s: index.json is damaged (%v): modules come from their own URLs", mirror, err)
 			continue
@@ -70,7 +71,7 @@ func (mirrorModulesStage) Run(ctx context.Context, s *State) error {
 			if _, done := s.fromMirror[key]; done {
 				continue
 			}
-			e, ok := findMirrorModule(idx, m)
+			e, ok := idx.FindModule(m.Form, m.URL, m.Rev)
 			if !ok {
 				continue
 			}
@@ -102,7 +103,7 @@ func (mirrorModulesStage) Run(ctx context.Context, s *State) error {
 				continue
 			}
 			for _, f := range idx.Files {
-				if f.URL == c.CustomURL && f.SHA256 != "" {
+				if f.CustomURL == c.CustomURL && f.SHA256 != "" {
 					s.fromMirror[key] = source.Artifact{
 						Component: c.Name, Version: c.Version, FileName: path.Base(f.Path),
 						URLs: []string{mirror.FileURL(f.Path), c.CustomURL}, PinnedSHA256: f.SHA256, PinnedBy: pin,
@@ -125,28 +126,6 @@ func (mirrorModulesStage) Run(ctx context.Context, s *State) error {
 		s.gitBundles[bundleOf[i].URL] = r.Path
 	}
 	return nil
-}
-
-// findMirrorModule finds a module of modules.json in a mirror's index:
-// the same form and URL; for tarball and debian modules also the same rev.
-// A git bundle holds every branch and tag, so any rev may be in it.
-func findMirrorModule(idx MirrorIndex, m module3rd.Module) (MirrorModule, bool) {
-	var found *MirrorModule
-	for i, e := range idx.Modules {
-		if e.Form != m.Form || e.URL != m.URL || e.SHA256 == "" || e.Path == "" {
-			continue
-		}
-		if m.Form != "git" && e.Rev != m.Rev {
-			continue
-		}
-		if found == nil || (e.Rev == m.Rev && found.Rev != m.Rev) {
-			found = &idx.Modules[i]
-		}
-	}
-	if found == nil {
-		return MirrorModule{}, false
-	}
-	return *found, true
 }
 
 // gitRemote is where a git tree is cloned and fetched from: the mirror's

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/module3rd"
+	"github.com/nginx-build/nginx-build/record"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -157,7 +158,7 @@ func (moduleNamesStage) Run(ctx context.Context, s *State) error {
 	for _, c := range s.Plan.Components() {
 		taken[c.Name+"-"+c.Version] = fmt.Sprintf("the source tree of %s %s", c.Name, c.Version)
 	}
-	for _, f := range []string{RecordFile, stampFile, "nginx-patch.log"} {
+	for _, f := range []string{record.File, stampFile, "nginx-patch.log"} {
 		taken[f] = "a file nginx-build writes there"
 	}
 	for _, m := range s.Plan.Modules {

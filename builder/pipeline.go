@@ -14,6 +14,7 @@ import (
 	"github.com/nginx-build/nginx-build/archive"
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/safe"
+	"github.com/nginx-build/nginx-build/lockfile"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -58,7 +59,7 @@ type State struct {
 	mirrorCommits map[string]string          // pinned commits of git modules, by name
 	gitBundles    map[string]string          // verified bundles in the cache, by repository URL
 
-	lock      *Lockfile         // the lockfile as read, if any
+	lock      *lockfile.File    // the lockfile as read, if any
 	pins      map[string]string // sha256 pins from it
 	lockDiffs []string          // how the flags differ from it
 	started   time.Time

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/lockfile"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/source"
 )
@@ -70,7 +71,7 @@ missing. It takes the flags of build; those that only matter for compiling
 // whatever the flags say: its components (custom tarballs by their URL)
 // and its modules (git sources of custom components among them).
 func lockfilePlan(plan *builder.Plan, path string) error {
-	l, err := builder.ReadLockfile(plan.Lockfile)
+	l, err := lockfile.Read(plan.Lockfile)
 	if err != nil {
 		return err
 	}

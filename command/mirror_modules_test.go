@@ -11,8 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/internal/testmirror"
+	"github.com/nginx-build/nginx-build/mirrorindex"
+	"github.com/nginx-build/nginx-build/pin"
 )
 
 // fakeAptSource makes apt-cache and apt-get that know one source package,
@@ -94,11 +95,11 @@ func TestMirrorModulesRoundTrip(t *testing.T) {
 		}
 	}
 	idxBytes, _ := os.ReadFile(filepath.Join(out, "index.json"))
-	var idx builder.MirrorIndex
+	var idx mirrorindex.Index
 	if err := json.Unmarshal(idxBytes, &idx); err != nil || len(idx.Modules) != 3 {
 		t.Fatalf("index.json: %v\n%s", err, idxBytes)
 	}
-	byName := map[string]builder.MirrorModule{}
+	byName := map[string]pin.Module{}
 	for _, m := range idx.Modules {
 		byName[m.Name] = m
 	}
@@ -186,9 +187,9 @@ func TestMirrorLockfileCustomComponents(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("mirror --lockfile with custom components: exit %d\n%s", r.code, r.err)
 	}
-	var idx builder.MirrorIndex
+	var idx mirrorindex.Index
 	b, _ := os.ReadFile(filepath.Join(out, "index.json"))
-	if err := json.Unmarshal(b, &idx); err != nil || len(idx.Files) != 1 || idx.Files[0].URL != sslURL || idx.Files[0].Path != "myssl/myssl-custom.tar.gz" ||
+	if err := json.Unmarshal(b, &idx); err != nil || len(idx.Files) != 1 || idx.Files[0].CustomURL != sslURL || idx.Files[0].Path != "myssl/myssl-custom.tar.gz" ||
 		len(idx.Modules) != 1 || idx.Modules[0].Path != "modules/fork-r2.0/fork-r2.0.bundle" || idx.Modules[0].Commit != gitHead(t, repo) {
 		t.Fatalf("index.json: %v\n%s", err, b)
 	}

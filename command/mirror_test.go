@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nginx-build/nginx-build/builder"
+	"github.com/nginx-build/nginx-build/mirrorindex"
 )
 
 func TestMirrorRoundTrip(t *testing.T) {
@@ -30,7 +30,7 @@ func TestMirrorRoundTrip(t *testing.T) {
 			t.Errorf("mirror lacks %s", p)
 		}
 	}
-	var idx builder.MirrorIndex
+	var idx mirrorindex.Index
 	b, _ := os.ReadFile(filepath.Join(out, "index.json"))
 	if err := json.Unmarshal(b, &idx); err != nil || len(idx.Files) != 3 || idx.Files[0].Path != "nginx/nginx-1.30.1.tar.gz" ||
 		!strings.Contains(strings.Join(idx.Files[0].Verified, " "), "OpenPGP signature by Release Manager") {

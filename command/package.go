@@ -12,6 +12,7 @@ import (
 	"github.com/nginx-build/nginx-build/configure"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/packaging"
+	"github.com/nginx-build/nginx-build/record"
 )
 
 // packageFlags are the package command's own flags; the build flags are
@@ -165,7 +166,7 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 			Description: pk.description, License: pk.license, Arch: pk.arch, Depends: pk.depends,
 		},
 		Build: packaging.Build{
-			Binary: state.Binary, Record: filepath.Join(plan.BuildDir(), builder.RecordFile), Requested: requested,
+			Binary: state.Binary, Record: filepath.Join(plan.BuildDir(), record.File), Requested: requested,
 		},
 		OutDir: out,
 		Warn:   io.Warnf,

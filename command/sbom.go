@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/record"
 	"github.com/nginx-build/nginx-build/sbom"
 )
 
@@ -58,7 +58,7 @@ func checkSBOM(file string, pf *planFlags, bf *buildFlags, fa *Factory) (*sbomRe
 // write describes the build in buildDir, from its build record, whether it
 // was built just now or found up to date.
 func (r *sbomRequest) write(io *iostreams.IO, buildDir string) error {
-	rec, err := builder.ReadRecord(buildDir)
+	rec, err := record.Read(buildDir)
 	if err != nil {
 		return fmt.Errorf("--sbom %s: %w", r.path, err)
 	}

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/internal/testmirror"
+	"github.com/nginx-build/nginx-build/lockfile"
+	"github.com/nginx-build/nginx-build/pin"
+	"github.com/nginx-build/nginx-build/record"
 )
 
 func addModuleTarball(t *testing.T, m *testmirror.Mirror, file, config string) string {
@@ -20,9 +22,9 @@ func addModuleTarball(t *testing.T, m *testmirror.Mirror, file, config string) s
 	})
 }
 
-func recordedModule(t *testing.T, buildDir, name string) builder.RecordModule {
+func recordedModule(t *testing.T, buildDir, name string) pin.Module {
 	t.Helper()
-	rec, err := builder.ReadRecord(buildDir)
+	rec, err := record.Read(buildDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +34,7 @@ func recordedModule(t *testing.T, buildDir, name string) builder.RecordModule {
 		}
 	}
 	t.Fatalf("module %s not in the build record %+v", name, rec.Modules)
-	return builder.RecordModule{}
+	return pin.Module{}
 }
 
 // A tarball module given as a local path is taken as it is now: when the
@@ -72,7 +74,7 @@ func TestLocalTarballModuleChanges(t *testing.T) {
 	if r := run(t, "lock", "--mirror", f.m.URL, "-v", "1.30.1", "-m", mods); r.code != 0 {
 		t.Fatalf("lock: %s", r.err)
 	}
-	l, err := builder.ReadLockfile(filepath.Join(dir, "nginx-build.lock"))
+	l, err := lockfile.Read(filepath.Join(dir, "nginx-build.lock"))
 	if err != nil || len(l.Modules) != 1 || l.Modules[0].SHA256 != sum2 {
 		t.Errorf("lockfile modules %+v (%v), want tm with sha256 %s", l.Modules, err, sum2)
 	}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
-
-	"github.com/nginx-build/nginx-build/builder"
+	"github.com/nginx-build/nginx-build/lockfile"
+	"github.com/nginx-build/nginx-build/record"
 )
 
 // testKey is a throwaway OpenPGP key; keyring is its armored public key file.
@@ -86,11 +86,11 @@ func TestSignatureVerification(t *testing.T) {
 		t.Fatalf("trusted signer: exit %d\n%s", r.code, r.err)
 	}
 	mustContain(t, "output", r.err, "verified nginx 1.30.1: OpenPGP signature by Release Manager", release.fingerprint())
-	b, err := os.ReadFile(filepath.Join(f.work, "nginx", "1.30.1", builder.RecordFile))
+	b, err := os.ReadFile(filepath.Join(f.work, "nginx", "1.30.1", record.File))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rec builder.BuildRecord
+	var rec record.Record
 	if err := json.Unmarshal(b, &rec); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestLockfile(t *testing.T) {
 	if r.code != 0 || strings.TrimSpace(r.out) != lock {
 		t.Fatalf("lock: exit %d\n%s%s", r.code, r.out, r.err)
 	}
-	l, err := builder.ReadLockfile(lock)
+	l, err := lockfile.Read(lock)
 	if err != nil || l == nil || len(l.Components) != 2 {
 		t.Fatalf("lockfile: %+v %v", l, err)
 	}
@@ -221,7 +221,7 @@ func TestLockfile(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.err, "updated "+lock) || !strings.Contains(r.err, `nginx: flags ask for "latest", the lockfile has "1.30.x"`) {
 		t.Fatalf("changed build: exit %d\n%s", r.code, r.err)
 	}
-	if l, _ := builder.ReadLockfile(lock); l.Components[0].Version != "1.31.0" {
+	if l, _ := lockfile.Read(lock); l.Components[0].Version != "1.31.0" {
 		t.Errorf("lockfile not updated: %+v", l.Components[0])
 	}
 
@@ -256,7 +256,7 @@ func TestLockPinsGitModuleCommits(t *testing.T) {
 	if r := run(t, "lock", "--mirror", f.m.URL, "-v", "1.30.1", "-m", mods); r.code != 0 {
 		t.Fatalf("lock: %s", r.err)
 	}
-	l, _ := builder.ReadLockfile(filepath.Join(dir, "nginx-build.lock"))
+	l, _ := lockfile.Read(filepath.Join(dir, "nginx-build.lock"))
 	if len(l.Modules) != 1 || l.Modules[0].Commit != first {
 		t.Fatalf("module pin: %+v, want commit %s", l.Modules, first)
 	}
@@ -322,7 +322,7 @@ func TestLockTakesBuildFlags(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("lock with build flags: exit %d\n%s", r.code, r.err)
 	}
-	l, err := builder.ReadLockfile(filepath.Join(dir, "nginx-build.lock"))
+	l, err := lockfile.Read(filepath.Join(dir, "nginx-build.lock"))
 	if err != nil || l == nil {
 		t.Fatalf("lockfile: %v", err)
 	}

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/nginx-build/nginx-build/builder"
+	"github.com/nginx-build/nginx-build/lockfile"
 )
 
 // Builds sharing a cache (parallel CI jobs) must not trip over each
@@ -212,7 +212,7 @@ func TestHgModule(t *testing.T) {
 	if r := run(t, "lock", "--mirror", f.m.URL, "-v", "1.30.1", "-m", mods); r.code != 0 {
 		t.Fatalf("lock: %s", r.err)
 	}
-	l, _ := builder.ReadLockfile(filepath.Join(dir, "nginx-build.lock"))
+	l, _ := lockfile.Read(filepath.Join(dir, "nginx-build.lock"))
 	if len(l.Modules) != 1 || l.Modules[0].Commit != second || l.Modules[0].Form != "hg" {
 		t.Fatalf("lockfile modules %+v, want hg at %s", l.Modules, second)
 	}

@@ -22,8 +22,9 @@ import (
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
-	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/internal/purl"
+	"github.com/nginx-build/nginx-build/pin"
+	"github.com/nginx-build/nginx-build/record"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -50,7 +51,7 @@ type Options struct {
 const binaryRef = "binary"
 
 // New describes the build in rec as a CycloneDX BOM.
-func New(rec builder.BuildRecord, opt Options) (*cdx.BOM, error) {
+func New(rec record.Record, opt Options) (*cdx.BOM, error) {
 	if rec.BinarySHA256 == "" || rec.Binary == "" {
 		return nil, fmt.Errorf("the build record names no binary")
 	}
@@ -138,7 +139,7 @@ func Encode(w io.Writer, bom *cdx.BOM) error {
 
 // serverName is the record's server; records written before it was
 // recorded name it only implicitly, as the one server-role component.
-func serverName(rec builder.BuildRecord) string {
+func serverName(rec record.Record) string {
 	if rec.Server != "" {
 		return rec.Server
 	}
@@ -156,7 +157,7 @@ func serverName(rec builder.BuildRecord) string {
 // binaryComponent is the BOM's subject: the nginx binary, identified by
 // its sha256, with what shaped it (configure arguments, patches, nginx -V)
 // as properties.
-func binaryComponent(rec builder.BuildRecord, server cdx.Component) *cdx.Component {
+func binaryComponent(rec record.Record, server cdx.Component) *cdx.Component {
 	props := []cdx.Property{{Name: PropertyPrefix + "binary", Value: rec.Binary}}
 	for _, a := range rec.ConfigureArgs {
 		props = append(props, cdx.Property{Name: PropertyPrefix + "configure-arg", Value: a})
@@ -177,7 +178,7 @@ func binaryComponent(rec builder.BuildRecord, server cdx.Component) *cdx.Compone
 }
 
 // tarballComponent describes a component built from a verified tarball.
-func tarballComponent(c builder.RecordComponent, isServer bool) cdx.Component {
+func tarballComponent(c pin.Component, isServer bool) cdx.Component {
 	out := cdx.Component{
 		BOMRef: "component:" + c.Name, Type: componentType(isServer),
 		Name: c.Name, Version: c.Version,
@@ -210,14 +211,14 @@ func tarballComponent(c builder.RecordComponent, isServer bool) cdx.Component {
 
 // gitComponent describes a component built from a git checkout
 // (-customnginx/-customssl with a repository).
-func gitComponent(m builder.RecordModule, isServer bool) cdx.Component {
+func gitComponent(m pin.Module, isServer bool) cdx.Component {
 	out := treeComponent(m, m.Component, "component:"+m.Component)
 	out.Type = componentType(isServer)
 	return out
 }
 
 // moduleComponent describes a third-party module.
-func moduleComponent(m builder.RecordModule) cdx.Component {
+func moduleComponent(m pin.Module) cdx.Component {
 	out := treeComponent(m, m.Name, "module:"+m.Name)
 	var props []cdx.Property
 	if out.Properties != nil {
@@ -234,7 +235,7 @@ func moduleComponent(m builder.RecordModule) cdx.Component {
 // treeComponent is what git trees and modules have in common: a version
 // (the rev asked for, else what was built), the commit, where it came
 // from, and its license when modules.json gives one.
-func treeComponent(m builder.RecordModule, name, ref string) cdx.Component {
+func treeComponent(m pin.Module, name, ref string) cdx.Component {
 	out := cdx.Component{BOMRef: ref, Type: cdx.ComponentTypeLibrary, Name: name}
 	switch {
 	case m.Rev != "":
@@ -282,7 +283,7 @@ func treeComponent(m builder.RecordModule, name, ref string) cdx.Component {
 // for GitHub, else a generic purl with a vcs_url qualifier. A commit is
 // the only exact version of a checkout; without one the rev stands in.
 // Repositories on the local disk get none.
-func vcsPURL(m builder.RecordModule, name string) string {
+func vcsPURL(m pin.Module, name string) string {
 	version := m.Commit
 	if version == "" {
 		version = m.Rev

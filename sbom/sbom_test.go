@@ -9,19 +9,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/cdxschema"
+	"github.com/nginx-build/nginx-build/pin"
+	"github.com/nginx-build/nginx-build/record"
 	"github.com/nginx-build/nginx-build/verify"
 )
 
 func sum(c byte) string { return strings.Repeat(string(c), 64) }
 
-// record is a build of nginx with every kind of part: signed and unsigned
+// testRecord is a build of nginx with every kind of part: signed and unsigned
 // tarballs, a GitHub module pinned to a commit, a dynamic local module and
 // a tarball module.
-func record() builder.BuildRecord {
-	return builder.BuildRecord{
+func testRecord() record.Record {
+	return record.Record{
 		Tool:         "nginx-build 0.1.0",
 		StartedAt:    time.Date(2026, 4, 7, 10, 0, 0, 0, time.UTC),
 		FinishedAt:   time.Date(2026, 4, 7, 10, 3, 20, 0, time.UTC),
@@ -29,7 +30,7 @@ func record() builder.BuildRecord {
 		BinarySHA256: sum('b'),
 		NginxV:       "nginx version: nginx/1.22.1\nconfigure arguments: --with-openssl=../openssl-3.0.20",
 		Server:       "nginx",
-		Components: []builder.RecordComponent{
+		Components: []pin.Component{
 			{Name: "nginx", Constraint: "1.22.x", Version: "1.22.1", URL: "http://127.0.0.1:9/nginx/nginx-1.22.1.tar.gz", SHA256: sum('1'),
 				Verification: fetch.Verification{
 					Checks: []fetch.Check{{Detail: "OpenPGP signature by Maxim Dounin <mdounin@mdounin.ru> (B0F4…)"}},
@@ -39,11 +40,11 @@ func record() builder.BuildRecord {
 			{Name: "pcre2", Constraint: "10.42", Version: "10.42", URL: "file:///srv/mirror/pcre2/pcre2-10.42.tar.gz", SHA256: sum('3')},
 			{Name: "zlib", Constraint: "1.2.13", Version: "1.2.13", URL: "https://zlib.net/fossils/zlib-1.2.13.tar.gz", SHA256: sum('4')},
 		},
-		Modules: []builder.RecordModule{
-			{LockedModule: builder.LockedModule{Name: "echo-nginx-module", Form: "git", URL: "https://github.com/openresty/echo-nginx-module", Rev: "v0.63", Commit: "5a402aa6c0d4e5e5b6e0b1c2d3e4f5a6b7c8d9e0"},
+		Modules: []pin.Module{
+			{Name: "echo-nginx-module", Form: "git", URL: "https://github.com/openresty/echo-nginx-module", Rev: "v0.63", Commit: "5a402aa6c0d4e5e5b6e0b1c2d3e4f5a6b7c8d9e0",
 				License: "BSD-2-Clause"},
-			{LockedModule: builder.LockedModule{Name: "local-mod", Form: "local", URL: "/home/me/local-mod", Dynamic: true}},
-			{LockedModule: builder.LockedModule{Name: "headers-more", Form: "tarball", URL: "https://example.org/headers-more-0.34.tar.gz", SHA256: sum('5')},
+			{Name: "local-mod", Form: "local", URL: "/home/me/local-mod", Dynamic: true},
+			{Name: "headers-more", Form: "tarball", URL: "https://example.org/headers-more-0.34.tar.gz", SHA256: sum('5'),
 				License: "BSD-2-Clause OR MIT"},
 		},
 		Patches:       []string{"nginx=/p/fix.patch (sha256 " + sum('6') + ")"},
@@ -128,7 +129,7 @@ func (c componentJSON) props(name string) []string {
 }
 
 // encode builds, encodes, schema-validates and decodes a BOM.
-func encode(t *testing.T, rec builder.BuildRecord, opt Options) ([]byte, bomJSON) {
+func encode(t *testing.T, rec record.Record, opt Options) ([]byte, bomJSON) {
 	t.Helper()
 	bom, err := New(rec, opt)
 	if err != nil {
@@ -151,7 +152,7 @@ func encode(t *testing.T, rec builder.BuildRecord, opt Options) ([]byte, bomJSON
 var uuidV4 = regexp.MustCompile(`^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 func TestBOMFromRecord(t *testing.T) {
-	raw, b := encode(t, record(), Options{})
+	raw, b := encode(t, testRecord(), Options{})
 	if b.BOMFormat != "CycloneDX" || b.SpecVersion != "1.6" || b.Version != 1 || b.Schema != "http://cyclonedx.org/schema/bom-1.6.schema.json" {
 		t.Errorf("header: format %q spec %q version %d schema %q", b.BOMFormat, b.SpecVersion, b.Version, b.Schema)
 	}
@@ -173,13 +174,13 @@ func TestBOMFromRecord(t *testing.T) {
 	if bin.Type != "application" || bin.Name != "nginx" || bin.Version != "1.22.1" || bin.sha256() != sum('b') {
 		t.Errorf("metadata.component %+v", bin)
 	}
-	if got := bin.props("configure-arg"); !slices.Equal(got, record().ConfigureArgs) {
+	if got := bin.props("configure-arg"); !slices.Equal(got, testRecord().ConfigureArgs) {
 		t.Errorf("configure-arg properties %q", got)
 	}
 	if got := bin.props("patch"); len(got) != 1 || !strings.Contains(got[0], "/p/fix.patch") {
 		t.Errorf("patch properties %q", got)
 	}
-	if got := bin.props("binary"); len(got) != 1 || got[0] != record().Binary {
+	if got := bin.props("binary"); len(got) != 1 || got[0] != testRecord().Binary {
 		t.Errorf("binary property %q", got)
 	}
 
@@ -283,16 +284,16 @@ func TestBOMFromRecord(t *testing.T) {
 }
 
 func TestSerialNumbers(t *testing.T) {
-	_, a := encode(t, record(), Options{})
-	_, b := encode(t, record(), Options{})
+	_, a := encode(t, testRecord(), Options{})
+	_, b := encode(t, testRecord(), Options{})
 	if a.SerialNumber == b.SerialNumber {
 		t.Errorf("two BOMs share serial %s", a.SerialNumber)
 	}
 
 	// SOURCE_DATE_EPOCH: the given time, and the same bytes every time.
 	opt := Options{Timestamp: time.Unix(1700000000, 0), Reproducible: true}
-	raw1, r1 := encode(t, record(), opt)
-	raw2, _ := encode(t, record(), opt)
+	raw1, r1 := encode(t, testRecord(), opt)
+	raw2, _ := encode(t, testRecord(), opt)
 	if !bytes.Equal(raw1, raw2) {
 		t.Errorf("reproducible BOMs differ:\n%s\n%s", raw1, raw2)
 	}
@@ -303,7 +304,7 @@ func TestSerialNumbers(t *testing.T) {
 		t.Errorf("reproducible serial %q is not a version 5 urn:uuid", r1.SerialNumber)
 	}
 	// ...but another build is another BOM.
-	other := record()
+	other := testRecord()
 	other.BinarySHA256 = sum('c')
 	_, r3 := encode(t, other, opt)
 	if r3.SerialNumber == r1.SerialNumber {
@@ -312,9 +313,9 @@ func TestSerialNumbers(t *testing.T) {
 }
 
 func TestOpenSSL1AndLibreSSLLicenses(t *testing.T) {
-	rec := record()
-	rec.Components[1] = builder.RecordComponent{Name: "openssl", Version: "1.1.1w", URL: "https://x/openssl-1.1.1w.tar.gz", SHA256: sum('2')}
-	rec.Components = append(rec.Components, builder.RecordComponent{Name: "libressl", Version: "4.3.0", URL: "https://x/libressl-4.3.0.tar.gz", SHA256: sum('7')})
+	rec := testRecord()
+	rec.Components[1] = pin.Component{Name: "openssl", Version: "1.1.1w", URL: "https://x/openssl-1.1.1w.tar.gz", SHA256: sum('2')}
+	rec.Components = append(rec.Components, pin.Component{Name: "libressl", Version: "4.3.0", URL: "https://x/libressl-4.3.0.tar.gz", SHA256: sum('7')})
 	_, b := encode(t, rec, Options{})
 	got := map[string]string{}
 	for _, c := range b.Components {
@@ -331,12 +332,12 @@ func TestOpenSSL1AndLibreSSLLicenses(t *testing.T) {
 // A custom nginx from git is the server: it leads the components, the
 // binary is named after it, and it is known by its repository and commit.
 func TestServerFromGit(t *testing.T) {
-	rec := record()
+	rec := testRecord()
 	rec.Server = "myfork"
 	rec.Components = rec.Components[1:]
-	rec.Modules = append([]builder.RecordModule{{
-		LockedModule: builder.LockedModule{Name: "myfork-v2", Form: "git", URL: "https://git.example.org/me/myfork.git", Rev: "v2", Commit: "abc123"},
-		Component:    "myfork",
+	rec.Modules = append([]pin.Module{{
+		Name: "myfork-v2", Form: "git", URL: "https://git.example.org/me/myfork.git", Rev: "v2", Commit: "abc123",
+		Component: "myfork",
 	}}, rec.Modules...)
 	_, b := encode(t, rec, Options{})
 	fork := b.Components[0]
@@ -361,7 +362,7 @@ func TestServerFromGit(t *testing.T) {
 
 // A record written before "server" was recorded still has one server.
 func TestRecordWithoutServer(t *testing.T) {
-	rec := record()
+	rec := testRecord()
 	rec.Server = ""
 	rec.Components = append(rec.Components[1:], rec.Components[0])
 	_, b := encode(t, rec, Options{})
@@ -371,12 +372,12 @@ func TestRecordWithoutServer(t *testing.T) {
 }
 
 func TestBadRecords(t *testing.T) {
-	rec := record()
+	rec := testRecord()
 	rec.BinarySHA256 = ""
 	if _, err := New(rec, Options{}); err == nil || !strings.Contains(err.Error(), "no binary") {
 		t.Errorf("record without binary: %v", err)
 	}
-	rec = record()
+	rec = testRecord()
 	rec.Server = "freenginx"
 	if _, err := New(rec, Options{}); err == nil || !strings.Contains(err.Error(), `server "freenginx"`) {
 		t.Errorf("record without the server's source: %v", err)

@@ -1,22 +1,24 @@
-package builder
+package lockfile
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nginx-build/nginx-build/pin"
 )
 
 func TestLockfileRoundTripAndErrors(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "nginx-build.lock")
-	if l, err := ReadLockfile(path); l != nil || err != nil {
+	if l, err := Read(path); l != nil || err != nil {
 		t.Fatalf("missing lockfile: %v %v, want nil nil", l, err)
 	}
-	l := &Lockfile{LockfileVersion: LockfileVersion, GeneratedBy: "nginx-build test",
-		Components: []LockedComponent{{Name: "nginx", Constraint: "stable", Version: "1.30.4", URL: "https://nginx.org/download/nginx-1.30.4.tar.gz",
+	l := &File{LockfileVersion: Version, GeneratedBy: "nginx-build test",
+		Components: []pin.Component{{Name: "nginx", Constraint: "stable", Version: "1.30.4", URL: "https://nginx.org/download/nginx-1.30.4.tar.gz",
 			SHA256: strings.Repeat("ab", 32), Verified: []string{"OpenPGP signature by A <a@example.test> (X)"}}},
-		Modules: []LockedModule{{Name: "echo", Form: "git", URL: "https://example.test/echo", Rev: "v1", Commit: strings.Repeat("c", 40)}},
+		Modules: []pin.Module{{Name: "echo", Form: "git", URL: "https://example.test/echo", Rev: "v1", Commit: strings.Repeat("c", 40)}},
 	}
 	if err := l.Write(path); err != nil {
 		t.Fatal(err)
@@ -26,8 +28,8 @@ func TestLockfileRoundTripAndErrors(t *testing.T) {
 	if !strings.HasPrefix(string(b), "{\n  \"lockfile_version\": 1,\n  \"generated_by\"") || !strings.Contains(string(b), "<a@example.test>") {
 		t.Errorf("lockfile text:\n%s", b)
 	}
-	got, err := ReadLockfile(path)
-	if err != nil || !sameLock(got, l) {
+	got, err := Read(path)
+	if err != nil || !Same(got, l) {
 		t.Errorf("round trip: %+v %v", got, err)
 	}
 	for name, content := range map[string]string{
@@ -37,7 +39,7 @@ func TestLockfileRoundTripAndErrors(t *testing.T) {
 		"bad entry":      `{"lockfile_version": 1, "components": [{"name": "nginx", "version": "1.2.3", "sha256": "x"}]}`,
 	} {
 		os.WriteFile(path, []byte(content), 0o644)
-		if _, err := ReadLockfile(path); err == nil || !strings.Contains(err.Error(), path) {
+		if _, err := Read(path); err == nil || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s lockfile: error %v should name %s", name, err, path)
 		}
 	}

@@ -1,0 +1,129 @@
+// Package record reads and writes build-info.json, written next to every
+// build: what an auditor or an SBOM generator needs to know about the
+// binary. Its components and modules are the pin types, encoded with the
+// fields the file has always had.
+package record
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/jsonfile"
+	"github.com/nginx-build/nginx-build/lockfile"
+	"github.com/nginx-build/nginx-build/pin"
+)
+
+// File is the build record's name in the build dir.
+const File = "build-info.json"
+
+// Record describes one built binary.
+type Record struct {
+	Tool         string
+	StartedAt    time.Time
+	FinishedAt   time.Time
+	Binary       string
+	BinarySHA256 string
+	NginxV       string
+	// Server names the component that was built (nginx, freenginx,
+	// openresty or a custom name): a Components entry, or a Modules entry
+	// whose Component it is when the server came from git.
+	Server        string
+	Components    []pin.Component
+	Modules       []pin.Module
+	Patches       []string
+	ConfigureArgs []string
+}
+
+type recordJSON struct {
+	Tool          string          `json:"tool"`
+	StartedAt     time.Time       `json:"started_at"`
+	FinishedAt    time.Time       `json:"finished_at"`
+	Binary        string          `json:"binary"`
+	BinarySHA256  string          `json:"binary_sha256"`
+	NginxV        string          `json:"nginx_v"`
+	Server        string          `json:"server"`
+	Components    []componentJSON `json:"components"`
+	Modules       []moduleJSON    `json:"modules,omitempty"`
+	Patches       []string        `json:"patches,omitempty"`
+	ConfigureArgs []string        `json:"configure_args"`
+}
+
+type componentJSON struct {
+	Name         string             `json:"name"`
+	Constraint   string             `json:"constraint"`
+	Version      string             `json:"version"`
+	URL          string             `json:"url"`
+	SHA256       string             `json:"sha256"`
+	Verification fetch.Verification `json:"verification"`
+}
+
+// A module reads like the lockfile's entry, then says what it is.
+type moduleJSON struct {
+	lockfile.ModuleJSON
+	Component string `json:"component,omitempty"`
+	License   string `json:"license,omitempty"`
+}
+
+// MarshalJSON writes the build-info.json format.
+func (r Record) MarshalJSON() ([]byte, error) {
+	j := recordJSON{Tool: r.Tool, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Binary: r.Binary, BinarySHA256: r.BinarySHA256,
+		NginxV: r.NginxV, Server: r.Server, Patches: r.Patches, ConfigureArgs: r.ConfigureArgs}
+	for _, c := range r.Components {
+		j.Components = append(j.Components, componentJSON{Name: c.Name, Constraint: c.Constraint, Version: c.Version, URL: c.URL, SHA256: c.SHA256, Verification: c.Verification})
+	}
+	for _, m := range r.Modules {
+		j.Modules = append(j.Modules, moduleJSON{ModuleJSON: lockfile.EncodeModule(m), Component: m.Component, License: m.License})
+	}
+	return jsonfile.Compact(j)
+}
+
+// UnmarshalJSON reads the build-info.json format.
+func (r *Record) UnmarshalJSON(b []byte) error {
+	var j recordJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = Record{Tool: j.Tool, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt, Binary: j.Binary, BinarySHA256: j.BinarySHA256,
+		NginxV: j.NginxV, Server: j.Server, Patches: j.Patches, ConfigureArgs: j.ConfigureArgs}
+	for _, c := range j.Components {
+		r.Components = append(r.Components, pin.Component{Name: c.Name, Constraint: c.Constraint, Version: c.Version, URL: c.URL, SHA256: c.SHA256, Verification: c.Verification})
+	}
+	for _, m := range j.Modules {
+		pm := lockfile.DecodeModule(m.ModuleJSON)
+		pm.Component, pm.License = m.Component, m.License
+		r.Modules = append(r.Modules, pm)
+	}
+	return nil
+}
+
+// Write stores the record in buildDir and returns its path.
+func Write(buildDir string, r Record) (string, error) {
+	b, err := jsonfile.Marshal(r)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(buildDir, File)
+	if err := jsonfile.WriteAtomic(path, b); err != nil {
+		return "", fmt.Errorf("write build record: %w", err)
+	}
+	return path, nil
+}
+
+// Read reads the build record in buildDir, for a build that is up to date
+// and so writes none.
+func Read(buildDir string) (Record, error) {
+	path := filepath.Join(buildDir, File)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Record{}, fmt.Errorf("read build record: %w", err)
+	}
+	var rec Record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return Record{}, fmt.Errorf("build record %s is damaged: %v (rebuild with -clear)", path, err)
+	}
+	return rec, nil
+}
