@@ -33,6 +33,8 @@ import (
 	"time"
 
 	"github.com/ulikunitz/xz"
+
+	"github.com/nginx-build/nginx-build/internal/human"
 )
 
 // UnsafeEntryError reports an archive entry that was refused.
@@ -166,20 +168,8 @@ func (e *LimitError) Error() string {
 		e.Archive, humanBytes(e.Max), where, humanBytes(e.Bytes))
 }
 
-// humanBytes formats n in binary units with one decimal, e.g. "4.0 GiB".
-func humanBytes(n int64) string {
-	if n < 1024 {
-		return fmt.Sprintf("%d B", n)
-	}
-	v := float64(n)
-	for _, unit := range []string{"KiB", "MiB", "GiB", "TiB", "PiB"} {
-		v /= 1024
-		if v < 1024 || unit == "PiB" {
-			return fmt.Sprintf("%.1f %s", v, unit)
-		}
-	}
-	panic("unreachable")
-}
+// humanBytes keeps the package's short name for the tool-wide format.
+func humanBytes(n int64) string { return human.Bytes(n) }
 
 // Extract unpacks the tarball at src (gzip, bzip2 or xz compressed tar, detected by magic bytes, not by file name)
 // into destDir/want, where want is e.g. "zlib-1.2.13". It is atomic: it extracts into a temporary directory inside

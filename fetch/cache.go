@@ -14,18 +14,36 @@ import (
 )
 
 // DefaultCacheDir returns $NGINX_BUILD_CACHE, else $XDG_CACHE_HOME/nginx-build,
-// else ~/.cache/nginx-build.
+// else ~/.cache/nginx-build, from the process environment; see CacheDirFrom.
 func DefaultCacheDir() (string, error) {
-	if d := os.Getenv("NGINX_BUILD_CACHE"); d != "" {
+	return CacheDirFrom(os.LookupEnv)
+}
+
+// CacheDirFrom is DefaultCacheDir with the environment given as a function
+// (os.LookupEnv, or a map in tests and in callers that build a child's
+// environment), so that the choice can be made, and tested, without
+// touching the process environment. HOME is read through lookupEnv too;
+// only when it is unset or empty does os.UserHomeDir decide. A relative
+// NGINX_BUILD_CACHE is made absolute against the working directory, so
+// that the directory stays the same after a chdir.
+func CacheDirFrom(lookupEnv func(string) (string, bool)) (string, error) {
+	get := func(key string) string {
+		v, _ := lookupEnv(key)
+		return v
+	}
+	if d := get("NGINX_BUILD_CACHE"); d != "" {
 		return filepath.Abs(d)
 	}
 	// The XDG Base Directory spec: a relative path is invalid and ignored.
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" && filepath.IsAbs(d) {
+	if d := get("XDG_CACHE_HOME"); d != "" && filepath.IsAbs(d) {
 		return filepath.Join(d, "nginx-build"), nil
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find a cache directory: %w (set NGINX_BUILD_CACHE)", err)
+	home := get("HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", fmt.Errorf("find a cache directory: %w (set NGINX_BUILD_CACHE)", err)
+		}
 	}
 	return filepath.Join(home, ".cache", "nginx-build"), nil
 }

@@ -116,3 +116,48 @@ func TestRecordRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestCacheDirFrom(t *testing.T) {
+	t.Parallel()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"NGINX_BUILD_CACHE wins", map[string]string{"NGINX_BUILD_CACHE": "/srv/nb", "XDG_CACHE_HOME": "/xdg", "HOME": "/h"}, "/srv/nb"},
+		{"relative NGINX_BUILD_CACHE is made absolute", map[string]string{"NGINX_BUILD_CACHE": "rel/c"}, filepath.Join(wd, "rel", "c")},
+		{"XDG_CACHE_HOME", map[string]string{"XDG_CACHE_HOME": "/xdg", "HOME": "/h"}, "/xdg/nginx-build"},
+		{"relative XDG_CACHE_HOME is ignored", map[string]string{"XDG_CACHE_HOME": "xdg", "HOME": "/h"}, "/h/.cache/nginx-build"},
+		{"empty values are unset", map[string]string{"NGINX_BUILD_CACHE": "", "XDG_CACHE_HOME": "", "HOME": "/h"}, "/h/.cache/nginx-build"},
+		{"HOME", map[string]string{"HOME": "/home/u"}, "/home/u/.cache/nginx-build"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := CacheDirFrom(func(k string) (string, bool) {
+				v, ok := tc.env[k]
+				return v, ok
+			})
+			if err != nil || got != tc.want {
+				t.Errorf("CacheDirFrom(%v) = %q, %v; want %q", tc.env, got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestCacheDirFromNoHome: without HOME in the given environment the
+// process's home directory is the last resort.
+func TestCacheDirFromNoHome(t *testing.T) {
+	t.Parallel()
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Skip("no home directory here:", err)
+	}
+	got, err := CacheDirFrom(func(string) (string, bool) { return "", false })
+	if want := filepath.Join(home, ".cache", "nginx-build"); err != nil || got != want {
+		t.Errorf("CacheDirFrom(empty) = %q, %v; want %q", got, err, want)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/nginx-build/nginx-build/internal/human"
 )
 
 // CacheEntry is one tarball in the cache.
@@ -228,5 +230,6 @@ func treeSize(dir string) int64 {
 	return n
 }
 
-// HumanBytes formats a size for people.
-func HumanBytes(n int64) string { return humanBytes(n) }
+// HumanBytes formats a size for people, as [human.Bytes] does everywhere
+// in the tool; it stays here for the command layer, which imports fetch.
+func HumanBytes(n int64) string { return human.Bytes(n) }

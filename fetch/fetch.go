@@ -15,6 +15,8 @@ import (
 	getter "github.com/hashicorp/go-getter/v2"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/nginx-build/nginx-build/internal/atomicfile"
+	"github.com/nginx-build/nginx-build/internal/human"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/internal/netfail"
 	"github.com/nginx-build/nginx-build/internal/safe"
@@ -337,11 +339,7 @@ func writeRecord(final string, r record) error {
 	if r.Verified != "" {
 		content += "# " + r.Verified + "\n"
 	}
-	tmp := tempName(filepath.Dir(final), filepath.Base(final)+recordSuffix)
-	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, final+recordSuffix)
+	return atomicfile.Write(final+recordSuffix, []byte(content), 0o644)
 }
 
 func readRecord(final string) (record, error) {
@@ -370,12 +368,5 @@ func tempName(dir, base string) string {
 	return filepath.Join(dir, ".part-"+hex.EncodeToString(b[:])+"-"+base)
 }
 
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
+// humanBytes keeps the package's short name for the tool-wide format.
+func humanBytes(n int64) string { return human.Bytes(n) }

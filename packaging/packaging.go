@@ -15,12 +15,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +29,9 @@ import (
 	"github.com/goreleaser/nfpm/v2/rpm"
 
 	"github.com/nginx-build/nginx-build/configure"
+	"github.com/nginx-build/nginx-build/internal/atomicfile"
+	"github.com/nginx-build/nginx-build/internal/nginxbin"
+	"github.com/nginx-build/nginx-build/internal/sourcedate"
 )
 
 // Format is a package format.
@@ -139,6 +140,14 @@ type Request struct {
 	Owner OwnerFunc
 	// Warn receives what the user should know but does not stop packaging.
 	Warn func(format string, args ...any)
+	// SourceDate, when set, is the time stamped on every file of the
+	// package (SOURCE_DATE_EPOCH, parsed by the caller with
+	// internal/sourcedate so that a malformed value is reported once, the
+	// same way for every output). nil keeps the older behaviour for
+	// callers that do not set it: SOURCE_DATE_EPOCH is read here, a
+	// malformed value is ignored, and without one the binary's mtime is
+	// used.
+	SourceDate *time.Time
 }
 
 // Result is a written package.
@@ -153,11 +162,11 @@ type Result struct {
 // Inspect runs the binary's nginx -V: its version and the configure
 // arguments compiled into it, the truth about where it looks for files.
 func Inspect(ctx context.Context, binary string) (configure.VersionInfo, error) {
-	out, err := exec.CommandContext(ctx, binary, "-V").CombinedOutput()
+	out, err := nginxbin.NginxV(ctx, binary)
 	if err != nil {
-		return configure.VersionInfo{}, fmt.Errorf("run %s -V: %w\n%s", binary, err, out)
+		return configure.VersionInfo{}, err
 	}
-	info, err := configure.ParseV(string(out))
+	info, err := configure.ParseV(out)
 	if err != nil {
 		return info, fmt.Errorf("%s -V: %w", binary, err)
 	}
@@ -227,7 +236,7 @@ func Make(ctx context.Context, req Request) (Result, error) {
 		return res, err
 	}
 	defer os.RemoveAll(staging)
-	info, err := buildInfo(req.Format, meta, res.Layout, b, modules, staging)
+	info, err := buildInfo(req.Format, meta, res.Layout, b, modules, staging, mtime(req.SourceDate, b.Binary))
 	if err != nil {
 		return res, err
 	}
@@ -245,11 +254,14 @@ func Make(ctx context.Context, req Request) (Result, error) {
 // mtime is the time stamped on every file of the package: the binary's,
 // so that packaging the same build twice gives the same files, unless
 // SOURCE_DATE_EPOCH (the reproducible-builds convention) says otherwise.
-func mtime(binary string) time.Time {
-	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return time.Unix(n, 0).UTC()
-		}
+// sourceDate is that date as the caller read it; nil means the caller did
+// not, and the environment is consulted, as before Request.SourceDate.
+func mtime(sourceDate *time.Time, binary string) time.Time {
+	if sourceDate != nil {
+		return sourceDate.UTC()
+	}
+	if t, set, err := sourcedate.Parse(os.Getenv(sourcedate.EnvVar)); err == nil && set {
+		return t
 	}
 	if fi, err := os.Stat(binary); err == nil {
 		return fi.ModTime().UTC().Truncate(time.Second)
@@ -259,7 +271,7 @@ func mtime(binary string) time.Time {
 
 // buildInfo assembles nfpm's description of the package. Generated files
 // (the unit, maintainer scripts) are written into staging.
-func buildInfo(f Format, m Meta, l Layout, b Build, modules []string, staging string) (*nfpm.Info, error) {
+func buildInfo(f Format, m Meta, l Layout, b Build, modules []string, staging string, stamp time.Time) (*nfpm.Info, error) {
 	var c files.Contents
 	file := func(src, dst string, mode os.FileMode, typ string) {
 		c = append(c, &files.Content{Source: src, Destination: dst, Type: typ, FileInfo: &files.ContentFileInfo{Mode: mode}})
@@ -330,7 +342,7 @@ func buildInfo(f Format, m Meta, l Layout, b Build, modules []string, staging st
 	info := &nfpm.Info{
 		Name: m.Name, Arch: m.Arch, Platform: "linux", Version: m.Version, VersionSchema: "none",
 		Release: m.Release, Section: "httpd", Priority: "optional", Maintainer: m.Maintainer,
-		Description: m.Description, License: m.License, MTime: mtime(b.Binary),
+		Description: m.Description, License: m.License, MTime: stamp,
 		Overridables: nfpm.Overridables{
 			RPM: nfpm.RPM{Summary: summary, Group: "System Environment/Daemons"},
 		},
@@ -415,16 +427,10 @@ func write(f Format, info *nfpm.Info, outDir string) (string, []string, error) {
 		c := *info // ConventionalFileName normalizes the arch in place
 		name = packager.ConventionalFileName(&c)
 	}
-	tmp, err := os.CreateTemp(outDir, ".nginx-build-package-*")
-	if err != nil {
-		return "", nil, fmt.Errorf("create package file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
 	// The packagers expand the contents in place: keep the list of
 	// destinations from a copy for the result.
 	contents, err := files.PrepareForPackager(info.Contents, info.Umask, string(f), info.DisableGlobbing, info.MTime)
 	if err != nil {
-		tmp.Close()
 		return "", nil, fmt.Errorf("package contents: %w", err)
 	}
 	var dests []string
@@ -433,24 +439,17 @@ func write(f Format, info *nfpm.Info, outDir string) (string, []string, error) {
 			dests = append(dests, c.Destination)
 		}
 	}
-	if packager != nil {
-		err = packager.Package(info, tmp)
-	} else {
-		err = writeTarGz(tmp, contents, info.MTime)
-	}
-	if err != nil {
-		tmp.Close()
-		return "", nil, fmt.Errorf("write %s package: %w", f, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", nil, fmt.Errorf("write %s package: %w", f, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return "", nil, err
-	}
+	// Atomic, so that an interrupted run never leaves a truncated package
+	// under the name an install script or a repository would pick up.
 	final := filepath.Join(outDir, name)
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return "", nil, fmt.Errorf("write %s: %w", final, err)
+	err = atomicfile.WriteWith(final, 0o644, func(w io.Writer) error {
+		if packager != nil {
+			return packager.Package(info, w)
+		}
+		return writeTarGz(w, contents, info.MTime)
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("write %s package: %w", f, err)
 	}
 	return final, dests, nil
 }

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/nginx-build/nginx-build/internal/atomicfile"
 )
 
 // nginxVersionsXML is nginx.org's own list of every nginx release
@@ -150,10 +152,9 @@ func writeCachedListing(path string, l cachedListing) {
 	if os.MkdirAll(filepath.Dir(path), 0o755) != nil {
 		return
 	}
-	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
-	if os.WriteFile(tmp, b, 0o644) == nil {
-		_ = os.Rename(tmp, path)
-	}
+	// A unique temporary name: two runs refreshing the same listing
+	// must not write into one temporary file.
+	_ = atomicfile.Write(path, b, 0o644)
 }
 
 func age(d time.Duration) string {

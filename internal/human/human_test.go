@@ -1,0 +1,28 @@
+package human
+
+import "testing"
+
+func TestBytes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		n    int64
+		want string
+	}{
+		{-1, "-1 B"},
+		{0, "0 B"},
+		{1023, "1023 B"},
+		{1024, "1.0 KiB"},
+		{1536, "1.5 KiB"},
+		{1 << 20, "1.0 MiB"},
+		{5*(1<<20) + (1 << 19), "5.5 MiB"},
+		{100 << 20, "100.0 MiB"},
+		{4 << 30, "4.0 GiB"},
+		{3 << 40, "3.0 TiB"},
+		{1 << 50, "1.0 PiB"},
+		{1 << 60, "1024.0 PiB"},
+	} {
+		if got := Bytes(tc.n); got != tc.want {
+			t.Errorf("Bytes(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
