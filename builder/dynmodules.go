@@ -3,11 +3,12 @@ package builder
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/nginx-build/nginx-build/internal/atomicfile"
+	"github.com/nginx-build/nginx-build/internal/proc"
 )
 
 // ModuleStages build dynamic modules for an nginx that already exists: the
@@ -56,7 +57,7 @@ func (makeModulesStage) Run(ctx context.Context, s *State) error {
 			continue // nginx's own (--with-stream=dynamic …): the binary's package has it
 		}
 		dst := filepath.Join(s.Plan.ModulesOut, filepath.Base(so))
-		if err := copyFile(so, dst); err != nil {
+		if err := atomicfile.Copy(so, dst, 0o755); err != nil {
 			return fmt.Errorf("copy %s: %w", so, err)
 		}
 		out = append(out, dst)
@@ -95,32 +96,11 @@ func checkModulesLoad(ctx context.Context, binary string, modules []string) erro
 	if err := os.WriteFile(confPath, []byte(conf.String()), 0o644); err != nil {
 		return err
 	}
-	out, err := exec.CommandContext(ctx, binary, "-t", "-q", "-p", dir, "-e", "stderr", "-c", confPath).CombinedOutput()
+	out, err := proc.CombinedOutput(proc.Command(ctx, binary, "-t", "-q", "-p", dir, "-e", "stderr", "-c", confPath))
 	if err != nil {
 		return fmt.Errorf("%s refuses the built modules: %s", binary, strings.TrimSpace(string(out)))
 	}
 	return nil
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	tmp := dst + ".tmp"
-	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, dst)
 }
 
 // builtinDynamicModules names the .so files of nginx's own modules that

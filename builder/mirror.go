@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/atomicfile"
 	"github.com/nginx-build/nginx-build/internal/jsonfile"
 	"github.com/nginx-build/nginx-build/internal/proc"
 	"github.com/nginx-build/nginx-build/mirrorindex"
@@ -127,7 +128,7 @@ func mirrorTarball(s *State, r fetch.Result, root, rel string) (int, error) {
 	if sum, err := fetch.FileSHA256(dst); err == nil && sum == r.SHA256 {
 		s.Env.IO.Debugf("mirror: %s already there", dst)
 	} else {
-		if err := copyFile(r.Path, dst); err != nil {
+		if err := atomicfile.Copy(r.Path, dst, 0o644); err != nil {
 			return 0, fmt.Errorf("mirror %s: %w", dst, err)
 		}
 		os.Chmod(dst, 0o644)
@@ -176,7 +177,15 @@ func mirrorBundle(ctx context.Context, s *State, m module3rd.Module, root string
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return fail(err)
 		}
-		tmp := dst + ".tmp"
+		// A temporary name of its own: two runs filling one mirror must
+		// not write into the same file.
+		tmpf, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
+		if err != nil {
+			return fail(err)
+		}
+		tmpf.Close()
+		tmp := tmpf.Name()
+		os.Remove(tmp) // git bundle create refuses to overwrite
 		if out, err := proc.CombinedOutput(proc.Command(ctx, "git", "-C", repo, "bundle", "create", "--quiet", tmp, "--all")); err != nil {
 			os.Remove(tmp)
 			return fail(fmt.Errorf("git bundle create: %v: %s", err, strings.TrimSpace(string(out))))
@@ -234,10 +243,7 @@ func tarExt(name string) string {
 }
 
 func writeIfChanged(p string, data []byte) error {
-	if old, err := os.ReadFile(p); err == nil && string(old) == string(data) {
-		return nil
-	}
-	if err := jsonfile.WriteAtomic(p, data); err != nil {
+	if _, err := atomicfile.WriteIfChanged(p, data, 0o644); err != nil {
 		return fmt.Errorf("mirror: %w", err)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/atomicfile"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/record"
 	"github.com/nginx-build/nginx-build/source"
@@ -138,7 +139,7 @@ func ensureConfigure(dir string) error {
 		return nil
 	}
 	if _, err := os.Stat(filepath.Join(dir, "auto", "configure")); err == nil {
-		if err := copyFile(filepath.Join(dir, "auto", "configure"), cfg); err != nil {
+		if err := atomicfile.Copy(filepath.Join(dir, "auto", "configure"), cfg, 0o755); err != nil {
 			return fmt.Errorf("%s: %w", filepath.Base(dir), err)
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/nginx-build/nginx-build/configure"
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/atomicfile"
+	"github.com/nginx-build/nginx-build/internal/nginxbin"
 	"github.com/nginx-build/nginx-build/internal/safe"
 	"github.com/nginx-build/nginx-build/source"
 )
@@ -270,12 +271,12 @@ func (idempotentStage) Run(ctx context.Context, s *State) error {
 	if sbin == "" {
 		sbin = installedBinary(args)
 	}
-	out, err := exec.CommandContext(ctx, sbin, "-V").CombinedOutput()
+	out, err := nginxbin.NginxV(ctx, sbin)
 	if err != nil {
 		s.Env.IO.Infof("-idempotent: no working nginx at %s (%v); building", sbin, err)
 		return nil
 	}
-	info, err := configure.ParseV(string(out))
+	info, err := configure.ParseV(out)
 	if err != nil {
 		s.Env.IO.Infof("-idempotent: cannot read %s -V (%v); building", sbin, err)
 		return nil
@@ -550,11 +551,11 @@ type reportStage struct{}
 func (reportStage) Name() string { return "report" }
 
 func (reportStage) Run(ctx context.Context, s *State) error {
-	out, err := exec.CommandContext(ctx, s.Binary, "-V").CombinedOutput()
+	out, err := nginxbin.NginxV(ctx, s.Binary)
 	if err != nil {
-		return fmt.Errorf("built binary %s does not run: %w\n%s", s.Binary, err, out)
+		return fmt.Errorf("built binary %s does not run: %w", s.Binary, err)
 	}
-	recPath, err := writeRecord(s, strings.TrimSpace(string(out)))
+	recPath, err := writeRecord(s, out)
 	if err != nil {
 		return err
 	}
@@ -562,7 +563,7 @@ func (reportStage) Run(ctx context.Context, s *State) error {
 		return err
 	}
 	w := s.Env.IO.Err
-	fmt.Fprintf(w, "\nbuilt %s\n\n%s\n", s.Binary, strings.TrimSpace(string(out)))
+	fmt.Fprintf(w, "\nbuilt %s\n\n%s\n", s.Binary, out)
 	fmt.Fprintf(w, "\nbuild record: %s\n", recPath)
 	if s.CCacheSummary != "" {
 		fmt.Fprintf(w, "%s\n", s.CCacheSummary)
@@ -579,12 +580,10 @@ func writeStamp(s *State, stage string) error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(s.Plan.BuildDir(), stampFile)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(s.Plan.BuildDir(), stampFile), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write build stamp: %w", err)
 	}
-	return os.Rename(tmp, path)
+	return nil
 }
 
 // teeFor shows child output live in verbose mode; otherwise it only goes

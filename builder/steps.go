@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/nginx-build/nginx-build/internal/atomicfile"
 )
 
 // Step stamps. The up-to-date stamp (stampFile) says that a build is
@@ -64,11 +66,10 @@ func writeSteps(s *State, st stepStamps) error {
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	if err := atomicfile.Write(path, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write step stamps: %w", err)
 	}
-	return os.Rename(tmp, path)
+	return nil
 }
 
 // stepDone reports whether step finished in an earlier run with the same

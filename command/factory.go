@@ -1,7 +1,6 @@
 package command
 
 import (
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/internal/sourcedate"
 )
 
 // Factory is everything a command takes from the outside world: the
@@ -111,18 +111,7 @@ func (f *Factory) cacheDir(flag string) (string, error) {
 	if d := f.env("NGINX_BUILD_CACHE"); d != "" {
 		return f.abs(d)
 	}
-	// The XDG Base Directory spec: a relative path is invalid and ignored.
-	if d := f.env("XDG_CACHE_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "nginx-build"), nil
-	}
-	home := f.env("HOME")
-	if home == "" {
-		var err error
-		if home, err = os.UserHomeDir(); err != nil {
-			return "", fmt.Errorf("find a cache directory: %w (set NGINX_BUILD_CACHE)", err)
-		}
-	}
-	return filepath.Join(home, ".cache", "nginx-build"), nil
+	return fetch.CacheDirFrom(f.LookupEnv)
 }
 
 // defaultLockfile is the lockfile's name in the working directory.
@@ -138,4 +127,10 @@ func (g *globalFlags) env(io *iostreams.IO) builder.Env {
 		CC:              g.f.env("CC"),
 		CCacheDisabled:  g.f.env("NGINX_BUILD_CCACHE") == "0",
 	}
+}
+
+// sourceDate is $SOURCE_DATE_EPOCH, parsed the one way every user of it
+// (the SBOM's timestamp, the package's file times) takes it.
+func (f *Factory) sourceDate() (time.Time, bool, error) {
+	return sourcedate.Parse(f.env(sourcedate.EnvVar))
 }

@@ -3,7 +3,6 @@ package command
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -11,6 +10,7 @@ import (
 	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/configure"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/internal/nginxbin"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -79,11 +79,11 @@ func runModules(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, mf *module
 	}
 	info := configure.VersionInfo{Name: "nginx", Version: mf.version}
 	if mf.fromBinary != "" {
-		out, err := exec.CommandContext(cmd.Context(), mf.fromBinary, "-V").CombinedOutput()
+		out, err := nginxbin.NginxV(cmd.Context(), mf.fromBinary)
 		if err != nil {
 			return fmt.Errorf("--from-binary %s: cannot run %s -V: %v", mf.fromBinary, mf.fromBinary, err)
 		}
-		if info, err = configure.ParseV(string(out)); err != nil {
+		if info, err = configure.ParseV(out); err != nil {
 			return fmt.Errorf("--from-binary %s: %w", mf.fromBinary, err)
 		}
 	} else {

@@ -101,6 +101,10 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	if err := packaging.CheckRelease(pk.release); err != nil {
 		return usagef("--release: %v", err)
 	}
+	sourceDate, dateSet, err := g.f.sourceDate()
+	if err != nil {
+		return usagef("%v (used for the package's file times)", err)
+	}
 	switch {
 	case bf.configureOnly:
 		return usagef("-configureonly stops before there is a binary to package")
@@ -170,6 +174,9 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 		},
 		OutDir: out,
 		Warn:   io.Warnf,
+	}
+	if dateSet {
+		req.SourceDate = &sourceDate
 	}
 	if format == packaging.Deb {
 		// dpkg knows the real package of each library on this machine,

@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"time"
 
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/atomicfile"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/record"
 	"github.com/nginx-build/nginx-build/sbom"
@@ -45,12 +44,12 @@ func checkSBOM(file string, pf *planFlags, bf *buildFlags, fa *Factory) (*sbomRe
 	req := &sbomRequest{path: abs}
 	// https://reproducible-builds.org/specs/source-date-epoch/: a
 	// malformed value is an error, not something to ignore.
-	if v := fa.env("SOURCE_DATE_EPOCH"); v != "" {
-		secs, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || secs < 0 {
-			return nil, usagef("SOURCE_DATE_EPOCH=%q is not a number of seconds since 1970 (used for --sbom's timestamp)", v)
-		}
-		req.opt = sbom.Options{Timestamp: time.Unix(secs, 0).UTC(), Reproducible: true}
+	t, set, err := fa.sourceDate()
+	if err != nil {
+		return nil, usagef("%v (used for --sbom's timestamp)", err)
+	}
+	if set {
+		req.opt = sbom.Options{Timestamp: t, Reproducible: true}
 	}
 	return req, nil
 }
@@ -80,24 +79,9 @@ func (r *sbomRequest) write(io *iostreams.IO, buildDir string) error {
 	if err := sbom.Encode(&buf, bom); err != nil {
 		return fmt.Errorf("--sbom %s: %w", r.path, err)
 	}
-	// Write beside the target and rename, so that a reader never sees
-	// half an SBOM and a failed write leaves the previous one.
-	tmp, err := os.CreateTemp(filepath.Dir(r.path), "."+filepath.Base(r.path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write SBOM %s: %w", r.path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write SBOM %s: %w", r.path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write SBOM %s: %w", r.path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write SBOM %s: %w", r.path, err)
-	}
-	if err := os.Rename(tmp.Name(), r.path); err != nil {
+	// Written beside the target and renamed: a reader never sees half an
+	// SBOM and a failed write leaves the previous one.
+	if err := atomicfile.Write(r.path, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write SBOM %s: %w", r.path, err)
 	}
 	io.Infof("SBOM (CycloneDX %s): %s", sbom.SpecVersion, r.path)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/nginx-build/nginx-build/internal/atomicfile"
 	"github.com/nginx-build/nginx-build/internal/jsonfile"
 	"github.com/nginx-build/nginx-build/pin"
 )
@@ -133,7 +134,7 @@ func (l *File) Write(path string) error {
 	if err != nil {
 		return err
 	}
-	if err := jsonfile.WriteAtomic(path, b); err != nil {
+	if err := atomicfile.Write(path, b, 0o644); err != nil {
 		return fmt.Errorf("write lockfile: %w", err)
 	}
 	return nil

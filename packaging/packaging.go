@@ -31,7 +31,6 @@ import (
 	"github.com/nginx-build/nginx-build/configure"
 	"github.com/nginx-build/nginx-build/internal/atomicfile"
 	"github.com/nginx-build/nginx-build/internal/nginxbin"
-	"github.com/nginx-build/nginx-build/internal/sourcedate"
 )
 
 // Format is a package format.
@@ -141,12 +140,8 @@ type Request struct {
 	// Warn receives what the user should know but does not stop packaging.
 	Warn func(format string, args ...any)
 	// SourceDate, when set, is the time stamped on every file of the
-	// package (SOURCE_DATE_EPOCH, parsed by the caller with
-	// internal/sourcedate so that a malformed value is reported once, the
-	// same way for every output). nil keeps the older behaviour for
-	// callers that do not set it: SOURCE_DATE_EPOCH is read here, a
-	// malformed value is ignored, and without one the binary's mtime is
-	// used.
+	// package (SOURCE_DATE_EPOCH, which the command layer parses with
+	// internal/sourcedate); nil stamps the binary's mtime.
 	SourceDate *time.Time
 }
 
@@ -259,9 +254,6 @@ func Make(ctx context.Context, req Request) (Result, error) {
 func mtime(sourceDate *time.Time, binary string) time.Time {
 	if sourceDate != nil {
 		return sourceDate.UTC()
-	}
-	if t, set, err := sourcedate.Parse(os.Getenv(sourcedate.EnvVar)); err == nil && set {
-		return t
 	}
 	if fi, err := os.Stat(binary); err == nil {
 		return fi.ModTime().UTC().Truncate(time.Second)

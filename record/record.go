@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/atomicfile"
 	"github.com/nginx-build/nginx-build/internal/jsonfile"
 	"github.com/nginx-build/nginx-build/lockfile"
 	"github.com/nginx-build/nginx-build/pin"
@@ -107,7 +108,7 @@ func Write(buildDir string, r Record) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(buildDir, File)
-	if err := jsonfile.WriteAtomic(path, b); err != nil {
+	if err := atomicfile.Write(path, b, 0o644); err != nil {
 		return "", fmt.Errorf("write build record: %w", err)
 	}
 	return path, nil

@@ -6,8 +6,6 @@ package jsonfile
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 )
 
 // Marshal indents v by two spaces and ends it with a newline.
@@ -20,28 +18,6 @@ func Marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// WriteAtomic writes data to path through a temporary file of a unique
-// name in the same directory, renamed into place: a reader never sees half
-// a file, and two writers never write into one temporary file.
-func WriteAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // gone after the rename; cleans up on failure
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // Compact is json.Marshal without HTML escaping, for MarshalJSON methods:
