@@ -69,12 +69,6 @@ func (makeModulesStage) Run(ctx context.Context, s *State) error {
 		}
 		s.Env.IO.Infof("%s loads all %d module(s)", s.Plan.TargetBinary, len(out))
 	}
-	w := s.Env.IO.Err
-	fmt.Fprintf(w, "\nbuilt %d dynamic module(s) into %s; load them with:\n", len(out), s.Plan.ModulesOut)
-	for _, so := range out {
-		fmt.Fprintf(w, "  load_module %s;\n", so)
-		fmt.Fprintln(s.Env.IO.Out, so)
-	}
 	return nil
 }
 

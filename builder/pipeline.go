@@ -44,8 +44,16 @@ type State struct {
 	Stop bool
 	// CCacheSummary says how much of the compile ccache served ("" without ccache).
 	CCacheSummary string
-	// Skipped is set when -idempotent found the installed nginx identical.
+	// Skipped is set when -idempotent found the installed nginx identical;
+	// Current is that nginx.
 	Skipped bool
+	Current string
+	// NginxV and RecordPath describe a binary built by this run: its
+	// nginx -V and its build record (both "" when it was up to date).
+	NginxV     string
+	RecordPath string
+	// Installed is where make install put nginx ("" without --install).
+	Installed string
 	// UpToDate is set by a dry run that found the work dir already holds
 	// this build (a real run stops there instead).
 	UpToDate bool

@@ -74,7 +74,6 @@ func (upToDateStage) Run(ctx context.Context, s *State) error {
 	case st.Stage == "built" && fileExists(st.Binary):
 		s.Binary = st.Binary
 		s.Env.IO.Infof("%s is up to date (same versions, flags, configure script, modules and patches); nothing to do", st.Binary)
-		fmt.Fprintln(s.Env.IO.Out, st.Binary)
 		s.Stop = true
 	case st.Stage == "configured" && s.Plan.ConfigureOnly:
 		s.Env.IO.Infof("%s is already configured with the same inputs; nothing to do", s.Plan.SourceDir())
@@ -288,8 +287,7 @@ func (idempotentStage) Run(ctx context.Context, s *State) error {
 	diffs := configure.Differences(want, info)
 	if len(diffs) == 0 {
 		s.Env.IO.Infof("-idempotent: %s is already %s %s with the same libraries, modules and configure arguments; nothing to do", sbin, info.Name, info.Version)
-		s.Stop, s.Skipped = true, true
-		fmt.Fprintln(s.Env.IO.Out, sbin)
+		s.Stop, s.Skipped, s.Current = true, true, sbin
 		return nil
 	}
 	s.Env.IO.Infof("-idempotent: %s differs from the requested build; building:\n  %s", sbin, strings.Join(diffs, "\n  "))
@@ -385,7 +383,7 @@ func (installStage) Run(ctx context.Context, s *State) error {
 	if !fileExists(dest) {
 		return fmt.Errorf("make install succeeded but %s is not there; check %s", dest, logPath)
 	}
-	fmt.Fprintf(s.Env.IO.Err, "\ninstalled %s\n", dest)
+	s.Installed = dest
 	return nil
 }
 
@@ -562,16 +560,7 @@ func (reportStage) Run(ctx context.Context, s *State) error {
 	if err := writeStamp(s, "built"); err != nil {
 		return err
 	}
-	w := s.Env.IO.Err
-	fmt.Fprintf(w, "\nbuilt %s\n\n%s\n", s.Binary, out)
-	fmt.Fprintf(w, "\nbuild record: %s\n", recPath)
-	if s.CCacheSummary != "" {
-		fmt.Fprintf(w, "%s\n", s.CCacheSummary)
-	}
-	if !s.Plan.Install && !s.Plan.Packaging {
-		fmt.Fprintf(w, "\ninstall it with:\n  sudo make -C %s install\n(or run nginx-build again with --install, or package it: nginx-build package --format deb ...)\n", s.Plan.SourceDir())
-	}
-	fmt.Fprintln(s.Env.IO.Out, s.Binary)
+	s.NginxV, s.RecordPath = out, recPath
 	return nil
 }
 

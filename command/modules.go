@@ -140,7 +140,11 @@ func runModules(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, mf *module
 		return fmt.Errorf("create work dir: %w", err)
 	}
 	state := &builder.State{Plan: plan, Env: g.env(io)}
-	return builder.Run(cmd.Context(), state, builder.ModuleStages())
+	if err := builder.Run(cmd.Context(), state, builder.ModuleStages()); err != nil {
+		return err
+	}
+	printModules(io, state)
+	return nil
 }
 
 // compatibleArgs keeps the configure arguments that shape the binary's

@@ -145,14 +145,13 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	if err := os.MkdirAll(plan.WorkDir, 0o755); err != nil {
 		return fmt.Errorf("create work dir: %w", err)
 	}
-	// The build prints the binary's path on stdout; here stdout is for the
-	// package's path alone, so the build's results go to stderr.
-	buildIO := *io
-	buildIO.Out = io.Err
-	state := &builder.State{Plan: plan, Env: g.env(&buildIO)}
+	state := &builder.State{Plan: plan, Env: g.env(io)}
 	if err := builder.Run(cmd.Context(), state, builder.BuildStages()); err != nil {
 		return err
 	}
+	// Stdout is for the package's path alone: the build's results,
+	// binary path included, go to stderr.
+	printBuild(io, io.Err, state)
 	if state.Binary == "" {
 		return fmt.Errorf("the build left no nginx binary to package")
 	}

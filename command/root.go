@@ -254,6 +254,7 @@ func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFla
 	if plan.DryRun {
 		return printPlan(io, state, pf.json)
 	}
+	printBuild(io, io.Out, state)
 	if bom != nil {
 		if state.Binary == "" {
 			// -idempotent found the installed nginx current: nothing was
