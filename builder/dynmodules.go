@@ -11,25 +11,6 @@ import (
 	"github.com/nginx-build/nginx-build/internal/proc"
 )
 
-// ModuleStages build dynamic modules for an nginx that already exists: the
-// same pipeline as a build, but make builds only the modules, which are
-// copied to Plan.ModulesOut and test-loaded into the target binary.
-func ModuleStages() []Stage {
-	return []Stage{
-		versionsStage{},
-		moduleNamesStage{},
-		mirrorModulesStage{},
-		resolveStage{},
-		scriptStage{},
-		dryRunStage{},
-		moduleCommitsStage{},
-		fetchStage{},
-		prepareStage{},
-		configureStage{},
-		makeModulesStage{},
-	}
-}
-
 // makeModulesStage runs `make modules`, collects the .so files and checks
 // that the target nginx accepts them.
 type makeModulesStage struct{}

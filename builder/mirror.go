@@ -19,13 +19,6 @@ import (
 	"github.com/nginx-build/nginx-build/pin"
 )
 
-// MirrorStages resolve a plan (or take a lockfile's pins), download and
-// verify everything — tarballs, tarball and Debian modules, git modules
-// and git sources into the cache — and copy it into a mirror directory.
-func MirrorStages() []Stage {
-	return []Stage{lockPinStage{}, versionsStage{}, mirrorModulesStage{}, moduleCommitsStage{}, resolveStage{}, dryRunStage{}, fetchStage{}, mirrorCopyStage{}}
-}
-
 // mirrorCopyStage copies the verified tarballs, with the signatures and
 // checksums published beside them, into Plan.MirrorDir in the mirror
 // layout, and the modules under modules/<name>/: tarballs (Debian's orig

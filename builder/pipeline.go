@@ -39,9 +39,6 @@ type State struct {
 	BuiltModules []string
 	// ModuleCommits are the commits git modules are built at, by name.
 	ModuleCommits map[string]string
-	// Stop ends the pipeline early without error (up to date, dry run):
-	// only the stages marked final still run.
-	Stop bool
 	// CCacheSummary says how much of the compile ccache served ("" without ccache).
 	CCacheSummary string
 	// Skipped is set when -idempotent found the installed nginx identical;
@@ -79,59 +76,44 @@ type Stage interface {
 	Run(ctx context.Context, s *State) error
 }
 
-// BuildStages is the whole build, in order.
-func BuildStages() []Stage {
-	return []Stage{
-		lockPinStage{},
-		versionsStage{},
-		moduleNamesStage{},
-		mirrorModulesStage{},
-		moduleCommitsStage{},
-		upToDateStage{},
-		resolveStage{},
-		scriptStage{},
-		dryRunStage{},
-		idempotentStage{},
-		fetchStage{},
-		prepareStage{},
-		lockWriteStage{},
-		configureStage{},
-		makeStage{},
-		reportStage{},
-		installStage{},
-	}
+// skipper is a stage that decides itself, from the plan and what earlier
+// stages found, that it has nothing to do this time.
+type skipper interface {
+	Skip(s *State) bool
 }
 
-// FetchStages resolves and downloads into the cache, and stops there.
-func FetchStages() []Stage {
-	return []Stage{lockPinStage{}, versionsStage{}, resolveStage{}, dryRunStage{}, fetchStage{}}
-}
-
-// LockStages resolve afresh, download and verify everything, pin module
-// commits, and write the lockfile; nothing is built.
-func LockStages() []Stage {
-	return []Stage{versionsStage{}, moduleNamesStage{}, mirrorModulesStage{}, resolveStage{}, dryRunStage{}, moduleCommitsStage{}, fetchStage{}, lockWriteStage{}}
-}
+// ErrStop is returned by a stage that ends the run early without error
+// (the work dir is up to date, a dry run has its plan, -configureonly
+// has configured): the stages after it do not run, except final ones.
+var ErrStop = errors.New("stop the pipeline")
 
 // finalStage is a stage that runs even after an earlier one stopped the
-// pipeline (installing a build that was already up to date, say). It
-// decides itself from the state whether there is anything to do.
+// pipeline (installing a build that was already up to date, say).
 type finalStage interface {
 	Final() bool
 }
 
-// Run executes stages in order until one fails or asks to stop.
+// Run executes stages in order until one fails or stops the pipeline.
 func Run(ctx context.Context, s *State, stages []Stage) error {
 	s.started = s.Env.now()
+	stopped := false
 	for _, st := range stages {
-		if f, ok := st.(finalStage); s.Stop && (!ok || !f.Final()) {
+		if f, ok := st.(finalStage); stopped && (!ok || !f.Final()) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if sk, ok := st.(skipper); ok && sk.Skip(s) {
+			s.Env.IO.Debugf("stage %s: nothing to do", st.Name())
+			continue
+		}
 		start := time.Now()
-		if err := st.Run(ctx, s); err != nil {
+		err := st.Run(ctx, s)
+		switch {
+		case errors.Is(err, ErrStop):
+			stopped = true
+		case err != nil:
 			return err
 		}
 		s.Env.IO.Debugf("stage %s: %s", st.Name(), time.Since(start).Round(time.Millisecond))
@@ -202,12 +184,9 @@ type dryRunStage struct{}
 
 func (dryRunStage) Name() string { return "dry run" }
 
-func (dryRunStage) Run(ctx context.Context, s *State) error {
-	if s.Plan.DryRun {
-		s.Stop = true
-	}
-	return nil
-}
+func (dryRunStage) Skip(s *State) bool { return !s.Plan.DryRun }
+
+func (dryRunStage) Run(ctx context.Context, s *State) error { return ErrStop }
 
 // resolveStage pins every component to a tarball location.
 type resolveStage struct{}

@@ -74,10 +74,10 @@ func (upToDateStage) Run(ctx context.Context, s *State) error {
 	case st.Stage == "built" && fileExists(st.Binary):
 		s.Binary = st.Binary
 		s.Env.IO.Infof("%s is up to date (same versions, flags, configure script, modules and patches); nothing to do", st.Binary)
-		s.Stop = true
+		return ErrStop
 	case st.Stage == "configured" && s.Plan.ConfigureOnly:
 		s.Env.IO.Infof("%s is already configured with the same inputs; nothing to do", s.Plan.SourceDir())
-		s.Stop = true
+		return ErrStop
 	}
 	return nil
 }
@@ -258,10 +258,9 @@ type idempotentStage struct{}
 
 func (idempotentStage) Name() string { return "idempotent check" }
 
+func (idempotentStage) Skip(s *State) bool { return !s.Plan.Idempotent }
+
 func (idempotentStage) Run(ctx context.Context, s *State) error {
-	if !s.Plan.Idempotent {
-		return nil
-	}
 	args, err := configure.Args(s.Script)
 	if err != nil {
 		return fmt.Errorf("-idempotent: %w", err)
@@ -287,8 +286,8 @@ func (idempotentStage) Run(ctx context.Context, s *State) error {
 	diffs := configure.Differences(want, info)
 	if len(diffs) == 0 {
 		s.Env.IO.Infof("-idempotent: %s is already %s %s with the same libraries, modules and configure arguments; nothing to do", sbin, info.Name, info.Version)
-		s.Stop, s.Skipped, s.Current = true, true, sbin
-		return nil
+		s.Skipped, s.Current = true, sbin
+		return ErrStop
 	}
 	s.Env.IO.Infof("-idempotent: %s differs from the requested build; building:\n  %s", sbin, strings.Join(diffs, "\n  "))
 	return nil
@@ -339,10 +338,9 @@ func (installStage) Name() string { return "install" }
 
 func (installStage) Final() bool { return true }
 
+func (installStage) Skip(s *State) bool { return !s.Plan.Install || s.Plan.DryRun || s.Binary == "" }
+
 func (installStage) Run(ctx context.Context, s *State) error {
-	if !s.Plan.Install || s.Plan.DryRun || s.Binary == "" {
-		return nil
-	}
 	src := s.Plan.SourceDir()
 	name, args := "make", []string{"install"}
 	if s.Plan.DestDir != "" {
@@ -505,7 +503,7 @@ func (configureStage) Run(ctx context.Context, s *State) error {
 			return err
 		}
 		s.Env.IO.Infof("configured %s (-configureonly); run `make -C %s` to compile", src, src)
-		s.Stop = true
+		return ErrStop
 	}
 	return nil
 }
