@@ -1,16 +1,10 @@
 package builder
 
 import (
-	"path/filepath"
-	"strings"
-
 	"github.com/nginx-build/nginx-build/internal/jsonfile"
 	"github.com/nginx-build/nginx-build/pin"
 
 	"github.com/nginx-build/nginx-build/configure"
-	"github.com/nginx-build/nginx-build/fetch"
-	"github.com/nginx-build/nginx-build/source"
-	"github.com/nginx-build/nginx-build/verify"
 )
 
 // componentJSON is one resolved component, as --dry-run --json shows it.
@@ -47,26 +41,24 @@ type PlanView struct {
 }
 
 // Describe returns the resolved plan of a state that has passed the
-// resolve stage (and, for builds, the script stage).
+// locate stage: an encoding of the plan.Resolved value.
 func Describe(s *State) (PlanView, error) {
-	v := PlanView{Components: []pin.Component{}, Configure: []string{}, Script: s.Script, Mirror: s.Plan.Mirror.String()}
+	r := s.Resolved
+	v := PlanView{Components: []pin.Component{}, Configure: []string{}, Script: r.Script, Mirror: s.Plan.Mirror.String()}
 	if s.Plan.WorkDir != "" {
-		v.WorkDir, v.SourceDir = s.Plan.WorkDir, s.Plan.SourceDir()
+		v.WorkDir, v.SourceDir = s.Plan.WorkDir, r.SourceDir()
 		upToDate := s.UpToDate
 		v.UpToDate = &upToDate
 		if s.Plan.Clear {
-			v.WouldRemove = s.Plan.BuildDir()
+			v.WouldRemove = r.BuildDir()
 		}
 	}
-	for _, a := range s.Artifacts {
-		cp := pin.Component{Name: a.Component, Version: a.Version, URL: a.URLs[0], Verify: verifyPlan(a, s), Constraint: s.Plan.spec(a.Component).Constraint}
-		v.Components = append(v.Components, cp)
-	}
+	v.Components = append(v.Components, r.Located()...)
 	for _, g := range s.Plan.GitSources {
-		v.Components = append(v.Components, pin.Component{Name: g.Name, Constraint: g.Rev, Version: s.ModuleCommits[g.Name], URL: g.URL, Verify: "git commit"})
+		v.Components = append(v.Components, pin.Component{Name: g.Name, Constraint: g.Rev, Version: r.Commits[g.Name], URL: g.URL, Verify: "git commit"})
 	}
-	if s.Script != "" {
-		args, err := configure.Args(s.Script)
+	if r.Script != "" {
+		args, err := configure.Args(r.Script)
 		if err != nil {
 			return v, err
 		}
@@ -79,39 +71,6 @@ func Describe(s *State) (PlanView, error) {
 		v.Patches = append(v.Patches, p.Target+"="+p.Path)
 	}
 	return v, nil
-}
-
-// verifyPlan says how a tarball will be checked once downloaded.
-func verifyPlan(a source.Artifact, s *State) string {
-	if s.Plan.Verify == fetch.PolicyOff {
-		return "nothing (--verify off)"
-	}
-	maybe := ""
-	if a.SidecarsOptional {
-		maybe = " (if published)"
-	}
-	var checks []string
-	if a.SignatureURL != "" {
-		keys, _ := verify.Keyring(a.Component)
-		if len(keys)+len(s.Plan.ComponentKeys[a.Component])+len(s.Plan.ExtraKeys) > 0 {
-			checks = append(checks, "OpenPGP signature "+a.SignatureURL+maybe)
-		} else {
-			checks = append(checks, "signature "+a.SignatureURL+maybe+" cannot be checked: no "+a.Component+" key")
-		}
-	}
-	if a.ChecksumURL != "" {
-		checks = append(checks, "sha256 from "+a.ChecksumURL+maybe)
-	}
-	if sum, ok := verify.KnownChecksum(a.Component, a.FileName); ok {
-		checks = append(checks, "built-in "+sum.Algo)
-	}
-	if s.pins[fetch.PinKey(a.Component, a.Version)] != "" {
-		checks = append(checks, "sha256 pinned in "+filepath.Base(s.Plan.Lockfile))
-	}
-	if len(checks) == 0 {
-		return "none: nothing published to verify against"
-	}
-	return strings.Join(checks, "; ")
 }
 
 // MarshalJSON writes the --dry-run --json plan.

@@ -18,7 +18,7 @@ type makeModulesStage struct{}
 func (makeModulesStage) Name() string { return "make modules" }
 
 func (makeModulesStage) Run(ctx context.Context, s *State) error {
-	src := s.Plan.SourceDir()
+	src := s.sourceDir()
 	logPath := filepath.Join(src, "nginx-build.log")
 	s.Env.IO.Infof("compiling modules with make -j%d modules (log: %s)", s.Plan.Jobs, logPath)
 	if err := runLogged(ctx, "make modules", src, logPath, teeFor(s), s.toolchain.Env, "make", fmt.Sprintf("-j%d", s.Plan.Jobs), "modules"); err != nil {
@@ -28,7 +28,7 @@ func (makeModulesStage) Run(ctx context.Context, s *State) error {
 	if err != nil || len(built) == 0 {
 		return fmt.Errorf("make modules produced no .so files in %s/objs", src)
 	}
-	if err := os.MkdirAll(s.Plan.ModulesOut, 0o755); err != nil {
+	if err := os.MkdirAll(s.Mode.ModulesOut, 0o755); err != nil {
 		return fmt.Errorf("create output dir: %w", err)
 	}
 	builtin := builtinDynamicModules(s.Plan.ExtraArgs)
@@ -37,18 +37,18 @@ func (makeModulesStage) Run(ctx context.Context, s *State) error {
 		if builtin[filepath.Base(so)] {
 			continue // nginx's own (--with-stream=dynamic …): the binary's package has it
 		}
-		dst := filepath.Join(s.Plan.ModulesOut, filepath.Base(so))
+		dst := filepath.Join(s.Mode.ModulesOut, filepath.Base(so))
 		if err := atomicfile.Copy(so, dst, 0o755); err != nil {
 			return fmt.Errorf("copy %s: %w", so, err)
 		}
 		out = append(out, dst)
 	}
-	s.BuiltModules = out
-	if s.Plan.TargetBinary != "" {
-		if err := checkModulesLoad(ctx, s.Plan.TargetBinary, out); err != nil {
+	s.Built.Modules = out
+	if s.Mode.TargetBinary != "" {
+		if err := checkModulesLoad(ctx, s.Mode.TargetBinary, out); err != nil {
 			return err
 		}
-		s.Env.IO.Infof("%s loads all %d module(s)", s.Plan.TargetBinary, len(out))
+		s.Env.IO.Infof("%s loads all %d module(s)", s.Mode.TargetBinary, len(out))
 	}
 	return nil
 }

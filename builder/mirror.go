@@ -16,6 +16,7 @@ import (
 	"github.com/nginx-build/nginx-build/internal/proc"
 	"github.com/nginx-build/nginx-build/mirrorindex"
 	"github.com/nginx-build/nginx-build/module3rd"
+	"github.com/nginx-build/nginx-build/modules"
 	"github.com/nginx-build/nginx-build/pin"
 )
 
@@ -31,14 +32,14 @@ type mirrorCopyStage struct{}
 func (mirrorCopyStage) Name() string { return "populate mirror" }
 
 func (mirrorCopyStage) Run(ctx context.Context, s *State) error {
-	root := s.Plan.MirrorDir
+	root := s.Mode.MirrorDir
 	idxPath := filepath.Join(root, "index.json")
 	old := mirrorindex.Read(idxPath)
 	idx := old
 	idx.Files = append([]pin.Component(nil), old.Files...)
 	idx.Modules = append([]pin.Module(nil), old.Modules...)
 	added, total := 0, 0
-	for _, r := range s.Fetched {
+	for _, r := range s.Fetched.Components {
 		a := r.Artifact
 		name := a.FileName
 		if !strings.HasPrefix(name, a.Component+"-"+a.Version+".tar.") {
@@ -62,7 +63,7 @@ func (mirrorCopyStage) Run(ctx context.Context, s *State) error {
 		idx = idx.UpsertFile(f)
 	}
 	for _, m := range s.Plan.Modules {
-		r, ok := s.moduleTarballs[m.Name]
+		r, ok := s.Fetched.Modules[m.Name]
 		if !ok {
 			continue
 		}
@@ -79,7 +80,7 @@ func (mirrorCopyStage) Run(ctx context.Context, s *State) error {
 		}
 		idx = idx.UpsertModule(mm)
 	}
-	for _, m := range s.Plan.gitTrees() {
+	for _, m := range s.Plan.Trees() {
 		switch m.Form {
 		case "git":
 		case "hg":
@@ -146,13 +147,13 @@ func mirrorTarball(s *State, r fetch.Result, root, rel string) (int, error) {
 // to modules/<name>/<name>.bundle. A bundle holding exactly the refs the
 // clone has is left alone: bundles are not byte-reproducible.
 func mirrorBundle(ctx context.Context, s *State, m module3rd.Module, root string) (pin.Module, int, error) {
-	repo := moduleCacheRepo(s, m)
-	commit := s.ModuleCommits[m.Name]
+	repo := s.moduleCache().Repo(m)
+	commit := s.Resolved.Commits[m.Name]
 	rel := "modules/" + m.Name + "/" + m.Name + ".bundle"
 	dst := filepath.Join(root, filepath.FromSlash(rel))
 	mm := pin.Module{Name: m.Name, Form: "git", URL: m.URL, Rev: m.Rev, Commit: commit, Path: rel}
 	fail := func(err error) (pin.Module, int, error) {
-		return mm, 0, fmt.Errorf("%smodule %s: bundle %s: %w", posPrefix(m.Pos), m.Name, m.URL, err)
+		return mm, 0, fmt.Errorf("%smodule %s: bundle %s: %w", modules.Pos(m), m.Name, m.URL, err)
 	}
 	if commit != "" {
 		// --all bundles branches and tags: the pinned commit must be on one.
@@ -187,7 +188,7 @@ func mirrorBundle(ctx context.Context, s *State, m module3rd.Module, root string
 			return fail(err)
 		}
 		added = 1
-		s.Env.IO.Infof("mirrored %s (module %s at %s)", dst, m.Name, shortCommit(commit))
+		s.Env.IO.Infof("mirrored %s (module %s at %s)", dst, m.Name, modules.Short(commit))
 	}
 	sum, err := fetch.FileSHA256(dst)
 	if err != nil {
@@ -214,13 +215,6 @@ func sameRefs(heads, refs []byte) bool {
 		return strings.Join(lines, "\n")
 	}
 	return set(heads) != "" && set(heads) == set(refs)
-}
-
-func shortCommit(c string) string {
-	if len(c) > 12 {
-		return c[:12]
-	}
-	return c
 }
 
 func tarExt(name string) string {

@@ -1,29 +1,25 @@
 package builder
 
+import "github.com/nginx-build/nginx-build/plan"
+
 // The stage list of each mode, in one place: each reads like the table of
-// contents of what the command does. Order is the contract between stages:
-// a stage reads only what the stages before it recorded.
+// contents of what the command does. Order is the contract between
+// stages, and it is short now that resolving is one step:
 //
-//   - lockPinStage before versionsStage: locked versions need no index.
-//   - mirrorModulesStage before moduleCommitsStage: a mirror's index pins
-//     commits without asking the network.
-//   - moduleCommitsStage before upToDateStage: the input digest hashes the
-//     commits.
-//   - scriptStage before dryRunStage: a dry run prints the script.
-//   - upToDateStage and idempotentStage stop a build early (ErrStop);
-//     installStage is final and installs an up-to-date build too.
+//   - pinStage first: everything after it reads the plan.Resolved value.
+//   - upToDateStage before locateStage: a build that is already done
+//     stops before a mirror is asked where its tarballs are.
+//   - dryRunStage after locateStage: a dry run prints located tarballs.
+//   - fetchStage before prepareStage and lockWriteStage: they use what
+//     was verified.
+//   - installStage is final: it installs an up-to-date build too.
 
 // BuildStages is the whole build, in order.
 func BuildStages() []Stage {
 	return []Stage{
-		lockPinStage{},
-		versionsStage{},
-		moduleNamesStage{},
-		mirrorModulesStage{},
-		moduleCommitsStage{},
+		pinStage{plan.Options{Script: true, CheckNames: true, Digest: true}},
 		upToDateStage{},
-		resolveStage{},
-		scriptStage{},
+		locateStage{},
 		dryRunStage{},
 		idempotentStage{},
 		fetchStage{},
@@ -38,34 +34,30 @@ func BuildStages() []Stage {
 
 // FetchStages resolves and downloads into the cache, and stops there.
 func FetchStages() []Stage {
-	return []Stage{lockPinStage{}, versionsStage{}, resolveStage{}, dryRunStage{}, fetchStage{}}
+	return []Stage{pinStage{}, locateStage{}, dryRunStage{}, fetchStage{}}
 }
 
 // LockStages resolve afresh, download and verify everything, pin module
 // commits, and write the lockfile; nothing is built.
 func LockStages() []Stage {
-	return []Stage{versionsStage{}, moduleNamesStage{}, mirrorModulesStage{}, resolveStage{}, dryRunStage{}, moduleCommitsStage{}, fetchStage{}, lockWriteStage{}}
+	return []Stage{pinStage{plan.Options{CheckNames: true}}, locateStage{}, dryRunStage{}, fetchStage{}, lockWriteStage{}}
 }
 
 // MirrorStages resolve a plan (or take a lockfile's pins), download and
 // verify everything — tarballs, tarball and Debian modules, git modules
 // and git sources into the cache — and copy it into a mirror directory.
 func MirrorStages() []Stage {
-	return []Stage{lockPinStage{}, versionsStage{}, mirrorModulesStage{}, moduleCommitsStage{}, resolveStage{}, dryRunStage{}, fetchStage{}, mirrorCopyStage{}}
+	return []Stage{pinStage{}, locateStage{}, dryRunStage{}, fetchStage{}, mirrorCopyStage{}}
 }
 
 // ModuleStages build dynamic modules for an nginx that already exists: the
 // same pipeline as a build, but make builds only the modules, which are
-// copied to Plan.ModulesOut and test-loaded into the target binary.
+// copied to Mode.ModulesOut and test-loaded into the target binary.
 func ModuleStages() []Stage {
 	return []Stage{
-		versionsStage{},
-		moduleNamesStage{},
-		mirrorModulesStage{},
-		resolveStage{},
-		scriptStage{},
+		pinStage{plan.Options{Script: true, CheckNames: true}},
+		locateStage{},
 		dryRunStage{},
-		moduleCommitsStage{},
 		fetchStage{},
 		prepareStage{},
 		configureStage{},

@@ -10,22 +10,17 @@ import (
 // entries are filled from.
 func (s *State) pinnedComponents() []pin.Component {
 	var out []pin.Component
-	for _, r := range s.Fetched {
+	for _, r := range s.Fetched.Components {
 		out = append(out, s.pinnedComponent(r))
 	}
 	return out
 }
 
 func (s *State) pinnedComponent(r fetch.Result) pin.Component {
-	spec := s.Plan.spec(r.Artifact.Component)
-	c := pin.Component{
-		Name: r.Artifact.Component, Constraint: spec.Constraint, Version: r.Artifact.Version,
-		URL: r.Artifact.URLs[0], SHA256: r.SHA256, Verification: r.Verification,
-		Verified: pin.VerifiedLines(r.Verification, false),
-	}
-	if spec.Custom() {
-		c.CustomURL = spec.CustomURL
-	}
+	c, _ := s.Resolved.Component(r.Artifact.Component)
+	c.Version, c.URL, c.SHA256 = r.Artifact.Version, r.Artifact.URLs[0], r.SHA256
+	c.Verification, c.Verified = r.Verification, pin.VerifiedLines(r.Verification, false)
+	c.Verify = ""
 	return c
 }
 
@@ -34,16 +29,16 @@ func (s *State) pinnedComponent(r fetch.Result) pin.Component {
 // tarball or debian one, and which component a git source is the tree of.
 func (s *State) pinnedModules() []pin.Module {
 	var out []pin.Module
-	for i, m := range s.Plan.gitTrees() {
-		e := pin.Module{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: s.ModuleCommits[m.Name], Dynamic: m.Dynamic, License: m.License}
-		if r, ok := s.moduleTarballs[m.Name]; ok {
+	for i, m := range s.Plan.Trees() {
+		e := s.Resolved.Tree(m)
+		if r, ok := s.Fetched.Modules[m.Name]; ok {
 			e.Version, e.SHA256 = r.Artifact.Version, r.SHA256
 		}
-		// gitTrees lists the git component sources first; they are named
-		// <component>-<tag> (see GitSources).
+		// Trees lists the git component sources first; they are named
+		// <component>-<tag> (see plan.GitSourcesOf).
 		if i < len(s.Plan.GitSources) {
 			for _, c := range s.Plan.Components() {
-				if c.Custom() && c.Name+"-"+c.Version == m.Name {
+				if c.Custom() && c.Name+"-"+c.Constraint == m.Name {
 					e.Component = c.Name
 				}
 			}

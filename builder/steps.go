@@ -47,16 +47,16 @@ type stepStamps struct {
 
 func readSteps(s *State) stepStamps {
 	var st stepStamps
-	b, err := os.ReadFile(filepath.Join(s.Plan.BuildDir(), stepsFile))
-	if err != nil || json.Unmarshal(b, &st) != nil || st.Digest == "" || st.Digest != s.Digest {
-		return stepStamps{Digest: s.Digest}
+	b, err := os.ReadFile(filepath.Join(s.buildDir(), stepsFile))
+	if err != nil || json.Unmarshal(b, &st) != nil || st.Digest == "" || st.Digest != s.stampDigest {
+		return stepStamps{Digest: s.stampDigest}
 	}
 	return st
 }
 
 func writeSteps(s *State, st stepStamps) error {
-	path := filepath.Join(s.Plan.BuildDir(), stepsFile)
-	if s.Digest == "" {
+	path := filepath.Join(s.buildDir(), stepsFile)
+	if s.stampDigest == "" {
 		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("remove step stamps: %w", err)
 		}
@@ -75,7 +75,7 @@ func writeSteps(s *State, st stepStamps) error {
 // stepDone reports whether step finished in an earlier run with the same
 // inputs.
 func stepDone(s *State, step string) bool {
-	return s.Digest != "" && slices.Contains(readSteps(s).Done, step)
+	return s.stampDigest != "" && slices.Contains(readSteps(s).Done, step)
 }
 
 // beginStep forgets step and every later step before step runs: what an
@@ -100,13 +100,13 @@ func finishStep(s *State, step string) error {
 // preparedTrees reports whether the trees a finished prepare step left
 // are all still there (nobody removed one by hand).
 func preparedTrees(s *State) bool {
-	dirs := []string{s.Plan.SourceDir()}
-	for _, r := range s.Fetched {
-		dirs = append(dirs, filepath.Join(s.Plan.BuildDir(), r.Artifact.Component+"-"+r.Artifact.Version))
+	dirs := []string{s.sourceDir()}
+	for _, r := range s.Fetched.Components {
+		dirs = append(dirs, filepath.Join(s.buildDir(), r.Artifact.Component+"-"+r.Artifact.Version))
 	}
-	for _, m := range s.Plan.gitTrees() {
+	for _, m := range s.Plan.Trees() {
 		if m.Form != "local" {
-			dirs = append(dirs, filepath.Join(s.Plan.BuildDir(), m.Name))
+			dirs = append(dirs, filepath.Join(s.buildDir(), m.Name))
 		}
 	}
 	for _, d := range dirs {

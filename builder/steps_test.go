@@ -3,12 +3,15 @@ package builder
 import (
 	"os"
 	"testing"
+
+	"github.com/nginx-build/nginx-build/plan"
 )
 
 func TestStepStampsOrderAndDigest(t *testing.T) {
-	p := &Plan{WorkDir: t.TempDir(), Server: ComponentSpec{Name: "nginx", Version: "1.30.1"}}
-	os.MkdirAll(p.BuildDir(), 0o755)
-	s := &State{Plan: p, Digest: "d1"}
+	p := &plan.Plan{WorkDir: t.TempDir(), Server: plan.Component{Name: "nginx", Constraint: "1.30.1"}}
+	r := resolved(p)
+	os.MkdirAll(r.BuildDir(), 0o755)
+	s := &State{Plan: p, Resolved: r, stampDigest: "d1"}
 	for _, step := range stepOrder() {
 		if err := beginStep(s, step); err != nil {
 			t.Fatal(err)
@@ -28,10 +31,10 @@ func TestStepStampsOrderAndDigest(t *testing.T) {
 		t.Errorf("after beginStep(configure): %+v", readSteps(s))
 	}
 	// Other inputs trust nothing; no digest trusts nothing and forgets all.
-	if other := (&State{Plan: p, Digest: "d2"}); stepDone(other, stepPrepare) {
+	if other := (&State{Plan: p, Resolved: r, stampDigest: "d2"}); stepDone(other, stepPrepare) {
 		t.Error("a stamp of other inputs was trusted")
 	}
-	none := &State{Plan: p}
+	none := &State{Plan: p, Resolved: r}
 	if stepDone(none, stepPrepare) {
 		t.Error("a run without a digest trusted a stamp")
 	}

@@ -12,18 +12,8 @@ import (
 	"strings"
 
 	"github.com/nginx-build/nginx-build/configure"
-)
-
-// CCacheMode says whether ccache goes in front of the compiler.
-type CCacheMode int
-
-const (
-	// CCacheAuto uses ccache when it is on PATH (and NGINX_BUILD_CCACHE is not 0).
-	CCacheAuto CCacheMode = iota
-	// CCacheOn requires ccache: a build without it is an error.
-	CCacheOn
-	// CCacheOff never uses ccache.
-	CCacheOff
+	"github.com/nginx-build/nginx-build/internal/proc"
+	"github.com/nginx-build/nginx-build/plan"
 )
 
 // toolchain is how configure and make are run: the compiler wrapper that
@@ -56,13 +46,13 @@ const wrapperName = ".nginx-build-cc"
 // a new work dir hits the cache and the objects it gets are the same bytes.
 func setupToolchain(ctx context.Context, s *State) (*toolchain, error) {
 	tc := &toolchain{}
-	args, err := configure.Args(s.Script)
+	args, err := configure.Args(s.Resolved.Script)
 	if err != nil {
 		return nil, err
 	}
 	epoch := s.Env.SourceDateEpoch
 	if epoch == "" {
-		epoch = sourceDateEpoch(s.Plan.SourceDir())
+		epoch = sourceDateEpoch(s.sourceDir())
 		tc.Env = append(tc.Env, "SOURCE_DATE_EPOCH="+epoch)
 	}
 	for _, a := range args {
@@ -74,12 +64,12 @@ func setupToolchain(ctx context.Context, s *State) (*toolchain, error) {
 		}
 	}
 	switch s.Plan.CCache {
-	case CCacheOn, CCacheAuto:
+	case plan.CCacheOn, plan.CCacheAuto:
 		p, err := exec.LookPath("ccache")
 		switch {
-		case err == nil && (s.Plan.CCache == CCacheOn || !s.Env.CCacheDisabled):
+		case err == nil && (s.Plan.CCache == plan.CCacheOn || !s.Env.CCacheDisabled):
 			tc.CCache = p
-		case err != nil && s.Plan.CCache == CCacheOn:
+		case err != nil && s.Plan.CCache == plan.CCacheOn:
 			return nil, fmt.Errorf("--ccache: ccache is not on PATH; install it (apt-get install ccache) or leave --ccache out")
 		}
 	}
@@ -96,8 +86,8 @@ func setupToolchain(ctx context.Context, s *State) (*toolchain, error) {
 		tc.Notes = append(tc.Notes, "ccache in front of the compiler ("+tc.CCache+")")
 	}
 	// $CC may hold flags ("gcc -m32"): it is word-split on purpose.
-	fmt.Fprintf(&w, "%s %s \"$@\"\n", cc, configure.Quote("-ffile-prefix-map="+s.Plan.BuildDir()+"=."))
-	wrapper := filepath.Join(s.Plan.BuildDir(), wrapperName)
+	fmt.Fprintf(&w, "%s %s \"$@\"\n", cc, configure.Quote("-ffile-prefix-map="+s.buildDir()+"=."))
+	wrapper := filepath.Join(s.buildDir(), wrapperName)
 	if err := os.WriteFile(wrapper, []byte(w.String()), 0o755); err != nil {
 		return nil, fmt.Errorf("write compiler wrapper: %w", err)
 	}
@@ -127,7 +117,7 @@ type ccacheStats struct {
 // readCCacheStats reads ccache's counters; ok is false when this ccache
 // cannot print them (older than 4.x).
 func readCCacheStats(ctx context.Context, ccache string) ccacheStats {
-	out, err := exec.CommandContext(ctx, ccache, "--print-stats").Output()
+	out, err := proc.Output(proc.Command(ctx, ccache, "--print-stats"))
 	if err != nil {
 		return ccacheStats{}
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nginx-build/nginx-build/plan"
 )
 
 func TestInstallPath(t *testing.T) {
@@ -29,13 +31,15 @@ func TestInstallPath(t *testing.T) {
 }
 
 // toolchainState is a State whose build dir exists and holds a script.
-func toolchainState(t *testing.T, script string, mode CCacheMode) *State {
+func toolchainState(t *testing.T, script string, mode plan.CCacheMode) *State {
 	t.Helper()
-	p := &Plan{WorkDir: t.TempDir(), Server: ComponentSpec{Name: "nginx", Version: "1.22.1"}, CCache: mode}
-	if err := os.MkdirAll(p.SourceDir(), 0o755); err != nil {
+	p := &plan.Plan{WorkDir: t.TempDir(), Server: plan.Component{Name: "nginx", Constraint: "1.22.1"}, CCache: mode}
+	r := resolved(p)
+	r.Script = script
+	if err := os.MkdirAll(r.SourceDir(), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &State{Plan: p, Script: script}
+	return &State{Plan: p, Resolved: r}
 }
 
 func envValue(env []string, key string) (string, bool) {
@@ -48,9 +52,9 @@ func envValue(env []string, key string) (string, bool) {
 }
 
 func TestToolchainWrapperMapsTheBuildDir(t *testing.T) {
-	s := toolchainState(t, "./configure --with-http_v2_module\n", CCacheOff)
+	s := toolchainState(t, "./configure --with-http_v2_module\n", plan.CCacheOff)
 	stamp := time.Date(2022, 10, 19, 8, 2, 20, 0, time.UTC)
-	nginxH := filepath.Join(s.Plan.SourceDir(), "src", "core", "nginx.h")
+	nginxH := filepath.Join(s.sourceDir(), "src", "core", "nginx.h")
 	os.MkdirAll(filepath.Dir(nginxH), 0o755)
 	os.WriteFile(nginxH, []byte("#define NGINX_VERSION \"1.22.1\"\n"), 0o644)
 	os.Chtimes(nginxH, stamp, stamp)
@@ -73,7 +77,7 @@ func TestToolchainWrapperMapsTheBuildDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "-ffile-prefix-map=" + s.Plan.BuildDir() + "=."; !strings.Contains(string(b), want) {
+	if want := "-ffile-prefix-map=" + s.buildDir() + "=."; !strings.Contains(string(b), want) {
 		t.Errorf("wrapper does not map the build dir (%s):\n%s", want, b)
 	}
 	if _, err := exec.LookPath("cc"); err == nil {
@@ -86,7 +90,7 @@ func TestToolchainWrapperMapsTheBuildDir(t *testing.T) {
 }
 
 func TestToolchainRespectsUserChoices(t *testing.T) {
-	s := toolchainState(t, "./configure --with-cc=/usr/bin/clang\n", CCacheAuto)
+	s := toolchainState(t, "./configure --with-cc=/usr/bin/clang\n", plan.CCacheAuto)
 	s.Env.SourceDateEpoch = "42"
 	tc, err := setupToolchain(context.Background(), s)
 	if err != nil {
@@ -100,11 +104,11 @@ func TestToolchainRespectsUserChoices(t *testing.T) {
 	}
 
 	t.Setenv("PATH", t.TempDir()) // no ccache anywhere
-	s = toolchainState(t, "./configure\n", CCacheOn)
+	s = toolchainState(t, "./configure\n", plan.CCacheOn)
 	if _, err := setupToolchain(context.Background(), s); err == nil || !strings.Contains(err.Error(), "ccache is not on PATH") {
 		t.Errorf("--ccache without ccache: error %v", err)
 	}
-	s = toolchainState(t, "./configure\n", CCacheAuto)
+	s = toolchainState(t, "./configure\n", plan.CCacheAuto)
 	if tc, err := setupToolchain(context.Background(), s); err != nil || tc.CCache != "" {
 		t.Errorf("auto without ccache: %v, ccache %q", err, tc.CCache)
 	}

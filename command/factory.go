@@ -11,6 +11,7 @@ import (
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/internal/sourcedate"
+	"github.com/nginx-build/nginx-build/plan"
 )
 
 // Factory is everything a command takes from the outside world: the
@@ -122,7 +123,7 @@ const defaultLockfile = "nginx-build.lock"
 // variables that shape a compile, read here and nowhere below.
 func (g *globalFlags) env(io *iostreams.IO) builder.Env {
 	return builder.Env{
-		IO: io, HTTP: g.f.HTTPClient, ToolVersion: Version, Now: g.f.Now,
+		Env: plan.Env{IO: io, HTTP: g.f.HTTPClient, ToolVersion: Version}, Now: g.f.Now,
 		SourceDateEpoch: g.f.env("SOURCE_DATE_EPOCH"),
 		CC:              g.f.env("CC"),
 		CCacheDisabled:  g.f.env("NGINX_BUILD_CCACHE") == "0",

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/plan"
 )
 
 func newFetchCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
@@ -32,24 +33,24 @@ builds nothing. A later build (even offline) finds them there.`,
 			if err != nil {
 				return err
 			}
-			plan := &builder.Plan{Server: server, Libraries: libs, DryRun: pf.dryRun}
-			if err := g.apply(plan); err != nil {
+			pl := &plan.Plan{Server: server, Libraries: libs}
+			if err := g.apply(pl); err != nil {
 				return err
 			}
-			debianDefaults(plan, changedFunc(cmd.Flags()))
-			if err := tf.apply(plan, g.f); err != nil {
+			debianDefaults(pl, changedFunc(cmd.Flags()))
+			if err := tf.apply(pl, g.f); err != nil {
 				return err
 			}
-			state := &builder.State{Plan: plan, Env: g.env(io)}
+			state := &builder.State{Plan: pl, Mode: builder.Mode{DryRun: pf.dryRun}, Env: g.env(io)}
 			if err := builder.Run(cmd.Context(), state, builder.FetchStages()); err != nil {
 				return err
 			}
-			if plan.DryRun {
+			if pf.dryRun {
 				return printPlan(io, state, pf.json)
 			}
 			tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "COMPONENT\tVERSION\tSHA256\tVERIFIED\tPATH")
-			for _, r := range state.Fetched {
+			for _, r := range state.Fetched.Components {
 				v := r.Verified
 				if v == "" {
 					v = "not verified (nothing published)"

@@ -12,9 +12,9 @@ import (
 	"github.com/spf13/pflag"
 	"mvdan.cc/sh/v3/shell"
 
-	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/module3rd"
+	"github.com/nginx-build/nginx-build/plan"
 	"github.com/nginx-build/nginx-build/source"
 	"github.com/nginx-build/nginx-build/verify"
 )
@@ -79,7 +79,7 @@ func addTrustFlags(fs *pflag.FlagSet, f *trustFlags) {
 }
 
 // apply loads keyrings and sets the trust fields of a plan.
-func (f *trustFlags) apply(p *builder.Plan, fa *Factory) error {
+func (f *trustFlags) apply(p *plan.Plan, fa *Factory) error {
 	pol, err := fetch.ParsePolicy(f.verify)
 	if err != nil {
 		return usagef("%v", err)
@@ -207,7 +207,7 @@ func defaultVersion(name string) string {
 }
 
 // validateComponents checks the component flags and turns them into specs.
-func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...any)) (builder.ComponentSpec, []builder.ComponentSpec, error) {
+func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...any)) (plan.Component, []plan.Component, error) {
 	exclusive := func(names ...string) error {
 		var set []string
 		for _, n := range names {
@@ -221,17 +221,17 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 		return nil
 	}
 	if err := exclusive("openresty", "freenginx", "customnginx"); err != nil {
-		return builder.ComponentSpec{}, nil, err
+		return plan.Component{}, nil, err
 	}
 	if err := exclusive("openssl", "libressl", "customssl"); err != nil {
-		return builder.ComponentSpec{}, nil, err
+		return plan.Component{}, nil, err
 	}
 	for _, pair := range [][2]string{
 		{"customnginxname", "customnginx"}, {"customnginxtag", "customnginx"},
 		{"customsslname", "customssl"}, {"customssltag", "customssl"},
 	} {
 		if changed(pair[0]) && !changed(pair[1]) {
-			return builder.ComponentSpec{}, nil, usagef("-%s needs -%s URL", pair[0], pair[1])
+			return plan.Component{}, nil, usagef("-%s needs -%s URL", pair[0], pair[1])
 		}
 	}
 	for _, c := range []struct{ flag, url, name, tag string }{
@@ -242,7 +242,7 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 			continue
 		}
 		if err := checkCustom(c.flag, c.url, c.name, c.tag); err != nil {
-			return builder.ComponentSpec{}, nil, err
+			return plan.Component{}, nil, err
 		}
 	}
 	// Version flags are only meaningful with their switch; say so rather
@@ -265,7 +265,7 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 		}
 		return v, nil
 	}
-	server := builder.ComponentSpec{Name: "nginx", Version: f.nginxVersion}
+	server := plan.Component{Name: "nginx", Constraint: f.nginxVersion}
 	serverFlag := "v"
 	if f.customNginx != "" {
 		server = customSpec(f.customNginx, f.customNginxName, f.customNginxTag)
@@ -273,18 +273,17 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 	switch {
 	case server.Custom():
 	case f.openresty:
-		server, serverFlag = builder.ComponentSpec{Name: "openresty", Version: f.openrestyVersion}, "openrestyversion"
+		server, serverFlag = plan.Component{Name: "openresty", Constraint: f.openrestyVersion}, "openrestyversion"
 	case f.freenginx:
-		server, serverFlag = builder.ComponentSpec{Name: "freenginx", Version: f.freenginxVersion}, "freenginxversion"
+		server, serverFlag = plan.Component{Name: "freenginx", Constraint: f.freenginxVersion}, "freenginxversion"
 	}
 	if !server.Custom() {
 		var err error
-		if server.Constraint, err = version(serverFlag, server.Name, server.Version); err != nil {
+		if server.Constraint, err = version(serverFlag, server.Name, server.Constraint); err != nil {
 			return server, nil, err
 		}
-		server.Version = ""
 	}
-	var libs []builder.ComponentSpec
+	var libs []plan.Component
 	add := func(on bool, name, flag, v string) error {
 		if !on {
 			return nil
@@ -293,7 +292,7 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 		if err != nil {
 			return err
 		}
-		libs = append(libs, builder.ComponentSpec{Name: name, Constraint: v})
+		libs = append(libs, plan.Component{Name: name, Constraint: v})
 		return nil
 	}
 	if err := add(f.pcre, "pcre2", "pcreversion", f.pcreVersion); err != nil {
@@ -314,8 +313,8 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 	return server, libs, nil
 }
 
-// plan turns validated build flags into a builder.Plan.
-func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(string, ...any), extraArgs []string) (*builder.Plan, error) {
+// plan turns validated build flags into a plan.Plan.
+func (f *buildFlags) toPlan(g *globalFlags, changed func(string) bool, warn func(string, ...any), extraArgs []string) (*plan.Plan, error) {
 	if f.workDir == "" {
 		return nil, usagef("missing -d DIR: the work directory to build in (e.g. nginx-build -d work)")
 	}
@@ -330,7 +329,7 @@ func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(s
 	if err != nil {
 		return nil, fmt.Errorf("-d %s: %w", f.workDir, err)
 	}
-	p := &builder.Plan{
+	p := &plan.Plan{
 		WorkDir: work, Server: server, Libraries: libs, ExtraArgs: extraArgs,
 		Jobs: f.jobs, Clear: f.clear, ConfigureOnly: f.configureOnly, Idempotent: f.idempotent,
 		NginxBin: g.f.env("NGINX_BIN"), Install: f.install || f.destDir != "", Sudo: f.sudo,
@@ -343,18 +342,18 @@ func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(s
 	case p.Install && f.configureOnly:
 		return nil, usagef("--install and -configureonly cannot be used together: nothing is compiled to install")
 	case !changed("ccache"):
-		p.CCache = builder.CCacheAuto
+		p.CCache = plan.CCacheAuto
 	case f.ccache:
-		p.CCache = builder.CCacheOn
+		p.CCache = plan.CCacheOn
 	default:
-		p.CCache = builder.CCacheOff
+		p.CCache = plan.CCacheOff
 	}
 	if f.destDir != "" {
 		if p.DestDir, err = g.f.abs(f.destDir); err != nil {
 			return nil, fmt.Errorf("--destdir %s: %w", f.destDir, err)
 		}
 	}
-	p.GitSources = gitSources(p.Components())
+	p.GitSources = plan.GitSourcesOf(p.Components())
 	if f.configureFile != "" {
 		b, err := os.ReadFile(g.f.absOr(f.configureFile))
 		if err != nil {
@@ -396,7 +395,7 @@ func (f *buildFlags) plan(g *globalFlags, changed func(string) bool, warn func(s
 	return p, nil
 }
 
-func (g *globalFlags) apply(p *builder.Plan) error {
+func (g *globalFlags) apply(p *plan.Plan) error {
 	var err error
 	p.Refresh = g.refresh
 	if p.CacheDir, err = g.f.cacheDir(g.cacheDir); err != nil {
@@ -442,7 +441,7 @@ func (g *globalFlags) origins(cacheDir string) ([]source.Mirror, error) {
 
 // parsePatch reads -patch [target=]PATH. PATH may be a directory: its
 // files are applied in name order.
-func parsePatch(spec string, comps []builder.ComponentSpec, absOr func(string) string) ([]builder.Patch, error) {
+func parsePatch(spec string, comps []plan.Component, absOr func(string) string) ([]plan.Patch, error) {
 	target, path := "", spec
 	if t, rest, ok := strings.Cut(spec, "="); ok {
 		_, err := source.Lookup(t)
@@ -478,16 +477,16 @@ func parsePatch(spec string, comps []builder.ComponentSpec, absOr func(string) s
 		return nil, usagef("-patch %s: patch file %s not found", spec, path)
 	}
 	if !fi.IsDir() {
-		return []builder.Patch{{Target: target, Path: abs}}, nil
+		return []plan.Patch{{Target: target, Path: abs}}, nil
 	}
 	entries, err := os.ReadDir(abs)
 	if err != nil {
 		return nil, usagef("-patch %s: %v", spec, err)
 	}
-	var patches []builder.Patch
+	var patches []plan.Patch
 	for _, e := range entries { // ReadDir sorts by name
 		if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
-			patches = append(patches, builder.Patch{Target: target, Path: filepath.Join(abs, e.Name())})
+			patches = append(patches, plan.Patch{Target: target, Path: filepath.Join(abs, e.Name())})
 		}
 	}
 	if len(patches) == 0 {
@@ -538,7 +537,7 @@ func checkCustom(flag, url, name, tag string) error {
 		return usagef("-%sname %q must be a plain name (letters, digits, . _ + -)", flag, name)
 	case tag != "" && !customNamePattern.MatchString(tag):
 		return usagef("-%stag %q must be a plain tag or branch name", flag, tag)
-	case !builder.IsTarballURL(url) && tag == "":
+	case !plan.IsTarballURL(url) && tag == "":
 		return usagef("-%s %s is a git repository: give the tag or branch to build with -%stag", flag, url, flag)
 	}
 	if _, err := source.Lookup(name); err == nil {
@@ -549,22 +548,11 @@ func checkCustom(flag, url, name, tag string) error {
 
 // customSpec describes a custom component. A tarball without a tag is
 // called "custom" in the work dir.
-func customSpec(url, name, tag string) builder.ComponentSpec {
+func customSpec(url, name, tag string) plan.Component {
 	if tag == "" {
 		tag = "custom"
 	}
-	return builder.ComponentSpec{Name: name, Constraint: tag, Version: tag, CustomURL: url}
-}
-
-// gitSources lists the custom components that come from git.
-func gitSources(comps []builder.ComponentSpec) []module3rd.Module {
-	var out []module3rd.Module
-	for _, c := range comps {
-		if c.Custom() && !builder.IsTarballURL(c.CustomURL) {
-			out = append(out, module3rd.Module{Name: c.Name + "-" + c.Version, Form: "git", URL: c.CustomURL, Rev: c.Version})
-		}
-	}
-	return out
+	return plan.Component{Name: name, Constraint: tag, CustomURL: url}
 }
 
 // versionFlags names each component's version flag.
@@ -576,15 +564,13 @@ func versionFlags() map[string]string {
 // debianDefaults makes the versions the user did not choose "latest" when
 // building from Debian's archive: nginx-build's own defaults are upstream's
 // current releases, which a stable distribution does not carry.
-func debianDefaults(p *builder.Plan, changed func(string) bool) {
+func debianDefaults(p *plan.Plan, changed func(string) bool) {
 	if !p.Mirror.IsDebian() {
 		return
 	}
 	flags := versionFlags()
-	for _, c := range []*builder.ComponentSpec{&p.Server} {
-		if !changed(flags[c.Name]) && !changed("v") {
-			c.Constraint = "latest"
-		}
+	if !changed(flags[p.Server.Name]) && !changed("v") {
+		p.Server.Constraint = "latest"
 	}
 	for i := range p.Libraries {
 		if !changed(flags[p.Libraries[i].Name]) && !p.Libraries[i].Custom() {

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/nginx-build/nginx-build/archive"
-	"github.com/nginx-build/nginx-build/builder"
+	"github.com/nginx-build/nginx-build/plan"
 )
 
 // extractFlags set the archive-bomb limits of unpacking.
@@ -26,7 +26,7 @@ func addExtractFlags(fs *pflag.FlagSet, f *extractFlags, fa *Factory) {
 }
 
 // apply parses the limits into the plan.
-func (f *extractFlags) apply(p *builder.Plan) error {
+func (f *extractFlags) apply(p *plan.Plan) error {
 	var lim archive.Limits
 	if f.maxSize != "" {
 		n, err := parseSize(f.maxSize)

@@ -38,19 +38,18 @@ between the flags and the lockfile is fatal. Commit the lockfile.`,
 			if !cmd.Flags().Changed("workdir") {
 				bf.workDir = "." // nothing is built: the work dir is not used
 			}
-			plan, err := bf.plan(g, changedFunc(cmd.Flags()), io.Warnf, extra)
+			pl, err := bf.toPlan(g, changedFunc(cmd.Flags()), io.Warnf, extra)
 			if err != nil {
 				return err
 			}
-			if plan.Locked {
+			if pl.Locked {
 				return usagef("--locked makes no sense with lock, which writes the lockfile")
 			}
-			plan.Relock = true
-			state := &builder.State{Plan: plan, Env: g.env(io)}
+			state := &builder.State{Plan: pl, Mode: builder.Mode{Relock: true}, Env: g.env(io)}
 			if err := builder.Run(cmd.Context(), state, builder.LockStages()); err != nil {
 				return err
 			}
-			fmt.Fprintln(io.Out, plan.Lockfile)
+			fmt.Fprintln(io.Out, pl.Lockfile)
 			return nil
 		},
 	}

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -9,8 +10,7 @@ import (
 	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/lockfile"
-	"github.com/nginx-build/nginx-build/module3rd"
-	"github.com/nginx-build/nginx-build/source"
+	"github.com/nginx-build/nginx-build/plan"
 )
 
 func newMirrorCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
@@ -44,20 +44,19 @@ missing. It takes the flags of build; those that only matter for compiling
 			if bf.workDir == "" {
 				bf.workDir = dir // nothing is built: any work dir will do
 			}
-			plan, err := bf.plan(g, changedFunc(cmd.Flags()), io.Warnf, nil)
+			pl, err := bf.toPlan(g, changedFunc(cmd.Flags()), io.Warnf, nil)
 			if err != nil {
 				return err
 			}
-			plan.MirrorDir = dir
 			if cmd.Flags().Changed("lockfile") {
-				if err := lockfilePlan(plan, bf.trust.lockfile); err != nil {
+				if pl, err = lockfilePlan(pl, bf.trust.lockfile); err != nil {
 					return err
 				}
 			}
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return fmt.Errorf("create mirror dir: %w", err)
 			}
-			state := &builder.State{Plan: plan, Env: g.env(io)}
+			state := &builder.State{Plan: pl, Mode: builder.Mode{MirrorDir: dir}, Env: g.env(io)}
 			return builder.Run(cmd.Context(), state, builder.MirrorStages())
 		},
 	}
@@ -68,37 +67,18 @@ missing. It takes the flags of build; those that only matter for compiling
 }
 
 // lockfilePlan makes the plan mirror exactly what the lockfile pins,
-// whatever the flags say: its components (custom tarballs by their URL)
-// and its modules (git sources of custom components among them).
-func lockfilePlan(plan *builder.Plan, path string) error {
-	l, err := lockfile.Read(plan.Lockfile)
+// whatever the flags say (plan.WithLockfile).
+func lockfilePlan(pl *plan.Plan, path string) (*plan.Plan, error) {
+	l, err := lockfile.Read(pl.Lockfile)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if l == nil || len(l.Components) == 0 && len(l.Modules) == 0 {
-		return usagef("--lockfile %s: no lockfile there (write one with nginx-build lock)", path)
+		return nil, usagef("--lockfile %s: no lockfile there (write one with nginx-build lock)", path)
 	}
-	var specs []builder.ComponentSpec
-	for _, c := range l.Components {
-		spec := builder.ComponentSpec{Name: c.Name, Constraint: c.Constraint}
-		if _, err := source.Lookup(c.Name); err != nil {
-			// A custom component (-customnginx/-customssl tarball).
-			spec = builder.ComponentSpec{Name: c.Name, Constraint: c.Constraint, Version: c.Version, CustomURL: c.URL}
-		}
-		specs = append(specs, spec)
+	locked, err := plan.WithLockfile(pl, l)
+	if errors.Is(err, plan.ErrNoTarballs) {
+		return nil, usagef("--lockfile %s pins no tarballs, only git trees: mirror them with the build's flags and modules.json instead", path)
 	}
-	if len(specs) == 0 {
-		// Only git trees: which of them is the server, the lockfile does not say.
-		return usagef("--lockfile %s pins no tarballs, only git trees: mirror them with the build's flags and modules.json instead", path)
-	}
-	plan.Server, plan.Libraries = specs[0], specs[1:]
-	plan.GitSources, plan.Modules = nil, nil
-	for _, m := range l.Modules {
-		if m.Form == "local" {
-			continue // a directory on the machine that built it: nothing to copy
-		}
-		plan.Modules = append(plan.Modules, module3rd.Module{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Dynamic: m.Dynamic})
-	}
-	plan.Locked = true
-	return nil
+	return locked, err
 }

@@ -3,6 +3,7 @@ package command
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 	"github.com/nginx-build/nginx-build/configure"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/internal/nginxbin"
+	"github.com/nginx-build/nginx-build/plan"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -96,19 +98,9 @@ func runModules(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, mf *module
 	if _, err := source.Lookup(info.Name); err != nil {
 		return fmt.Errorf("%s is %s %s, which nginx-build cannot build modules for", mf.fromBinary, info.Name, info.Version)
 	}
-	args, dropped := compatibleArgs(info.ConfigureArgs)
-	if len(dropped) > 0 {
-		io.Infof("leaving out what the binary was built with but is not needed for new modules: %s", strings.Join(dropped, " "))
-	}
-	if !strings.Contains(" "+strings.Join(args, " ")+" ", " --with-compat ") {
-		io.Warnf("%s %s was built without --with-compat: nginx will load only modules built with exactly its options and compiler; they are configured with its arguments, but any other difference makes it refuse them", info.Name, info.Version)
-	}
 	mods, data, err := g.loadModules(mf.modulesFile)
 	if err != nil {
 		return err
-	}
-	for i := range mods {
-		mods[i].Dynamic = true
 	}
 	work, err := g.f.abs(mf.workDir)
 	if err != nil {
@@ -118,59 +110,34 @@ func runModules(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, mf *module
 	if err != nil {
 		return err
 	}
-	plan := &builder.Plan{
-		WorkDir: work, Server: builder.ComponentSpec{Name: info.Name, Constraint: info.Version},
-		ExtraArgs: args, Modules: mods, ModulesFile: string(data), Jobs: mf.jobs,
-		ModulesOut: outDir, KeepCompat: true,
+	base := &plan.Plan{WorkDir: work, Modules: mods, ModulesFile: string(data), Jobs: mf.jobs}
+	if err := g.apply(base); err != nil {
+		return err
 	}
+	if err := mf.trust.apply(base, g.f); err != nil {
+		return err
+	}
+	if err := mf.extract.apply(base); err != nil {
+		return err
+	}
+	pl, dropped := plan.ForBinary(base, info)
+	if len(dropped) > 0 {
+		io.Infof("leaving out what the binary was built with but is not needed for new modules: %s", strings.Join(dropped, " "))
+	}
+	if !slices.Contains(pl.ExtraArgs, "--with-compat") {
+		io.Warnf("%s %s was built without --with-compat: nginx will load only modules built with exactly its options and compiler; they are configured with its arguments, but any other difference makes it refuse them", info.Name, info.Version)
+	}
+	mode := builder.Mode{ModulesOut: outDir}
 	if mf.fromBinary != "" {
-		plan.TargetBinary = g.f.absOr(mf.fromBinary)
+		mode.TargetBinary = g.f.absOr(mf.fromBinary)
 	}
-	if err := g.apply(plan); err != nil {
-		return err
-	}
-	if err := mf.trust.apply(plan, g.f); err != nil {
-		return err
-	}
-	if err := mf.extract.apply(plan); err != nil {
-		return err
-	}
-	plan.Lockfile = "" // modules for a given binary are pinned by the binary itself
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return fmt.Errorf("create work dir: %w", err)
 	}
-	state := &builder.State{Plan: plan, Env: g.env(io)}
+	state := &builder.State{Plan: pl, Mode: mode, Env: g.env(io)}
 	if err := builder.Run(cmd.Context(), state, builder.ModuleStages()); err != nil {
 		return err
 	}
 	printModules(io, state)
 	return nil
-}
-
-// compatibleArgs keeps the configure arguments that shape the binary's
-// module interface and drops what cannot or need not be repeated: the
-// modules it was built with (their sources are not here, or they need
-// libraries that new modules do not) and static library paths that do not
-// exist on this machine.
-func compatibleArgs(args []string) (keep, dropped []string) {
-	for _, a := range args {
-		switch {
-		case strings.HasPrefix(a, "--add-module="), strings.HasPrefix(a, "--add-dynamic-module="):
-			dropped = append(dropped, a)
-		case strings.HasPrefix(a, "--with-") && strings.HasSuffix(a, "_module=dynamic"):
-			// nginx's own optional dynamic modules (geoip, image_filter,
-			// perl, xslt…) need their libraries installed but are not part
-			// of the interface new modules are built against.
-			dropped = append(dropped, a)
-		case strings.HasPrefix(a, "--with-openssl="), strings.HasPrefix(a, "--with-pcre="), strings.HasPrefix(a, "--with-zlib="):
-			if _, err := os.Stat(a[strings.Index(a, "=")+1:]); err != nil {
-				dropped = append(dropped, a)
-				continue
-			}
-			keep = append(keep, a)
-		default:
-			keep = append(keep, a)
-		}
-	}
-	return keep, dropped
 }

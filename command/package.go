@@ -113,14 +113,14 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	case pk.output == "":
 		return usagef("--output: give a directory")
 	}
-	plan, err := bf.plan(g, changedFunc(cmd.Flags()), io.Warnf, extra)
+	pl, err := bf.toPlan(g, changedFunc(cmd.Flags()), io.Warnf, extra)
 	if err != nil {
 		return err
 	}
 	// The build's own path options: those after "--" and the -c script's.
-	given := append([]string(nil), plan.ExtraArgs...)
-	if strings.TrimSpace(plan.ConfigureScript) != "" {
-		scriptArgs, err := configure.Args(plan.ConfigureScript)
+	given := append([]string(nil), pl.ExtraArgs...)
+	if strings.TrimSpace(pl.ConfigureScript) != "" {
+		scriptArgs, err := configure.Args(pl.ConfigureScript)
 		if err != nil {
 			return fmt.Errorf("-c %s: %w", bf.configureFile, err)
 		}
@@ -129,7 +129,7 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	defaults := packaging.DefaultPathArgs(pk.name, given)
 	if len(defaults) > 0 {
 		io.Infof("package layout for %s (no --prefix given): %s", pk.name, strings.Join(defaults, " "))
-		plan.ExtraArgs = append(plan.ExtraArgs, defaults...)
+		pl.ExtraArgs = append(pl.ExtraArgs, defaults...)
 	}
 	requested := append(given, defaults...)
 	// A layout a package cannot have is the user's to fix: say so before
@@ -141,25 +141,24 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	if err != nil {
 		return fmt.Errorf("--output %s: %w", pk.output, err)
 	}
-	plan.Packaging = true
-	if err := os.MkdirAll(plan.WorkDir, 0o755); err != nil {
+	if err := os.MkdirAll(pl.WorkDir, 0o755); err != nil {
 		return fmt.Errorf("create work dir: %w", err)
 	}
-	state := &builder.State{Plan: plan, Env: g.env(io)}
+	state := &builder.State{Plan: pl, Mode: builder.Mode{Packaging: true}, Env: g.env(io)}
 	if err := builder.Run(cmd.Context(), state, builder.BuildStages()); err != nil {
 		return err
 	}
 	// Stdout is for the package's path alone: the build's results,
 	// binary path included, go to stderr.
 	printBuild(io, io.Err, state)
-	if state.Binary == "" {
+	if state.Built.Binary == "" {
 		return fmt.Errorf("the build left no nginx binary to package")
 	}
 	version := pk.version
 	if version == "" {
-		version = plan.Server.Version
+		version = state.Resolved.Server().Version
 		if err := packaging.CheckVersion(version); err != nil {
-			return usagef("%s %s cannot be a package version (%v): give --pkg-version", plan.Server.Name, version, err)
+			return usagef("%s %s cannot be a package version (%v): give --pkg-version", pl.Server.Name, version, err)
 		}
 	}
 	req := packaging.Request{
@@ -169,7 +168,7 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 			Description: pk.description, License: pk.license, Arch: pk.arch, Depends: pk.depends,
 		},
 		Build: packaging.Build{
-			Binary: state.Binary, Record: filepath.Join(plan.BuildDir(), record.File), Requested: requested,
+			Binary: state.Built.Binary, Record: filepath.Join(state.Resolved.BuildDir(), record.File), Requested: requested,
 		},
 		OutDir: out,
 		Warn:   io.Warnf,
@@ -182,7 +181,7 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 		// where the binary was built for.
 		req.Owner = packaging.DpkgOwner("")
 	}
-	io.Infof("packaging %s as %s", state.Binary, format)
+	io.Infof("packaging %s as %s", state.Built.Binary, format)
 	res, err := packaging.Make(cmd.Context(), req)
 	if err != nil {
 		return fmt.Errorf("package %s: %w", format, err)

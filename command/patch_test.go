@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/internal/testmirror"
+	"github.com/nginx-build/nginx-build/plan"
 )
 
 // A patch that is already in the tree must not be silently reversed
@@ -121,26 +121,26 @@ func TestParsePatch(t *testing.T) {
 	os.Mkdir("empty", 0o755)
 	os.WriteFile("empty/.keep", nil, 0o644)
 	abs := func(p string) string { return filepath.Join(dir, p) }
-	nginx := []builder.ComponentSpec{{Name: "nginx"}, {Name: "pcre2"}, {Name: "myssl", CustomURL: "https://example.test/myssl.tar.gz"}}
-	fork := []builder.ComponentSpec{{Name: "mynginx", CustomURL: "https://example.test/fork.git"}, {Name: "zlib"}}
+	nginx := []plan.Component{{Name: "nginx"}, {Name: "pcre2"}, {Name: "myssl", CustomURL: "https://example.test/myssl.tar.gz"}}
+	fork := []plan.Component{{Name: "mynginx", CustomURL: "https://example.test/fork.git"}, {Name: "zlib"}}
 	for _, tc := range []struct {
 		name  string
 		spec  string
-		comps []builder.ComponentSpec
-		want  []builder.Patch
+		comps []plan.Component
+		want  []plan.Patch
 		err   string
 	}{
-		{"default target is the server", "a.patch", nginx, []builder.Patch{{Target: "nginx", Path: abs("a.patch")}}, ""},
-		{"default target is a custom server", "a.patch", fork, []builder.Patch{{Target: "mynginx", Path: abs("a.patch")}}, ""},
-		{"absolute path", abs("a.patch"), nginx, []builder.Patch{{Target: "nginx", Path: abs("a.patch")}}, ""},
-		{"named library", "pcre2=a.patch", nginx, []builder.Patch{{Target: "pcre2", Path: abs("a.patch")}}, ""},
-		{"named server", "nginx=a.patch", nginx, []builder.Patch{{Target: "nginx", Path: abs("a.patch")}}, ""},
-		{"custom SSL by name", "myssl=a.patch", nginx, []builder.Patch{{Target: "myssl", Path: abs("a.patch")}}, ""},
-		{"custom server by name", "mynginx=a.patch", fork, []builder.Patch{{Target: "mynginx", Path: abs("a.patch")}}, ""},
-		{"= in a file name", "x=y.patch", nginx, []builder.Patch{{Target: "nginx", Path: abs("x=y.patch")}}, ""},
-		{"directory in name order, files only", "d", nginx, []builder.Patch{
+		{"default target is the server", "a.patch", nginx, []plan.Patch{{Target: "nginx", Path: abs("a.patch")}}, ""},
+		{"default target is a custom server", "a.patch", fork, []plan.Patch{{Target: "mynginx", Path: abs("a.patch")}}, ""},
+		{"absolute path", abs("a.patch"), nginx, []plan.Patch{{Target: "nginx", Path: abs("a.patch")}}, ""},
+		{"named library", "pcre2=a.patch", nginx, []plan.Patch{{Target: "pcre2", Path: abs("a.patch")}}, ""},
+		{"named server", "nginx=a.patch", nginx, []plan.Patch{{Target: "nginx", Path: abs("a.patch")}}, ""},
+		{"custom SSL by name", "myssl=a.patch", nginx, []plan.Patch{{Target: "myssl", Path: abs("a.patch")}}, ""},
+		{"custom server by name", "mynginx=a.patch", fork, []plan.Patch{{Target: "mynginx", Path: abs("a.patch")}}, ""},
+		{"= in a file name", "x=y.patch", nginx, []plan.Patch{{Target: "nginx", Path: abs("x=y.patch")}}, ""},
+		{"directory in name order, files only", "d", nginx, []plan.Patch{
 			{Target: "nginx", Path: abs("d/01-a.patch")}, {Target: "nginx", Path: abs("d/02-b.patch")}}, ""},
-		{"directory for a library", "pcre2=d", nginx, []builder.Patch{
+		{"directory for a library", "pcre2=d", nginx, []plan.Patch{
 			{Target: "pcre2", Path: abs("d/01-a.patch")}, {Target: "pcre2", Path: abs("d/02-b.patch")}}, ""},
 		{"known component not in this build", "openssl=a.patch", nginx, nil, "-patch openssl=a.patch: openssl is not part of this build (add -openssl?)"},
 		{"pcre2 names its flag", "pcre2=a.patch", fork, nil, "pcre2 is not part of this build (add -pcre?)"},

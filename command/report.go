@@ -13,14 +13,14 @@ import (
 // out (stdout for build; package keeps stdout for the package's path).
 func printBuild(ios *iostreams.IO, out io.Writer, s *builder.State) {
 	w := ios.Err
-	if s.NginxV != "" {
-		fmt.Fprintf(w, "\nbuilt %s\n\n%s\n", s.Binary, s.NginxV)
-		fmt.Fprintf(w, "\nbuild record: %s\n", s.RecordPath)
-		if s.CCacheSummary != "" {
-			fmt.Fprintf(w, "%s\n", s.CCacheSummary)
+	if s.Built.NginxV != "" {
+		fmt.Fprintf(w, "\nbuilt %s\n\n%s\n", s.Built.Binary, s.Built.NginxV)
+		fmt.Fprintf(w, "\nbuild record: %s\n", s.Built.RecordPath)
+		if s.Built.CCacheSummary != "" {
+			fmt.Fprintf(w, "%s\n", s.Built.CCacheSummary)
 		}
-		if !s.Plan.Install && !s.Plan.Packaging {
-			fmt.Fprintf(w, "\ninstall it with:\n  sudo make -C %s install\n(or run nginx-build again with --install, or package it: nginx-build package --format deb ...)\n", s.Plan.SourceDir())
+		if !s.Plan.Install && !s.Mode.Packaging {
+			fmt.Fprintf(w, "\ninstall it with:\n  sudo make -C %s install\n(or run nginx-build again with --install, or package it: nginx-build package --format deb ...)\n", s.Resolved.SourceDir())
 		}
 	}
 	if s.Installed != "" {
@@ -29,16 +29,16 @@ func printBuild(ios *iostreams.IO, out io.Writer, s *builder.State) {
 	switch {
 	case s.Skipped:
 		fmt.Fprintln(out, s.Current)
-	case s.Binary != "" && !s.Plan.ConfigureOnly:
-		fmt.Fprintln(out, s.Binary)
+	case s.Built.Binary != "" && !s.Plan.ConfigureOnly:
+		fmt.Fprintln(out, s.Built.Binary)
 	}
 }
 
 // printModules shows the dynamic modules a modules run built, and how to
 // load them; their paths go to stdout.
 func printModules(ios *iostreams.IO, s *builder.State) {
-	fmt.Fprintf(ios.Err, "\nbuilt %d dynamic module(s) into %s; load them with:\n", len(s.BuiltModules), s.Plan.ModulesOut)
-	for _, so := range s.BuiltModules {
+	fmt.Fprintf(ios.Err, "\nbuilt %d dynamic module(s) into %s; load them with:\n", len(s.Built.Modules), s.Mode.ModulesOut)
+	for _, so := range s.Built.Modules {
 		fmt.Fprintf(ios.Err, "  load_module %s;\n", so)
 		fmt.Fprintln(ios.Out, so)
 	}

@@ -1,7 +1,7 @@
 // Package command is nginx-build's command line: cobra commands, flag
 // definitions (including the Go-flag style single-dash long flags that
 // nginx-build users have in their scripts), help texts, and the mapping of
-// errors to exit codes. It turns flags into a builder.Plan and prints
+// errors to exit codes. It turns flags into a plan.Plan and prints
 // results; the work itself happens in builder and below.
 package command
 
@@ -233,7 +233,7 @@ func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFla
 	if pf.json && !pf.dryRun {
 		return usagef("--json goes with --dry-run")
 	}
-	plan, err := bf.plan(g, changedFunc(cmd.Flags()), io.Warnf, extra)
+	pl, err := bf.toPlan(g, changedFunc(cmd.Flags()), io.Warnf, extra)
 	if err != nil {
 		return err
 	}
@@ -241,28 +241,27 @@ func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFla
 	if err != nil {
 		return err
 	}
-	plan.DryRun = pf.dryRun
-	if !plan.DryRun {
-		if err := os.MkdirAll(plan.WorkDir, 0o755); err != nil {
+	if !pf.dryRun {
+		if err := os.MkdirAll(pl.WorkDir, 0o755); err != nil {
 			return fmt.Errorf("create work dir: %w", err)
 		}
 	}
-	state := &builder.State{Plan: plan, Env: g.env(io)}
+	state := &builder.State{Plan: pl, Mode: builder.Mode{DryRun: pf.dryRun}, Env: g.env(io)}
 	if err := builder.Run(cmd.Context(), state, builder.BuildStages()); err != nil {
 		return err
 	}
-	if plan.DryRun {
+	if pf.dryRun {
 		return printPlan(io, state, pf.json)
 	}
 	printBuild(io, io.Out, state)
 	if bom != nil {
-		if state.Binary == "" {
+		if state.Built.Binary == "" {
 			// -idempotent found the installed nginx current: nothing was
 			// built here, and that binary's make-up is not on record.
 			io.Warnf("--sbom: nothing was built (-idempotent), so no SBOM was written to %s", bom.path)
 			return nil
 		}
-		return bom.write(io, plan.BuildDir())
+		return bom.write(io, state.Resolved.BuildDir())
 	}
 	return nil
 }

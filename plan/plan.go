@@ -1,16 +1,19 @@
-// Package builder runs a build as a pipeline of small stages over one Plan:
-// check whether the work dir is already up to date, resolve components to
-// tarball locations, fetch them, prepare the source tree (extract, patch),
-// generate and run the configure script, make, and report. Each stage is a
-// named type with Run(ctx, *State), so the list of stages reads like the
-// table of contents of a build and each one can be tested alone.
-package builder
+// Package plan is what a build is asked to do and what that resolves to.
+//
+// A Plan is the declarative input: components with version constraints,
+// modules, patches, configure options, the verification policy, where
+// tarballs come from. The command layer builds it from flags (New and
+// the With* constructors); nothing changes it afterwards. Resolve turns
+// it into one Resolved value — every component at an exact version with
+// its URLs and how it will be verified, every git and hg tree at a
+// commit, the configure script and the input digest — which the
+// pipeline's stages read and never change, and which the lockfile, the
+// dry-run plan, the build record and a mirror's index encode.
+package plan
 
 import (
 	"net/http"
-	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 
@@ -21,14 +24,12 @@ import (
 	"github.com/nginx-build/nginx-build/source"
 )
 
-// ComponentSpec names one component and the version asked for. Constraint
-// is what the user wrote (1.22.1, ~1.26, stable); Version is the exact
-// version it resolves to, filled in by the resolve-versions stage (or set
-// directly when Constraint is exact).
-type ComponentSpec struct {
+// Component names one component and the version asked for. Constraint
+// is what the user wrote (1.22.1, ~1.26, stable); for a custom component
+// it is the tag ("custom" for a tarball without one).
+type Component struct {
 	Name       string
 	Constraint string
-	Version    string
 	// CustomURL is set for -customnginx/-customssl: a tarball URL, or a
 	// git repository (then the tree comes from Plan.GitSources).
 	CustomURL string
@@ -36,7 +37,7 @@ type ComponentSpec struct {
 
 // Custom reports whether the component is a custom one (not in the
 // component table).
-func (c ComponentSpec) Custom() bool { return c.CustomURL != "" }
+func (c Component) Custom() bool { return c.CustomURL != "" }
 
 // IsTarballURL reports whether a custom source URL names a tarball rather
 // than a git repository.
@@ -57,17 +58,29 @@ type Patch struct {
 	Path string
 }
 
+// CCacheMode says whether ccache goes in front of the compiler.
+type CCacheMode int
+
+const (
+	// CCacheAuto uses ccache when it is on PATH (and NGINX_BUILD_CCACHE is not 0).
+	CCacheAuto CCacheMode = iota
+	// CCacheOn requires ccache: a build without it is an error.
+	CCacheOn
+	// CCacheOff never uses ccache.
+	CCacheOff
+)
+
 // Plan is everything a build needs to know, declared up front: what to
-// build, from where, and how. The command layer fills it from flags and
-// files; nothing in it is discovered while building.
+// build, from where, and how. Nothing in it is discovered while building,
+// and no stage writes to it.
 type Plan struct {
 	// WorkDir is nginx-build's -d: the parent of <server>/<version>/.
 	WorkDir string
 	// Server is nginx, or an alternative distribution (freenginx, openresty).
-	Server ComponentSpec
+	Server Component
 	// Libraries are embedded statically (pcre2, openssl/libressl, zlib), in
 	// the order their configure options are appended.
-	Libraries []ComponentSpec
+	Libraries []Component
 	// ConfigureScript is the content of the -c file ("" for the default).
 	ConfigureScript string
 	// ExtraArgs are the configure options given after "--".
@@ -94,17 +107,12 @@ type Plan struct {
 	Install bool
 	Sudo    bool
 	DestDir string
-	// Packaging says the build is for `package`: the report does not
-	// suggest make install.
-	Packaging bool
 	// CCache puts ccache in front of the compiler.
 	CCache CCacheMode
 	Mirror source.Mirror
 	// FallbackMirrors are tried in order when Mirror lacks a file or is down.
 	FallbackMirrors []source.Mirror
 	CacheDir        string
-	// DryRun resolves everything and stops before downloading a tarball.
-	DryRun bool
 	// Refresh re-reads version indexes even when the cached copy is fresh.
 	Refresh bool
 	// Verify is the verification policy; ExtraKeys are --keyring keys.
@@ -113,17 +121,9 @@ type Plan struct {
 	// ComponentKeys are --keyring NAME=FILE keys, trusted for one component.
 	ComponentKeys map[string]openpgp.EntityList
 	// Lockfile is the lockfile's path ("" = none). An existing one pins
-	// versions; Locked makes any difference fatal; Relock (the lock
-	// command) resolves afresh and writes it.
+	// versions; Locked makes any difference fatal.
 	Lockfile string
 	Locked   bool
-	Relock   bool
-	// ModulesOut receives the .so files of a modules-only build, and
-	// TargetBinary is the nginx they must load into (modules --from-binary).
-	ModulesOut   string
-	TargetBinary string
-	// MirrorDir is where `mirror` copies everything.
-	MirrorDir string
 	// KeepCompat leaves --with-compat exactly as the configure arguments
 	// have it: modules for an existing binary must match it.
 	KeepCompat bool
@@ -132,67 +132,49 @@ type Plan struct {
 	ExtractLimits archive.Limits
 }
 
-// BuildDir is <work>/<server>/<version>, nginx-build's layout.
-func (p *Plan) BuildDir() string {
-	return filepath.Join(p.WorkDir, p.Server.Name, p.Server.Version)
-}
-
-// SourceDir is the server's source tree, where configure and make run.
-func (p *Plan) SourceDir() string {
-	return filepath.Join(p.BuildDir(), p.Server.Name+"-"+p.Server.Version)
-}
-
 // Components returns the server followed by the libraries.
-func (p *Plan) Components() []ComponentSpec {
-	return append([]ComponentSpec{p.Server}, p.Libraries...)
+func (p *Plan) Components() []Component {
+	return append([]Component{p.Server}, p.Libraries...)
 }
 
-// specs returns pointers to the server and library specs, to fill in.
-func (p *Plan) specs() []*ComponentSpec {
-	out := []*ComponentSpec{&p.Server}
-	for i := range p.Libraries {
-		out = append(out, &p.Libraries[i])
+// Component returns the component called name.
+func (p *Plan) Component(name string) (Component, bool) {
+	for _, c := range p.Components() {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Component{}, false
+}
+
+// Trees are the git component sources and the modules together, git
+// sources first: every tree put beside the nginx tree.
+func (p *Plan) Trees() []module3rd.Module {
+	return append(append([]module3rd.Module(nil), p.GitSources...), p.Modules...)
+}
+
+// Mirrors are where tarballs come from, first choice first.
+func (p *Plan) Mirrors() []source.Mirror {
+	return append([]source.Mirror{p.Mirror}, p.FallbackMirrors...)
+}
+
+// GitSourcesOf lists the custom components that come from git, as the
+// trees they are checked out to (<name>-<tag>).
+func GitSourcesOf(comps []Component) []module3rd.Module {
+	var out []module3rd.Module
+	for _, c := range comps {
+		if c.Custom() && !IsTarballURL(c.CustomURL) {
+			out = append(out, module3rd.Module{Name: c.Name + "-" + c.Constraint, Form: "git", URL: c.CustomURL, Rev: c.Constraint})
+		}
 	}
 	return out
 }
 
-// Env is what the pipeline needs from the outside world.
+// Env is what resolving needs from the outside world.
 type Env struct {
 	IO   *iostreams.IO
 	HTTP *http.Client
-	// ToolVersion is recorded in the up-to-date stamp: a new nginx-build
+	// ToolVersion is recorded in the input digest: a new nginx-build
 	// rebuilds rather than trusting an older one's output.
 	ToolVersion string
-	// Now is the clock (time.Now when nil).
-	Now func() time.Time
-	// SourceDateEpoch is $SOURCE_DATE_EPOCH ("" = take the release
-	// tarball's date); CC is $CC ("" = cc); CCacheDisabled is
-	// NGINX_BUILD_CCACHE=0. The command layer reads the environment.
-	SourceDateEpoch string
-	CC              string
-	CCacheDisabled  bool
-}
-
-// now reads the clock.
-func (e Env) now() time.Time {
-	if e.Now == nil {
-		return time.Now()
-	}
-	return e.Now()
-}
-
-// gitTrees are the git modules and git component sources together: every
-// tree that is fetched, pinned to a commit and checked out from git.
-func (p *Plan) gitTrees() []module3rd.Module {
-	return append(append([]module3rd.Module(nil), p.GitSources...), p.Modules...)
-}
-
-// spec returns the component spec called name.
-func (p *Plan) spec(name string) ComponentSpec {
-	for _, c := range p.Components() {
-		if c.Name == name {
-			return c
-		}
-	}
-	return ComponentSpec{}
 }

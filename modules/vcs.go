@@ -1,4 +1,9 @@
-package builder
+// Package modules fetches, pins and provisions third-party modules (and
+// component trees taken from git) by their form: git and hg repositories
+// kept as clones in the cache, local directories used in place, and
+// tarball and Debian modules downloaded with the component tarballs. Each
+// form is one implementation of Form.
+package modules
 
 import (
 	"bytes"
@@ -14,6 +19,7 @@ import (
 	"time"
 
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/internal/proc"
 	"github.com/nginx-build/nginx-build/module3rd"
 )
@@ -74,28 +80,49 @@ func runVCS(ctx context.Context, timeout time.Duration, dir, logPath, name strin
 	return "", err
 }
 
-// moduleCacheRepo is the clone of a git or hg module kept in the cache,
+// Cache is where git and hg modules are kept between runs, and what
+// working with them needs from the run.
+type Cache struct {
+	// Dir is nginx-build's cache directory.
+	Dir string
+	IO  *iostreams.IO
+	// Bundles are a mirror's verified git bundles in the cache, by
+	// repository URL: a repository with a bundle is cloned and fetched
+	// from it instead of its URL.
+	Bundles map[string]string
+}
+
+// Repo is the clone of a git or hg module kept in the cache,
 // <cache>/git/<key>.git or <cache>/hg/<key>.hg, so that a rebuild, a new
 // work dir or a new rev of the same repository fetches only what is
 // missing. Its lock is beside it (<repo>.lock).
-func moduleCacheRepo(s *State, m module3rd.Module) string {
+func (c Cache) Repo(m module3rd.Module) string {
 	kind := "git"
 	if m.Form == "hg" {
 		kind = "hg"
 	}
-	return filepath.Join(s.Plan.CacheDir, kind, fetch.URLKey(m.URL)+"."+kind)
+	return filepath.Join(c.Dir, kind, fetch.URLKey(m.URL)+"."+kind)
+}
+
+// Remote is where a git tree is cloned and fetched from: the mirror's
+// bundle of its repository when there is one, else its URL.
+func (c Cache) Remote(m module3rd.Module) string {
+	if b, ok := c.Bundles[m.URL]; ok {
+		return b
+	}
+	return m.URL
 }
 
 // lockModuleCache takes the cache clone's lock: runs sharing a cache
 // take turns cloning and fetching one repository, as they do for tarballs.
 // It also removes what interrupted runs left of their clones.
-func lockModuleCache(ctx context.Context, s *State, m module3rd.Module) (func(), error) {
-	repo := moduleCacheRepo(s, m)
+func (c Cache) lock(ctx context.Context, m module3rd.Module) (func(), error) {
+	repo := c.Repo(m)
 	if err := os.MkdirAll(filepath.Dir(repo), 0o755); err != nil {
 		return nil, fmt.Errorf("module %s: %w", m.Name, err)
 	}
 	unlock, err := fetch.LockFile(ctx, repo+".lock", func() {
-		s.Env.IO.Infof("waiting for another nginx-build to finish with its clone of %s", m.URL)
+		c.IO.Infof("waiting for another nginx-build to finish with its clone of %s", m.URL)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("module %s: %w", m.Name, err)
@@ -117,7 +144,7 @@ func cloneIntoCache(ctx context.Context, m module3rd.Module, repo, log string, c
 	args := clone(tmp)
 	if _, err := runVCS(ctx, vcsFetchTimeout, filepath.Dir(repo), log, args[0], args[1:]...); err != nil {
 		os.RemoveAll(tmp)
-		return fmt.Errorf("%smodule %s: %s clone %s: %w", posPrefix(m.Pos), m.Name, args[0], m.URL, err)
+		return fmt.Errorf("%smodule %s: %s clone %s: %w", Pos(m), m.Name, args[0], m.URL, err)
 	}
 	if err := os.Rename(tmp, repo); err != nil {
 		os.RemoveAll(tmp)
@@ -131,15 +158,15 @@ func gitHTTP() []string {
 	return []string{"-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=60"}
 }
 
-// commitLike is a rev that may be an abbreviated (or full) commit id.
-var commitLike = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`)
+// CommitLike is a rev that may be an abbreviated (or full) commit id.
+var CommitLike = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`)
 
-// lsRemote asks the repository which commit rev names ("" when no branch
+// LsRemote asks the repository which commit rev names ("" when no branch
 // or tag is called rev), without cloning it.
-func lsRemote(ctx context.Context, m module3rd.Module, rev string) (string, error) {
+func LsRemote(ctx context.Context, m module3rd.Module, rev string) (string, error) {
 	out, err := runVCS(ctx, vcsQueryTimeout, "", "", "git", append(gitHTTP(), "ls-remote", "--", m.URL, rev, rev+"^{}")...)
 	if err != nil {
-		return "", fmt.Errorf("%smodule %s: git ls-remote %s: %w", posPrefix(m.Pos), m.Name, m.URL, err)
+		return "", fmt.Errorf("%smodule %s: git ls-remote %s: %w", Pos(m), m.Name, m.URL, err)
 	}
 	commit := ""
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
@@ -155,20 +182,20 @@ func lsRemote(ctx context.Context, m module3rd.Module, rev string) (string, erro
 	return commit, nil
 }
 
-// gitCommitInCache resolves a rev that no branch or tag is called (an
+// GitCommitInCache resolves a rev that no branch or tag is called (an
 // abbreviated commit) in the cache's clone, fetching it first when the
 // clone does not have it yet. "" means the repository has no such commit.
-func gitCommitInCache(ctx context.Context, s *State, m module3rd.Module) (string, error) {
-	unlock, err := lockModuleCache(ctx, s, m)
+func (c Cache) GitCommitInCache(ctx context.Context, m module3rd.Module) (string, error) {
+	unlock, err := c.lock(ctx, m)
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
-	repo := moduleCacheRepo(s, m)
-	if c := gitRevParse(ctx, repo, m.Rev); c != "" {
-		return c, nil
+	repo := c.Repo(m)
+	if commit := gitRevParse(ctx, repo, m.Rev); commit != "" {
+		return commit, nil
 	}
-	if err := fetchGitModuleLocked(ctx, s, m, ""); err != nil {
+	if err := c.fetchGitLocked(ctx, m, ""); err != nil {
 		return "", err
 	}
 	return gitRevParse(ctx, repo, m.Rev), nil
@@ -185,26 +212,26 @@ func gitRevParse(ctx context.Context, repo, rev string) string {
 	return strings.TrimSpace(out)
 }
 
-// fetchGitModule makes sure the cache's bare clone has the module's commit,
+// FetchGit makes sure the cache's bare clone has the module's commit,
 // cloning or fetching only when it does not. It runs concurrently with the
 // tarball downloads.
-func fetchGitModule(ctx context.Context, s *State, m module3rd.Module, commit string) error {
-	unlock, err := lockModuleCache(ctx, s, m)
+func (c Cache) FetchGit(ctx context.Context, m module3rd.Module, commit string) error {
+	unlock, err := c.lock(ctx, m)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	return fetchGitModuleLocked(ctx, s, m, commit)
+	return c.fetchGitLocked(ctx, m, commit)
 }
 
-func fetchGitModuleLocked(ctx context.Context, s *State, m module3rd.Module, commit string) error {
-	repo := moduleCacheRepo(s, m)
+func (c Cache) fetchGitLocked(ctx context.Context, m module3rd.Module, commit string) error {
+	repo := c.Repo(m)
 	log := strings.TrimSuffix(repo, ".git") + ".log"
 	_ = os.WriteFile(log, nil, 0o644)
 	if _, err := os.Stat(repo); err != nil {
-		s.Env.IO.Infof("cloning module %s from %s", m.Name, gitRemote(s, m))
+		c.IO.Infof("cloning module %s from %s", m.Name, c.Remote(m))
 		err := cloneIntoCache(ctx, m, repo, log, func(tmp string) []string {
-			return append(append([]string{"git"}, gitHTTP()...), "clone", "--quiet", "--bare", "--", gitRemote(s, m), tmp)
+			return append(append([]string{"git"}, gitHTTP()...), "clone", "--quiet", "--bare", "--", c.Remote(m), tmp)
 		})
 		if err != nil {
 			return err
@@ -215,29 +242,29 @@ func fetchGitModuleLocked(ctx context.Context, s *State, m module3rd.Module, com
 		return err == nil
 	}
 	if commit != "" && has() {
-		s.Env.IO.Debugf("module %s: commit %s already cached", m.Name, commit)
+		c.IO.Debugf("module %s: commit %s already cached", m.Name, commit)
 		return nil
 	}
-	s.Env.IO.Infof("fetching module %s from %s", m.Name, gitRemote(s, m))
-	if _, err := runVCS(ctx, vcsFetchTimeout, repo, log, "git", append(gitHTTP(), "fetch", "--quiet", "--force", "--", gitRemote(s, m),
+	c.IO.Infof("fetching module %s from %s", m.Name, c.Remote(m))
+	if _, err := runVCS(ctx, vcsFetchTimeout, repo, log, "git", append(gitHTTP(), "fetch", "--quiet", "--force", "--", c.Remote(m),
 		"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")...); err != nil {
-		return fmt.Errorf("%smodule %s: git fetch %s: %w", posPrefix(m.Pos), m.Name, m.URL, err)
+		return fmt.Errorf("%smodule %s: git fetch %s: %w", Pos(m), m.Name, m.URL, err)
 	}
 	if commit != "" && !has() {
-		return fmt.Errorf("%smodule %s: commit %s (rev %q) is not in %s", posPrefix(m.Pos), m.Name, commit, m.Rev, m.URL)
+		return fmt.Errorf("%smodule %s: commit %s (rev %q) is not in %s", Pos(m), m.Name, commit, m.Rev, m.URL)
 	}
 	return nil
 }
 
-// checkoutGitModule clones the module from the cache into dir, or updates
+// CheckoutGit clones the module from the cache into dir, or updates
 // an existing clone, and checks out the resolved commit: an existing clone
 // at another commit is moved, never silently reused. The tree is then
 // reset and cleaned: it gets patched, provisioned and built in, so each
 // run starts from the pristine commit, or a patch would meet its own
 // earlier result.
-func checkoutGitModule(ctx context.Context, s *State, m module3rd.Module, dir, log string) error {
-	repo := moduleCacheRepo(s, m)
-	commit := s.ModuleCommits[m.Name]
+// It returns the commit checked out.
+func (c Cache) CheckoutGit(ctx context.Context, m module3rd.Module, commit, dir, log string) (string, error) {
+	repo := c.Repo(m)
 	if commit == "" {
 		commit = m.Rev
 	}
@@ -251,9 +278,9 @@ func checkoutGitModule(ctx context.Context, s *State, m module3rd.Module, dir, l
 		}
 		return nil
 	}
-	unlock, err := lockModuleCache(ctx, s, m)
+	unlock, err := c.lock(ctx, m)
 	if err != nil {
-		return err
+		return "", err
 	}
 	// One error for both branches: a failed clone or fetch must stop here,
 	// not surface later as a confusing checkout error.
@@ -262,7 +289,7 @@ func checkoutGitModule(ctx context.Context, s *State, m module3rd.Module, dir, l
 		os.RemoveAll(dir)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			unlock()
-			return fmt.Errorf("module %s: %w", m.Name, err)
+			return "", fmt.Errorf("module %s: %w", m.Name, err)
 		}
 		syncErr = git("clone", "--quiet", "--no-checkout", "--", repo, dir)
 	} else {
@@ -270,7 +297,7 @@ func checkoutGitModule(ctx context.Context, s *State, m module3rd.Module, dir, l
 	}
 	unlock()
 	if syncErr != nil {
-		return syncErr
+		return "", syncErr
 	}
 	for _, args := range [][]string{
 		{"-c", "advice.detachedHead=false", "checkout", "--quiet", "--force", commit, "--"},
@@ -278,28 +305,27 @@ func checkoutGitModule(ctx context.Context, s *State, m module3rd.Module, dir, l
 		{"clean", "-ffdxq"},
 	} {
 		if err := git(args...); err != nil {
-			return err
+			return "", err
 		}
 	}
 	out, err := runVCS(ctx, vcsQueryTimeout, dir, "", "git", "rev-parse", "HEAD")
 	if err != nil {
-		return fmt.Errorf("module %s: %w", m.Name, err)
+		return "", fmt.Errorf("module %s: %w", m.Name, err)
 	}
-	s.ModuleCommits[m.Name] = strings.TrimSpace(out)
-	return nil
+	return strings.TrimSpace(out), nil
 }
 
 // needHg is the error for an hg module when Mercurial is not installed.
 func needHg(m module3rd.Module) error {
 	if _, err := exec.LookPath("hg"); err != nil {
-		return fmt.Errorf("%smodule %s: hg (Mercurial) is needed for form \"hg\" but is not installed", posPrefix(m.Pos), m.Name)
+		return fmt.Errorf("%smodule %s: hg (Mercurial) is needed for form \"hg\" but is not installed", Pos(m), m.Name)
 	}
 	return nil
 }
 
-// hgIdentify asks the repository which changeset rev names (the tip of
+// HgIdentify asks the repository which changeset rev names (the tip of
 // the default branch when rev is empty), without cloning it.
-func hgIdentify(ctx context.Context, m module3rd.Module) (string, error) {
+func HgIdentify(ctx context.Context, m module3rd.Module) (string, error) {
 	if err := needHg(m); err != nil {
 		return "", err
 	}
@@ -310,13 +336,13 @@ func hgIdentify(ctx context.Context, m module3rd.Module) (string, error) {
 	out, err := runVCS(ctx, vcsQueryTimeout, "", "", "hg", "identify", "--noninteractive", "-r", rev, "-T", "{node}", "--", m.URL)
 	if err != nil {
 		if strings.Contains(err.Error(), "unknown revision") {
-			return "", fmt.Errorf("%smodule %s: rev %q does not exist in %s", posPrefix(m.Pos), m.Name, m.Rev, m.URL)
+			return "", fmt.Errorf("%smodule %s: rev %q does not exist in %s", Pos(m), m.Name, m.Rev, m.URL)
 		}
-		return "", fmt.Errorf("%smodule %s: hg identify %s: %w", posPrefix(m.Pos), m.Name, m.URL, err)
+		return "", fmt.Errorf("%smodule %s: hg identify %s: %w", Pos(m), m.Name, m.URL, err)
 	}
 	node := strings.TrimSpace(out)
-	if !fullCommit.MatchString(node) {
-		return "", fmt.Errorf("%smodule %s: hg identify -r %s %s printed %q, not a changeset id", posPrefix(m.Pos), m.Name, rev, m.URL, node)
+	if !FullCommit.MatchString(node) {
+		return "", fmt.Errorf("%smodule %s: hg identify -r %s %s printed %q, not a changeset id", Pos(m), m.Name, rev, m.URL, node)
 	}
 	return node, nil
 }
@@ -327,23 +353,23 @@ func hgHas(ctx context.Context, repo, node string) bool {
 	return err == nil && strings.TrimSpace(out) == node
 }
 
-// fetchHgModule makes sure the cache's clone of an hg module has its
+// FetchHg makes sure the cache's clone of an hg module has its
 // changeset, cloning or pulling only when it does not. It runs
 // concurrently with the tarball downloads, as git modules do.
-func fetchHgModule(ctx context.Context, s *State, m module3rd.Module, node string) error {
+func (c Cache) FetchHg(ctx context.Context, m module3rd.Module, node string) error {
 	if err := needHg(m); err != nil {
 		return err
 	}
-	unlock, err := lockModuleCache(ctx, s, m)
+	unlock, err := c.lock(ctx, m)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	repo := moduleCacheRepo(s, m)
+	repo := c.Repo(m)
 	log := strings.TrimSuffix(repo, ".hg") + ".log"
 	_ = os.WriteFile(log, nil, 0o644)
 	if _, err := os.Stat(repo); err != nil {
-		s.Env.IO.Infof("cloning module %s from %s", m.Name, m.URL)
+		c.IO.Infof("cloning module %s from %s", m.Name, m.URL)
 		err := cloneIntoCache(ctx, m, repo, log, func(tmp string) []string {
 			return []string{"hg", "clone", "--noninteractive", "--quiet", "--noupdate", "--", m.URL, tmp}
 		})
@@ -352,31 +378,29 @@ func fetchHgModule(ctx context.Context, s *State, m module3rd.Module, node strin
 		}
 	}
 	if node != "" && hgHas(ctx, repo, node) {
-		s.Env.IO.Debugf("module %s: changeset %s already cached", m.Name, node)
+		c.IO.Debugf("module %s: changeset %s already cached", m.Name, node)
 		return nil
 	}
-	s.Env.IO.Infof("pulling module %s from %s", m.Name, m.URL)
+	c.IO.Infof("pulling module %s from %s", m.Name, m.URL)
 	if _, err := runVCS(ctx, vcsFetchTimeout, "", log, "hg", "pull", "--noninteractive", "--quiet", "-R", repo, "--", m.URL); err != nil {
-		return fmt.Errorf("%smodule %s: hg pull %s: %w", posPrefix(m.Pos), m.Name, m.URL, err)
+		return fmt.Errorf("%smodule %s: hg pull %s: %w", Pos(m), m.Name, m.URL, err)
 	}
 	if node != "" && !hgHas(ctx, repo, node) {
-		return fmt.Errorf("%smodule %s: changeset %s (rev %q) is not in %s", posPrefix(m.Pos), m.Name, node, m.Rev, m.URL)
+		return fmt.Errorf("%smodule %s: changeset %s (rev %q) is not in %s", Pos(m), m.Name, node, m.Rev, m.URL)
 	}
 	return nil
 }
 
-// checkoutHgModule makes dir a fresh clone of the cache's copy at the
-// resolved changeset.
-func checkoutHgModule(ctx context.Context, s *State, m module3rd.Module, dir, log string) error {
+// CheckoutHg makes dir a fresh clone of the cache's copy at the resolved
+// changeset node, and returns the changeset checked out.
+func (c Cache) CheckoutHg(ctx context.Context, m module3rd.Module, node, dir, log string) (string, error) {
 	if err := needHg(m); err != nil {
-		return err
+		return "", err
 	}
-	node := s.ModuleCommits[m.Name]
 	if node == "" {
-		// Not resolved up front (a stage list without it): take what rev
-		// names in the cache.
-		if err := fetchHgModule(ctx, s, m, ""); err != nil {
-			return err
+		// Not resolved up front: take what rev names in the cache.
+		if err := c.FetchHg(ctx, m, ""); err != nil {
+			return "", err
 		}
 		node = m.Rev
 		if node == "" {
@@ -384,22 +408,40 @@ func checkoutHgModule(ctx context.Context, s *State, m module3rd.Module, dir, lo
 		}
 	}
 	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("module %s: %w", m.Name, err)
+		return "", fmt.Errorf("module %s: %w", m.Name, err)
 	}
 	_ = os.WriteFile(log, nil, 0o644)
-	unlock, err := lockModuleCache(ctx, s, m)
+	unlock, err := c.lock(ctx, m)
 	if err != nil {
-		return err
+		return "", err
 	}
-	_, err = runVCS(ctx, vcsFetchTimeout, "", log, "hg", "clone", "--noninteractive", "--quiet", "-u", node, "--", moduleCacheRepo(s, m), dir)
+	_, err = runVCS(ctx, vcsFetchTimeout, "", log, "hg", "clone", "--noninteractive", "--quiet", "-u", node, "--", c.Repo(m), dir)
 	unlock()
 	if err != nil {
-		return fmt.Errorf("module %s: hg clone: %w", m.Name, err)
+		return "", fmt.Errorf("module %s: hg clone: %w", m.Name, err)
 	}
 	out, err := runVCS(ctx, vcsQueryTimeout, "", "", "hg", "log", "--noninteractive", "-R", dir, "-r", ".", "-T", "{node}")
 	if err != nil {
-		return fmt.Errorf("module %s: %w", m.Name, err)
+		return "", fmt.Errorf("module %s: %w", m.Name, err)
 	}
-	s.ModuleCommits[m.Name] = strings.TrimSpace(out)
-	return nil
+	return strings.TrimSpace(out), nil
+}
+
+// FullCommit is a full git commit id or hg changeset id.
+var FullCommit = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// Pos prefixes an error about module m with its place in modules.json.
+func Pos(m module3rd.Module) string {
+	if m.Pos == "" {
+		return ""
+	}
+	return m.Pos + ": "
+}
+
+// Short abbreviates a commit id for messages.
+func Short(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
 }

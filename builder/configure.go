@@ -1,0 +1,63 @@
+package builder
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// configureStage writes the generated script as nginx-configure in the
+// source dir (nginx-build's name for it) and runs it.
+type configureStage struct{}
+
+func (configureStage) Name() string { return "configure" }
+
+func (configureStage) Run(ctx context.Context, s *State) error {
+	src := s.sourceDir()
+	script := filepath.Join(src, "nginx-configure")
+	if err := os.WriteFile(script, []byte(s.Resolved.Script), 0o755); err != nil {
+		return fmt.Errorf("write configure script: %w", err)
+	}
+	tc, err := setupToolchain(ctx, s)
+	if err != nil {
+		return err
+	}
+	s.toolchain = tc
+	for _, n := range tc.Notes {
+		s.Env.IO.Infof("%s", n)
+	}
+	if stepDone(s, stepConfigure) && fileExists(filepath.Join(src, "Makefile")) {
+		s.Env.IO.Infof("%s was configured with the same inputs by an earlier run; not running configure again", src)
+	} else {
+		if err := beginStep(s, stepConfigure); err != nil {
+			return err
+		}
+		server := s.Resolved.Server()
+		s.Env.IO.Infof("configuring %s %s (log: %s)", server.Name, server.Version, filepath.Join(src, "nginx-configure.log"))
+		if err := runLogged(ctx, "configure", src, filepath.Join(src, "nginx-configure.log"), teeFor(s), tc.Env, "/bin/sh", "./nginx-configure"); err != nil {
+			return err
+		}
+		if err := finishStep(s, stepConfigure); err != nil {
+			return err
+		}
+	}
+	if s.Plan.ConfigureOnly {
+		if err := writeStamp(s, "configured"); err != nil {
+			return err
+		}
+		s.Env.IO.Infof("configured %s (-configureonly); run `make -C %s` to compile", src, src)
+		return ErrStop
+	}
+	return nil
+}
+
+// teeFor shows child output live in verbose mode; otherwise it only goes
+// to the log files.
+func teeFor(s *State) io.Writer {
+	if s.Env.IO.Verbose {
+		return s.Env.IO.Err
+	}
+	return nil
+}

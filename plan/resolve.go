@@ -1,0 +1,546 @@
+package plan
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/nginx-build/nginx-build/configure"
+	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/lockfile"
+	"github.com/nginx-build/nginx-build/mirrorindex"
+	"github.com/nginx-build/nginx-build/module3rd"
+	"github.com/nginx-build/nginx-build/modules"
+	"github.com/nginx-build/nginx-build/pin"
+	"github.com/nginx-build/nginx-build/source"
+	"github.com/nginx-build/nginx-build/verify"
+)
+
+// Options say what a command needs resolved beyond versions and commits.
+type Options struct {
+	// Relock resolves afresh, ignoring an existing lockfile (the lock
+	// command, which then rewrites it).
+	Relock bool
+	// Script generates the configure script (builds).
+	Script bool
+	// CheckNames refuses modules whose directory beside the nginx tree is
+	// taken (commands that lay out a build dir).
+	CheckNames bool
+	// Digest computes the input digest, which step and up-to-date stamps
+	// belong to (builds; modules for an existing binary trust none).
+	Digest bool
+}
+
+// Resolve pins everything: Pin, then Locate.
+func Resolve(ctx context.Context, p *Plan, env Env, opt Options) (*Resolved, error) {
+	r, err := Pin(ctx, p, env, opt)
+	if err != nil {
+		return nil, err
+	}
+	return Locate(ctx, r, env)
+}
+
+// Pin decides what is built without locating a tarball: the lockfile's
+// pins, every component's exact version, the mirrors' offers for modules,
+// every git and hg tree's commit, the configure script and the input
+// digest. Exact versions need no index, so a fully pinned build reaches
+// its up-to-date check without touching the network.
+func Pin(ctx context.Context, p *Plan, env Env, opt Options) (*Resolved, error) {
+	r := &Resolved{Plan: p, Commits: map[string]string{}}
+	for _, c := range p.Components() {
+		r.Components = append(r.Components, pin.Component{Name: c.Name, Constraint: c.Constraint, CustomURL: c.CustomURL})
+	}
+	if !opt.Relock {
+		if err := r.applyLockfile(); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.resolveVersions(ctx, env); err != nil {
+		return nil, err
+	}
+	if opt.CheckNames {
+		if err := r.checkModuleNames(); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.readMirrorOffers(ctx, env); err != nil {
+		return nil, err
+	}
+	if err := r.pinCommits(ctx, env); err != nil {
+		return nil, err
+	}
+	var err error
+	if opt.Digest {
+		if r.Digest, err = inputDigest(r, env.ToolVersion); err != nil {
+			return nil, err
+		}
+	}
+	if opt.Script {
+		if r.Script, r.ModuleArgs, err = generateScript(r); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// applyLockfile reads an existing lockfile: components whose constraint is
+// unchanged get the locked version and sha256; with --locked, any
+// difference between the flags and the lockfile is fatal.
+func (r *Resolved) applyLockfile() error {
+	p := r.Plan
+	if p.Lockfile == "" {
+		return nil
+	}
+	l, err := lockfile.Read(p.Lockfile)
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		if p.Locked {
+			return fmt.Errorf("--locked: no lockfile at %s (write one with `nginx-build lock`)", p.Lockfile)
+		}
+		return nil
+	}
+	r.Lock, r.Pins = l, map[string]string{}
+	var diffs []string
+	for i, c := range r.Components {
+		if c.CustomURL != "" && !IsTarballURL(c.CustomURL) {
+			continue // a git tree: pinned as a commit among the modules
+		}
+		e := l.Component(c.Name)
+		switch {
+		case e == nil:
+			diffs = append(diffs, fmt.Sprintf("%s %s is not in the lockfile", c.Name, c.Constraint))
+		case e.Constraint != c.Constraint:
+			diffs = append(diffs, fmt.Sprintf("%s: flags ask for %q, the lockfile has %q (%s)", c.Name, c.Constraint, e.Constraint, e.Version))
+		default:
+			r.Components[i].Version = e.Version
+			r.Pins[fetch.PinKey(e.Name, e.Version)] = e.SHA256
+		}
+	}
+	for _, e := range l.Components {
+		if _, ok := p.Component(e.Name); !ok {
+			diffs = append(diffs, fmt.Sprintf("the lockfile has %s %s, which the flags do not ask for", e.Name, e.Version))
+		}
+	}
+	for _, m := range p.Trees() {
+		if e := l.Module(m.Name); e == nil || e.URL != m.URL || e.Rev != m.Rev || e.Form != m.Form {
+			diffs = append(diffs, fmt.Sprintf("module %s differs from the lockfile", m.Name))
+		}
+	}
+	if len(diffs) > 0 && p.Locked {
+		return fmt.Errorf("--locked: the build differs from %s:\n  %s\nrun `nginx-build lock` with these flags to update it", p.Lockfile, strings.Join(diffs, "\n  "))
+	}
+	r.LockDiffs = diffs
+	return nil
+}
+
+// resolveVersions turns every component's constraint into an exact
+// version: the locked one, the constraint itself when exact, else the
+// newest matching one of the mirrors' (or upstream's) index.
+func (r *Resolved) resolveVersions(ctx context.Context, env Env) error {
+	p := r.Plan
+	ix := &source.Index{HTTP: env.HTTP, Mirror: p.Mirror, CacheDir: p.CacheDir, Refresh: p.Refresh, Warn: env.IO.Warnf}
+	for i := range r.Components {
+		spec := &r.Components[i]
+		if spec.Version != "" {
+			continue // pinned by the lockfile
+		}
+		if spec.CustomURL != "" {
+			spec.Version = spec.Constraint // the tag; custom sources have no index
+			continue
+		}
+		c, err := source.Lookup(spec.Name)
+		if err != nil {
+			return err
+		}
+		k, err := source.ParseConstraint(c, spec.Constraint)
+		if err != nil {
+			return err
+		}
+		if v, ok := k.Exact(); ok {
+			spec.Version = v
+			continue
+		}
+		listing, err := ix.Versions(ctx, c)
+		for _, fb := range p.FallbackMirrors {
+			if err == nil {
+				break
+			}
+			env.IO.Warnf("%v; trying mirror %s", err, fb)
+			ix.Mirror = fb
+			listing, err = ix.Versions(ctx, c)
+		}
+		if err != nil {
+			return fmt.Errorf("resolve %s %q: %w", spec.Name, spec.Constraint, err)
+		}
+		v, err := k.Pick(c, listing.Versions)
+		if err != nil {
+			return err
+		}
+		spec.Version = v
+		env.IO.Infof("%s %s → %s (versions from %s)", spec.Name, spec.Constraint, v, listing.From)
+	}
+	return nil
+}
+
+// Files nginx-build writes into the build dir, which no module may be
+// called after.
+const (
+	RecordFile = "build-info.json"
+	StampFile  = ".nginx-build-stamp.json"
+	PatchLog   = "nginx-patch.log"
+)
+
+// checkModuleNames refuses a module whose directory beside the nginx tree
+// (../<name>) is already taken: by a component's tree (a module called
+// nginx-1.30.1 or pcre2-10.42 would overwrite it), or by a file the build
+// writes there. It runs once versions are known, before any download.
+func (r *Resolved) checkModuleNames() error {
+	taken := map[string]string{}
+	for _, c := range r.Components {
+		taken[c.Name+"-"+c.Version] = fmt.Sprintf("the source tree of %s %s", c.Name, c.Version)
+	}
+	for _, f := range []string{RecordFile, StampFile, PatchLog} {
+		taken[f] = "a file nginx-build writes there"
+	}
+	for _, m := range r.Plan.Modules {
+		if m.Form == "local" {
+			continue // used in place, not copied beside the tree
+		}
+		if what, ok := taken[m.Name]; ok {
+			return fmt.Errorf("%smodule %q: its directory %s is %s; give the module another name",
+				modules.Pos(m), m.Name, filepath.Join(r.BuildDir(), m.Name), what)
+		}
+	}
+	return nil
+}
+
+// readMirrorOffers reads the index.json of each --mirror tree: what it
+// holds of this build's modules (git bundles, tarball and debian modules,
+// with the commit each git rev was pinned to) and custom tarballs. A
+// build with --mirror takes them from there instead of their own URLs.
+func (r *Resolved) readMirrorOffers(ctx context.Context, env Env) error {
+	p := r.Plan
+	r.Offers = MirrorOffers{Tarballs: map[string]source.Artifact{}, Commits: map[string]string{}}
+	var customs []pin.Component
+	for _, c := range r.Components {
+		if c.CustomURL != "" && IsTarballURL(c.CustomURL) {
+			customs = append(customs, c)
+		}
+	}
+	if len(p.Trees()) == 0 && len(customs) == 0 {
+		return nil
+	}
+	for _, mirror := range p.Mirrors() {
+		if !mirror.IsFileTree() {
+			continue
+		}
+		b, err := mirror.ReadFile(ctx, env.HTTP, "index.json")
+		if err != nil {
+			env.IO.Debugf("mirror %s has no index.json (%v): modules come from their own URLs", mirror, err)
+			continue
+		}
+		var idx mirrorindex.Index
+		if err := json.Unmarshal(b, &idx); err != nil {
+			env.IO.Warnf("mirror %s: index.json is damaged (%v): modules come from their own URLs", mirror, err)
+			continue
+		}
+		pinnedBy := "index.json of mirror " + mirror.String()
+		for _, m := range p.Trees() {
+			key := "module:" + m.Name
+			if _, done := r.Offers.Tarballs[key]; done {
+				continue
+			}
+			e, ok := idx.FindModule(m.Form, m.URL, m.Rev)
+			if !ok {
+				continue
+			}
+			a := source.Artifact{
+				Component: "module-" + m.Name, Version: e.Version, FileName: path.Base(e.Path),
+				URLs: []string{mirror.FileURL(e.Path)}, PinnedSHA256: e.SHA256, PinnedBy: pinnedBy,
+			}
+			switch m.Form {
+			case "git":
+				// Named by content: the mirror may be refreshed in place.
+				a.FileName = m.Name + "-" + e.SHA256[:16] + ".bundle"
+				a.Version = modules.Short(e.Commit)
+				r.Offers.Bundles, r.Offers.BundleFor = append(r.Offers.Bundles, a), append(r.Offers.BundleFor, m)
+				if e.Rev == m.Rev && e.Commit != "" {
+					r.Offers.Commits[m.Name] = e.Commit
+				}
+			case "tarball":
+				if sum, err := m.SHA256(); err == nil && sum != "" {
+					a.PinnedSHA256, a.PinnedBy = sum, "modules.json" // a mismatch with the mirror's copy is fatal
+				}
+				a.URLs = append(a.URLs, modules.TarballURL(m))
+			}
+			r.Offers.Tarballs[key] = a
+			env.IO.Infof("module %s from mirror %s (%s)", m.Name, mirror, e.Path)
+		}
+		for _, c := range customs {
+			key := "source:" + c.Name
+			if _, done := r.Offers.Tarballs[key]; done {
+				continue
+			}
+			for _, f := range idx.Files {
+				if f.CustomURL == c.CustomURL && f.SHA256 != "" {
+					r.Offers.Tarballs[key] = source.Artifact{
+						Component: c.Name, Version: c.Version, FileName: path.Base(f.Path),
+						URLs: []string{mirror.FileURL(f.Path), c.CustomURL}, PinnedSHA256: f.SHA256, PinnedBy: pinnedBy,
+					}
+					env.IO.Infof("%s from mirror %s (%s)", c.Name, mirror, f.Path)
+					break
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// pinCommits pins every git and hg tree to a commit (an hg changeset)
+// before anything is downloaded: the locked one when the lockfile has it,
+// the one a mirror's index pinned, else what rev names now (git ls-remote
+// or hg identify, no clone needed).
+func (r *Resolved) pinCommits(ctx context.Context, env Env) error {
+	cache := modules.Cache{Dir: r.Plan.CacheDir, IO: env.IO}
+	for _, m := range r.Plan.Trees() {
+		if !modules.IsRepository(m.Form) {
+			continue
+		}
+		if r.Lock != nil {
+			if e := r.Lock.Module(m.Name); e != nil && e.URL == m.URL && e.Rev == m.Rev && e.Form == m.Form && e.Commit != "" {
+				r.Commits[m.Name] = e.Commit
+				continue
+			}
+		}
+		if c, ok := r.Offers.Commits[m.Name]; ok && c != "" && !modules.FullCommit.MatchString(m.Rev) {
+			r.Commits[m.Name] = c // pinned in the mirror's index.json
+			continue
+		}
+		form, err := modules.For(m.Form)
+		if err != nil {
+			return err
+		}
+		commit, err := form.Pin(ctx, cache, m)
+		if err != nil {
+			return err
+		}
+		r.Commits[m.Name] = commit
+	}
+	return nil
+}
+
+// Locate pins every component to a tarball: its URLs on the first mirror
+// that has it (later mirrors' copies as fallbacks), and says how it will
+// be verified. Custom components given as git repositories have no
+// tarball.
+func Locate(ctx context.Context, r *Resolved, env Env) (*Resolved, error) {
+	out := r.with()
+	out.Artifacts = nil
+	for i, c := range out.Components {
+		var a source.Artifact
+		if c.CustomURL != "" {
+			if ma, ok := out.Mirrored("source:" + c.Name); ok {
+				a = ma
+			} else if IsTarballURL(c.CustomURL) {
+				a = source.Artifact{Component: c.Name, Version: c.Version, FileName: path.Base(c.CustomURL), URLs: []string{c.CustomURL}}
+			} else {
+				continue
+			}
+		} else {
+			comp, err := source.Lookup(c.Name)
+			if err != nil {
+				return nil, err
+			}
+			if a, err = locateAny(ctx, env, out.Plan.Mirrors(), comp, c.Version); err != nil {
+				return nil, fmt.Errorf("resolve %s %s: %w", c.Name, c.Version, err)
+			}
+		}
+		out.Artifacts = append(out.Artifacts, a)
+		out.Components[i].URL = a.URLs[0]
+		out.Components[i].Verify = out.verifyPlan(a)
+	}
+	return out, nil
+}
+
+// Located is the resolved component of each located tarball, in
+// Artifacts order.
+func (r *Resolved) Located() []pin.Component {
+	var out []pin.Component
+	for _, a := range r.Artifacts {
+		c, _ := r.Component(a.Component)
+		out = append(out, c)
+	}
+	return out
+}
+
+// locateAny finds a tarball on the first mirror that has it; the same file
+// on later mirrors is added as fallback download URLs.
+func locateAny(ctx context.Context, env Env, mirrors []source.Mirror, c source.Component, version string) (source.Artifact, error) {
+	var found *source.Artifact
+	var errs joinedErrors
+	for _, m := range mirrors {
+		a, err := source.Locate(ctx, env.HTTP, m, c, version)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case found == nil:
+			found = &a
+		case a.FileName == found.FileName:
+			found.URLs = append(found.URLs, a.URLs...)
+		}
+	}
+	if found == nil {
+		return source.Artifact{}, errs
+	}
+	return *found, nil
+}
+
+// joinedErrors is one error per mirror, on one line; errors.Is and As see
+// each of them.
+type joinedErrors []error
+
+func (e joinedErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e joinedErrors) Unwrap() []error { return e }
+
+// verifyPlan says how a tarball will be checked once downloaded.
+func (r *Resolved) verifyPlan(a source.Artifact) string {
+	p := r.Plan
+	if p.Verify == fetch.PolicyOff {
+		return "nothing (--verify off)"
+	}
+	maybe := ""
+	if a.SidecarsOptional {
+		maybe = " (if published)"
+	}
+	var checks []string
+	if a.SignatureURL != "" {
+		keys, _ := verify.Keyring(a.Component)
+		if len(keys)+len(p.ComponentKeys[a.Component])+len(p.ExtraKeys) > 0 {
+			checks = append(checks, "OpenPGP signature "+a.SignatureURL+maybe)
+		} else {
+			checks = append(checks, "signature "+a.SignatureURL+maybe+" cannot be checked: no "+a.Component+" key")
+		}
+	}
+	if a.ChecksumURL != "" {
+		checks = append(checks, "sha256 from "+a.ChecksumURL+maybe)
+	}
+	if sum, ok := verify.KnownChecksum(a.Component, a.FileName); ok {
+		checks = append(checks, "built-in "+sum.Algo)
+	}
+	if r.Pins[fetch.PinKey(a.Component, a.Version)] != "" {
+		checks = append(checks, "sha256 pinned in "+filepath.Base(p.Lockfile))
+	}
+	if len(checks) == 0 {
+		return "none: nothing published to verify against"
+	}
+	return strings.Join(checks, "; ")
+}
+
+// generateScript writes the configure script before anything is
+// downloaded, so duplicate or conflicting options fail fast.
+func generateScript(r *Resolved) (string, []string, error) {
+	p := r.Plan
+	// OpenResty's configure hands the options to nginx's configure inside
+	// build/nginx-X/, where ../ means something else: use absolute paths.
+	openresty := p.Server.Name == "openresty"
+	var libs []configure.Library
+	for _, spec := range r.Components[1:] {
+		option, ssl := "openssl", true // a custom library is an SSL library (-customssl)
+		if spec.CustomURL == "" {
+			c, err := source.Lookup(spec.Name)
+			if err != nil {
+				return "", nil, err
+			}
+			option, ssl = c.ConfigureOption, c.Role == source.RoleSSL
+		}
+		dir := "../" + spec.Name + "-" + spec.Version
+		if openresty {
+			dir = r.TreeDir(spec)
+		}
+		libs = append(libs, configure.Library{Option: option, Dir: dir, SSL: ssl})
+	}
+	userArgs := append([]string(nil), p.ExtraArgs...)
+	if strings.TrimSpace(p.ConfigureScript) != "" {
+		args, err := configure.Args(p.ConfigureScript)
+		if err != nil {
+			return "", nil, fmt.Errorf("configure script: %w", err)
+		}
+		userArgs = append(userArgs, args...)
+	}
+	var moduleArgs []string
+	dynamic := false
+	for _, m := range p.Modules {
+		dir := "../" + m.Name
+		switch {
+		case m.Form == "local":
+			dir = m.URL
+		case openresty:
+			dir = filepath.Join(r.BuildDir(), m.Name)
+		}
+		opt := "--add-module="
+		if m.Dynamic {
+			opt = "--add-dynamic-module="
+			dynamic = true
+		}
+		moduleArgs = append(moduleArgs, opt+dir)
+	}
+	// Dynamic modules are only loadable into a binary built with the same
+	// options unless both sides use --with-compat.
+	if dynamic && !p.KeepCompat && !slices.Contains(userArgs, "--with-compat") {
+		moduleArgs = append([]string{"--with-compat"}, moduleArgs...)
+	}
+	extra := p.ExtraArgs
+	if openresty {
+		// OpenResty's configure builds LuaJIT and friends itself; -jN is its option.
+		extra = append([]string{fmt.Sprintf("-j%d", p.Jobs)}, extra...)
+	}
+	script, err := configure.Generate(configure.Input{
+		UserScript: p.ConfigureScript,
+		Libraries:  libs,
+		ModuleArgs: moduleArgs,
+		ExtraArgs:  extra,
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("configure script: %w", err)
+	}
+	return script, moduleArgs, nil
+}
+
+// Tarballs are the module tarballs (tarball and debian modules) to
+// download with the components: the mirror's copy when it has one.
+func (r *Resolved) Tarballs(ctx context.Context) ([]source.Artifact, []module3rd.Module, error) {
+	var arts []source.Artifact
+	var of []module3rd.Module
+	for _, m := range r.Plan.Modules {
+		if !modules.IsTarball(m.Form) {
+			continue
+		}
+		var a source.Artifact
+		var err error
+		if ma, ok := r.Mirrored("module:" + m.Name); ok {
+			a = ma
+		} else if m.Form == "debian" {
+			a, err = source.LocateDebianPackage(ctx, source.DebianArchive(filepath.Join(r.Plan.CacheDir, "debian")), "module-"+m.Name, m.URL, m.Rev)
+		} else {
+			a, err = modules.TarballArtifact(m)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%smodule %s: %w", modules.Pos(m), m.Name, err)
+		}
+		arts, of = append(arts, a), append(of, m)
+	}
+	return arts, of, nil
+}
