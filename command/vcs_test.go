@@ -19,6 +19,7 @@ import (
 // other's clone of the same git module: only one clones, the others wait
 // and reuse it.
 func TestConcurrentBuildsShareTheGitCache(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
 	repo := gitRepo(t, filepath.Join(dir, "mod"))
@@ -66,9 +67,10 @@ func TestConcurrentBuildsShareTheGitCache(t *testing.T) {
 // is looked up in the cache's clone. One that does not exist is an error
 // at its place in modules.json.
 func TestShortCommitRev(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	repo := gitRepo(t, filepath.Join(dir, "mod"))
 	first := gitHead(t, repo)
 	gitCommit(t, repo, "second")
@@ -97,7 +99,7 @@ func TestShortCommitRev(t *testing.T) {
 func TestGitLsRemoteErrorsShowGitsMessage(t *testing.T) {
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	mods := filepath.Join(dir, "modules.json")
 	missing := filepath.Join(dir, "no-such-repo")
 	os.WriteFile(mods, []byte(`[{"name": "mod", "url": "`+missing+`", "rev": "v1"}]`), 0o644)
@@ -166,10 +168,11 @@ func hgCommit(t *testing.T, dir, file string) string {
 // a branch that moves rebuilds, the changeset is recorded, and a rev that
 // does not exist fails before anything is downloaded.
 func TestHgModule(t *testing.T) {
+	t.Parallel()
 	needHg(t)
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	repo := filepath.Join(dir, "hgmod")
 	os.MkdirAll(repo, 0o755)
 	hg(t, repo, "init")
