@@ -235,8 +235,9 @@ func TestInterruptedBuildsRecover(t *testing.T) {
 	// A big tarball (mostly zeros, small compressed) so that both the
 	// download from the slow server and the extraction take a while.
 	entries := []testmirror.Entry{{Name: "pcre2-10.99/"}}
+	zeros := strings.Repeat("\x00", 4<<20)
 	for i := range 40 {
-		entries = append(entries, testmirror.Entry{Name: "pcre2-10.99/big" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Body: strings.Repeat("\x00", 4<<20)})
+		entries = append(entries, testmirror.Entry{Name: "pcre2-10.99/big" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Body: zeros})
 	}
 	entries[0].Type = '5'
 	f.m.Add(t, "pcre2", "pcre2-10.99.tar.gz", entries)

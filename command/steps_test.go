@@ -50,8 +50,9 @@ func TestStepStamps(t *testing.T) {
 	// A big PCRE2 (mostly zeros, small compressed) makes extraction slow
 	// enough to interrupt.
 	entries := []testmirror.Entry{{Name: "pcre2-10.99/", Type: tar.TypeDir}}
+	zeros := strings.Repeat("\x00", 4<<20)
 	for i := range 60 {
-		entries = append(entries, testmirror.Entry{Name: "pcre2-10.99/big" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Body: strings.Repeat("\x00", 4<<20)})
+		entries = append(entries, testmirror.Entry{Name: "pcre2-10.99/big" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Body: zeros})
 	}
 	f.m.Add(t, "pcre2", "pcre2-10.99.tar.gz", entries)
 	args := []string{"-d", f.work, "--mirror", f.m.URL, "-v", "1.30.2", "-pcre", "-pcreversion", "10.99", "--lockfile", filepath.Join(t.TempDir(), "none.lock")}

@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -89,8 +90,23 @@ type Entry struct {
 // file's extension (.tar.gz or .tar.xz), and returns its sha256.
 func (m *Mirror) Add(t testing.TB, component, file string, entries []Entry) string {
 	t.Helper()
-	var raw bytes.Buffer
-	tw := tar.NewWriter(&raw)
+	// The tar streams straight into the compressor: tests add archives of
+	// hundreds of MB (mostly zeros) to make extraction take a while.
+	var out bytes.Buffer
+	var zw io.WriteCloser
+	switch {
+	case strings.HasSuffix(file, ".tar.gz"):
+		zw, _ = gzip.NewWriterLevel(&out, gzip.BestSpeed)
+	case strings.HasSuffix(file, ".tar.xz"):
+		w, err := xz.NewWriter(&out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zw = w
+	default:
+		t.Fatalf("testmirror: unsupported extension in %s", file)
+	}
+	tw := tar.NewWriter(zw)
 	for _, e := range entries {
 		typ := e.Type
 		if typ == 0 {
@@ -119,21 +135,8 @@ func (m *Mirror) Add(t testing.TB, component, file string, entries []Entry) stri
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	switch {
-	case strings.HasSuffix(file, ".tar.gz"):
-		zw := gzip.NewWriter(&out)
-		zw.Write(raw.Bytes())
-		zw.Close()
-	case strings.HasSuffix(file, ".tar.xz"):
-		zw, err := xz.NewWriter(&out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		zw.Write(raw.Bytes())
-		zw.Close()
-	default:
-		t.Fatalf("testmirror: unsupported extension in %s", file)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
 	}
 	return m.WriteFile(t, component, file, out.Bytes())
 }
