@@ -23,9 +23,11 @@ func TestConcurrentBuildsShareTheGitCache(t *testing.T) {
 	f := newFixture(t)
 	dir := t.TempDir()
 	repo := gitRepo(t, filepath.Join(dir, "mod"))
+	var msgs []string
 	for i := range 30 { // enough history that a clone takes a moment
-		gitCommit(t, repo, fmt.Sprintf("c%d", i))
+		msgs = append(msgs, fmt.Sprintf("c%d", i))
 	}
+	gitCommits(t, repo, msgs...)
 	git(t, repo, "tag", "v1")
 	mods := filepath.Join(dir, "modules.json")
 	os.WriteFile(mods, []byte(`[{"name": "mod", "url": "`+repo+`", "rev": "v1"}]`), 0o644)
@@ -159,8 +161,7 @@ func hg(t *testing.T, dir string, args ...string) string {
 func hgCommit(t *testing.T, dir, file string) string {
 	t.Helper()
 	os.WriteFile(filepath.Join(dir, file), []byte(file+"\n"), 0o644)
-	hg(t, dir, "add", "-q", file)
-	hg(t, dir, "commit", "-q", "-m", file)
+	hg(t, dir, "commit", "-A", "-q", "-m", file) // add and commit
 	return hg(t, dir, "log", "-r", ".", "-T", "{node}")
 }
 
