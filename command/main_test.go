@@ -5,10 +5,12 @@ import (
 	"testing"
 )
 
+// asToolEnv makes this test binary nginx-build itself (see buildTool).
+const asToolEnv = "NGINX_BUILD_TEST_AS_TOOL"
+
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if tool.dir != "" {
-		os.RemoveAll(tool.dir)
+	if os.Getenv(asToolEnv) == "1" {
+		os.Exit(Execute())
 	}
-	os.Exit(code)
+	os.Exit(m.Run())
 }

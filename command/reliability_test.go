@@ -54,31 +54,25 @@ func TestCacheCommands(t *testing.T) {
 	}
 }
 
-// tool is nginx-build compiled once for all the tests that need real
-// processes; TestMain removes its directory.
-var tool struct {
-	once sync.Once
-	dir  string
-	bin  string
-	err  error
-	out  []byte
-}
-
-// buildTool compiles nginx-build for tests that need real processes
-// (signals, two processes sharing a cache).
+// buildTool is nginx-build as a program, for tests that need real
+// processes (signals, two processes sharing a cache): this test binary,
+// which with asToolEnv set is main (TestMain runs Execute), so nothing
+// is compiled again.
 func buildTool(t *testing.T) string {
 	t.Helper()
-	tool.once.Do(func() {
-		if tool.dir, tool.err = os.MkdirTemp("", "nginx-build-test-tool-"); tool.err != nil {
-			return
-		}
-		tool.bin = filepath.Join(tool.dir, "nginx-build")
-		tool.out, tool.err = exec.Command("go", "build", "-o", tool.bin, "..").CombinedOutput()
-	})
-	if tool.err != nil {
-		t.Fatalf("go build: %v\n%s", tool.err, tool.out)
+	bin, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return tool.bin
+	return bin
+}
+
+// toolCommand runs the tool with args and the process's environment plus
+// asToolEnv and env.
+func toolCommand(tool string, env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(tool, args...)
+	cmd.Env = append(append(os.Environ(), asToolEnv+"=1"), env...)
+	return cmd
 }
 
 // waitUntil is how long a test may wait for a process: until shortly
@@ -140,8 +134,8 @@ func TestConcurrentFetchProcessesShareTheCache(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := exec.Command(tool, "fetch", "--mirror", srv.URL, "-v", "1.30.1", "-openssl", "-opensslversion", "3.0.20", "--lockfile", filepath.Join(t.TempDir(), "none.lock"))
-			cmd.Env = append(os.Environ(), "NGINX_BUILD_CACHE="+f.cache, "NGINX_BUILD_MIRROR=")
+			cmd := toolCommand(tool, []string{"NGINX_BUILD_CACHE=" + f.cache, "NGINX_BUILD_MIRROR="},
+				"fetch", "--mirror", srv.URL, "-v", "1.30.1", "-openssl", "-opensslversion", "3.0.20", "--lockfile", filepath.Join(t.TempDir(), "none.lock"))
 			out, err := cmd.CombinedOutput()
 			outs[i], errs[i] = string(out), err
 		}()
@@ -169,8 +163,7 @@ func TestConcurrentFetchProcessesShareTheCache(t *testing.T) {
 // it took to stop.
 func interrupt(t *testing.T, tool, cache string, env []string, ready func(out string) bool, args ...string) (int, string, time.Duration) {
 	t.Helper()
-	cmd := exec.Command(tool, args...)
-	cmd.Env = append(append(os.Environ(), "NGINX_BUILD_CACHE="+cache, "NGINX_BUILD_MIRROR="), env...)
+	cmd := toolCommand(tool, append([]string{"NGINX_BUILD_CACHE=" + cache, "NGINX_BUILD_MIRROR="}, env...), args...)
 	var out syncBuf
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
