@@ -161,8 +161,17 @@ func hg(t *testing.T, dir string, args ...string) string {
 func hgCommit(t *testing.T, dir, file string) string {
 	t.Helper()
 	os.WriteFile(filepath.Join(dir, file), []byte(file+"\n"), 0o644)
-	hg(t, dir, "commit", "-A", "-q", "-m", file) // add and commit
-	return hg(t, dir, "log", "-r", ".", "-T", "{node}")
+	// Add, commit and learn the changeset in one (slow to start) hg.
+	out := hg(t, dir, "commit", "-A", "-m", file, "--debug")
+	for _, line := range strings.Split(out, "\n") {
+		if rest, ok := strings.CutPrefix(line, "committed changeset "); ok {
+			if _, node, ok := strings.Cut(rest, ":"); ok && len(node) == 40 {
+				return node
+			}
+		}
+	}
+	t.Fatalf("hg commit --debug named no changeset:\n%s", out)
+	return ""
 }
 
 // hg modules are cached like git ones and pinned to a changeset up front:
