@@ -8,6 +8,7 @@ import (
 )
 
 func TestNormalizeArgs(t *testing.T) {
+	t.Parallel()
 	known := collectFlags(newRoot((&Factory{IO: iostreams.New(nil, nil)}).withDefaults()))
 	for _, tc := range []struct{ in, want string }{
 		{"-d work -openssl -opensslversion 3.0.20", "-d work --openssl --opensslversion 3.0.20"},

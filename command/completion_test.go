@@ -3,6 +3,7 @@ package command
 import "testing"
 
 func TestCompletionUnknownShellIsAUsageError(t *testing.T) {
+	t.Parallel()
 	r := run(t, "completion", "tcsh")
 	if r.code != 2 {
 		t.Errorf("completion tcsh: exit %d, want 2\n%s%s", r.code, r.out, r.err)

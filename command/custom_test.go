@@ -11,9 +11,10 @@ import (
 )
 
 func TestCustomNginxFromGitAndCustomSSLTarball(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	// A git tree of an nginx fork: like nginx's own repository, it has
 	// auto/configure and no ./configure.
 	repo := filepath.Join(dir, "mynginx")
@@ -35,7 +36,7 @@ func TestCustomNginxFromGitAndCustomSSLTarball(t *testing.T) {
 	// The SBOM knows the fork by its repository and commit, and the SSL
 	// library by where it came from and its sha256; neither has a
 	// license nginx-build could know.
-	_, d := readSBOM(t, "custom.cdx.json")
+	_, d := readSBOM(t, filepath.Join(dir, "custom.cdx.json"))
 	if len(d.Components) != 2 {
 		t.Fatalf("SBOM components %+v", d.Components)
 	}
@@ -95,6 +96,7 @@ func TestCustomNginxFromGitAndCustomSSLTarball(t *testing.T) {
 }
 
 func TestOpenRestyBundle(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// OpenResty's bundle: its configure takes -jN and nginx's options, and
 	// make leaves the binary in build/nginx-<core>/objs/nginx.
@@ -126,6 +128,7 @@ printf 'all:\n\tcp build/nginx-1.27.1/objs/nginx.in build/nginx-1.27.1/objs/ngin
 // A custom nginx from a tarball of a git tree (GitHub's archive/…tar.gz)
 // has auto/configure and no ./configure, like a git checkout.
 func TestCustomNginxFromGitArchiveTarball(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.m.Add(t, "fork", "release-2.0.tar.gz", []testmirror.Entry{
 		{Name: "nginx-release-2.0/", Type: tar.TypeDir},

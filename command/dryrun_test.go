@@ -11,6 +11,7 @@ import (
 // A dry run never changes the work dir, and always prints the plan, even
 // when the build it describes is already done.
 func TestDryRunOnABuiltWorkDir(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	args := f.args("-zlib", "-zlibversion", "1.2.13")
 	if r := run(t, args...); r.code != 0 {
@@ -66,6 +67,7 @@ func TestDryRunOnABuiltWorkDir(t *testing.T) {
 // "configure" is always in the JSON plan, an empty array when there are no
 // options, so that scripts can read it without checking for the key.
 func TestDryRunJSONAlwaysHasConfigure(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, args := range [][]string{
 		f.args("--dry-run", "--json"),

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func fmtSscan(s string, v *int) (int, error) { return fmt.Sscan(s, v) }
@@ -48,6 +49,29 @@ func gitCommit(t *testing.T, dir, msg string) {
 	os.WriteFile(filepath.Join(dir, msg), []byte(msg), 0o644)
 	git(t, dir, "add", ".")
 	git(t, dir, "commit", "-qm", msg)
+}
+
+// gitCommits is gitCommit for each of msgs in turn, in one git process
+// (git fast-import) rather than two per commit.
+func gitCommits(t *testing.T, dir string, msgs ...string) {
+	t.Helper()
+	ref := git(t, dir, "symbolic-ref", "HEAD")
+	var in strings.Builder
+	for i, msg := range msgs {
+		fmt.Fprintf(&in, "commit %s\ncommitter t <t@example.test> %d +0000\ndata %d\n%s\n", ref, time.Now().Unix(), len(msg), msg)
+		if i == 0 {
+			fmt.Fprintf(&in, "from %s\n", gitHead(t, dir))
+		}
+		fmt.Fprintf(&in, "M 100644 inline %s\ndata %d\n%s\n", msg, len(msg), msg)
+	}
+	cmd := exec.Command("git", "fast-import", "--quiet")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(in.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git fast-import: %v\n%s", err, out)
+	}
+	// The work tree and index follow, as after git commit.
+	git(t, dir, "reset", "-q", "--hard")
 }
 
 func gitHead(t *testing.T, dir string) string { return git(t, dir, "rev-parse", "HEAD") }

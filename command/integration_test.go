@@ -29,7 +29,7 @@ func run(t *testing.T, args ...string) result {
 func runCtx(t *testing.T, ctx context.Context, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Run(ctx, iostreams.New(&out, &errb), args)
+	code := RunWith(ctx, cliFor(t).factory(iostreams.New(&out, &errb)), args)
 	return result{code, out.String(), errb.String()}
 }
 
@@ -44,8 +44,8 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{m: testmirror.New(t), work: filepath.Join(t.TempDir(), "work"), cache: t.TempDir()}
-	t.Setenv("NGINX_BUILD_CACHE", f.cache)
-	t.Setenv("NGINX_BUILD_MIRROR", "")
+	setenv(t, "NGINX_BUILD_CACHE", f.cache)
+	setenv(t, "NGINX_BUILD_MIRROR", "")
 	f.m.AddNginx(t, "nginx", "1.30.1")
 	f.m.AddNginx(t, "nginx", "1.31.0")
 	f.m.AddLibrary(t, "pcre2", "pcre2-10.42.tar.gz", "pcre2-10.42")
@@ -84,6 +84,7 @@ func mustContain(t *testing.T, what, s string, subs ...string) {
 }
 
 func TestBuildWholePipeline(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	r := run(t, f.args("-openssl", "-opensslversion", "3.0.20", "-pcre", "-pcreversion", "10.42",
 		"-zlib", "-zlibversion", "1.2.13", "--", "--with-http_v2_module", "--with-cc-opt=-O2 -g")...)
@@ -112,6 +113,7 @@ func TestBuildWholePipeline(t *testing.T) {
 }
 
 func TestRerunIsNoOpAndChangesRebuild(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	args := f.args("-pcre", "-pcreversion", "10.42")
 	if r := run(t, args...); r.code != 0 {
@@ -153,6 +155,7 @@ func TestRerunIsNoOpAndChangesRebuild(t *testing.T) {
 }
 
 func TestSingleAndDoubleDashFlagsAreEquivalent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	r := run(t, "-d", f.work, "-mirror", f.m.URL, "-v=1.30.1", "-zlib", "-zlibversion", "1.2.13", "-j", "1", "-verbose")
 	if r.code != 0 {
@@ -164,6 +167,7 @@ func TestSingleAndDoubleDashFlagsAreEquivalent(t *testing.T) {
 }
 
 func TestChecksumMismatchIsFatalAndLeavesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.m.PublishSHA256(t, "pcre2", "pcre2-10.42.tar.gz", strings.Repeat("0", 64))
 	r := run(t, f.args("-pcre", "-pcreversion", "10.42")...)
@@ -183,6 +187,7 @@ func TestChecksumMismatchIsFatalAndLeavesNothing(t *testing.T) {
 }
 
 func TestUnsafeTarballIsRejected(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.m.Add(t, "zlib", "zlib-1.3.2.tar.gz", []testmirror.Entry{
 		{Name: "zlib-1.3.2/", Type: tar.TypeDir},
@@ -205,6 +210,7 @@ func TestUnsafeTarballIsRejected(t *testing.T) {
 }
 
 func TestConfigureAndMakeFailuresShowTheLog(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	r := run(t, f.args("--", "--test-fail-configure")...)
 	if r.code != 1 {
@@ -223,6 +229,7 @@ func TestConfigureAndMakeFailuresShowTheLog(t *testing.T) {
 }
 
 func TestInterruptKillsChildProcesses(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan result, 1)
@@ -261,6 +268,7 @@ func TestInterruptKillsChildProcesses(t *testing.T) {
 }
 
 func TestConfigureOnlyAndConfigureScript(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	script := filepath.Join(t.TempDir(), "configure.sh")
 	os.WriteFile(script, []byte("#!/bin/sh\n\n./configure \\\n--prefix=/opt/nginx \\\n\n# built by ops\n\n"), 0o644)
@@ -281,6 +289,7 @@ func TestConfigureOnlyAndConfigureScript(t *testing.T) {
 }
 
 func TestDuplicateOptionsFailBeforeDownload(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	r := run(t, f.args("-openssl", "-opensslversion", "3.0.20", "--", "--with-openssl=/usr/src/openssl")...)
 	if r.code == 0 {
@@ -293,6 +302,7 @@ func TestDuplicateOptionsFailBeforeDownload(t *testing.T) {
 }
 
 func TestPatchesAndModules(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
 	patch := filepath.Join(dir, "fix.patch")
@@ -340,14 +350,16 @@ func TestPatchesAndModules(t *testing.T) {
 }
 
 func TestMirrorForms(t *testing.T) {
+	t.Parallel()
 	for _, form := range []string{"dir", "file"} {
 		t.Run(form, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t)
 			m := f.m.Dir
 			if form == "file" {
 				m = "file://" + f.m.Dir
 			}
-			t.Setenv("NGINX_BUILD_MIRROR", m)
+			setenv(t, "NGINX_BUILD_MIRROR", m)
 			r := run(t, "-d", f.work, "-v", "1.30.1", "-zlib", "-zlibversion", "1.2.13")
 			if r.code != 0 {
 				t.Fatalf("exit %d\n%s", r.code, r.err)
@@ -360,6 +372,7 @@ func TestMirrorForms(t *testing.T) {
 }
 
 func TestVersionsAndFetch(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	r := run(t, "versions", "--mirror", f.m.URL)
 	if r.code != 0 || r.out != "1.31.0 (mainline)\n1.30.1 (stable)\n" {
@@ -383,9 +396,10 @@ func TestVersionsAndFetch(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	t.Setenv("NGINX_BUILD_CACHE", t.TempDir()) // never the user's cache, even when a case is not refused
-	t.Setenv("NGINX_BUILD_MIRROR", "")
+	setenv(t, "NGINX_BUILD_CACHE", t.TempDir()) // never the user's cache, even when a case is not refused
+	setenv(t, "NGINX_BUILD_MIRROR", "")
 	badJSON := filepath.Join(dir, "modules.json")
 	os.WriteFile(badJSON, []byte("[\n  {\"name\": \"x\",\n   \"form\": git}\n]"), 0o644)
 	for _, tc := range []struct {
@@ -424,6 +438,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestVersionAndHelp(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"-version"}, {"--version"}, {"version"}} {
 		r := run(t, args...)
 		if r.code != 0 || !strings.HasPrefix(r.out, "nginx-build "+Version) {
@@ -442,6 +457,7 @@ func TestVersionAndHelp(t *testing.T) {
 }
 
 func TestAlternativeServerAndSSL(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.m.AddNginx(t, "freenginx", "1.29.3")
 	f.m.AddLibrary(t, "libressl", "libressl-4.3.0.tar.gz", "libressl-4.3.0")
@@ -461,6 +477,7 @@ func TestAlternativeServerAndSSL(t *testing.T) {
 }
 
 func TestInstallAndDestDir(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	prefix := filepath.Join(t.TempDir(), "prefix")
 	stage := filepath.Join(t.TempDir(), "stage")
@@ -494,6 +511,7 @@ func TestInstallAndDestDir(t *testing.T) {
 }
 
 func TestIdempotentComparesTheInstalledNginx(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	prefix := filepath.Join(t.TempDir(), "prefix")
 	if r := run(t, f.args("--install", "--", "--prefix="+prefix, "--with-http_v2_module")...); r.code != 0 {
@@ -513,13 +531,14 @@ func TestIdempotentComparesTheInstalledNginx(t *testing.T) {
 		t.Errorf("changed build not built: %v", err)
 	}
 	// $NGINX_BIN names the nginx to compare with.
-	t.Setenv("NGINX_BIN", filepath.Join(t.TempDir(), "none"))
+	setenv(t, "NGINX_BIN", filepath.Join(t.TempDir(), "none"))
 	f.work = filepath.Join(t.TempDir(), "work3")
 	r = run(t, f.args("-idempotent", "-pcre", "-pcreversion", "10.42", "--", "--prefix="+prefix)...)
-	mustContain(t, "NGINX_BIN", r.err, "no working nginx at "+os.Getenv("NGINX_BIN"))
+	mustContain(t, "NGINX_BIN", r.err, "no working nginx at "+getenv(t, "NGINX_BIN"))
 }
 
 func TestInstallUsageErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		args []string

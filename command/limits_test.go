@@ -9,6 +9,7 @@ import (
 )
 
 func TestParseSize(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]int64{
 		"4GiB": 4 << 30, "4G": 4 << 30, "4GB": 4e9, "500MiB": 500 << 20, "500mib": 500 << 20,
 		"1.5GiB": 3 << 29, "1024": 1024, "10 KiB": 10 << 10, "2TiB": 2 << 40, "7B": 7,
@@ -27,6 +28,7 @@ func TestParseSize(t *testing.T) {
 // TestExtractLimitsConfigurable: the archive-bomb caps come from flags or
 // the environment; hitting one names the archive and says how to raise it.
 func TestExtractLimitsConfigurable(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	entries := []testmirror.Entry{{Name: "pcre2-10.99/", Type: '5'}}
 	for i := range 30 {
@@ -47,7 +49,7 @@ func TestExtractLimitsConfigurable(t *testing.T) {
 	}
 	mustContain(t, "error", r.err, "archive expands beyond 10.0 KiB", "raise the limit with --max-extract-size")
 
-	t.Setenv("NGINX_BUILD_MAX_EXTRACT_ENTRIES", "25")
+	setenv(t, "NGINX_BUILD_MAX_EXTRACT_ENTRIES", "25")
 	if r := run(t, args...); r.code != 1 || !strings.Contains(r.err, "more than 25 entries") {
 		t.Errorf("NGINX_BUILD_MAX_EXTRACT_ENTRIES=25: exit %d\n%s", r.code, r.err)
 	}

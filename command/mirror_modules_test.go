@@ -56,7 +56,7 @@ func noApt(t *testing.T) string {
 func TestMirrorModulesRoundTrip(t *testing.T) {
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	// A git module at an annotated tag, which later commits leave behind.
 	repo := gitRepo(t, filepath.Join(dir, "echo-module"))
 	git(t, repo, "tag", "-a", "v1", "-m", "release 1")
@@ -166,9 +166,10 @@ func TestMirrorModulesRoundTrip(t *testing.T) {
 // components too — a tarball (with its sha256) and a git source (as a
 // bundle) — and a build with --mirror uses them with upstream gone.
 func TestMirrorLockfileCustomComponents(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	repo := filepath.Join(dir, "fork")
 	os.MkdirAll(filepath.Join(repo, "auto"), 0o755)
 	os.WriteFile(filepath.Join(repo, "auto", "configure"), []byte(testmirror.FakeConfigure("fork", "2.0.0")), 0o755)

@@ -11,11 +11,12 @@ import (
 )
 
 func TestMirrorRoundTrip(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	release := newTestKey(t, "Release Manager")
 	release.sign(t, f, "nginx", "nginx-1.30.1.tar.gz")
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	out := filepath.Join(dir, "airgap")
 
 	// Populate from the "upstream" (here the in-process mirror).

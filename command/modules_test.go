@@ -19,6 +19,7 @@ func fakeNginx(t *testing.T, configureArgs string) string {
 }
 
 func TestModulesFromBinaryPlumbing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
 	mod := filepath.Join(dir, "mymod")
@@ -62,6 +63,7 @@ func TestModulesFromBinaryPlumbing(t *testing.T) {
 }
 
 func TestModulesUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -80,9 +82,10 @@ func TestModulesUsageErrors(t *testing.T) {
 }
 
 func TestMovedGitRevRebuilds(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	repo := gitRepo(t, filepath.Join(dir, "mod"))
 	git(t, repo, "tag", "v1")
 	mods := filepath.Join(dir, "modules.json")

@@ -9,6 +9,7 @@ import (
 // Offline: a host that does not resolve gives one line naming the URL once
 // and the cause, and a hint at air-gapped builds.
 func TestUnreachableMirrorIsOneLineWithAHint(t *testing.T) {
+	t.Parallel()
 	newFixture(t)
 	const mirror = "http://nginx-build-test.invalid/"
 	r := run(t, "fetch", "--mirror", mirror, "-v", "1.30.1")
@@ -31,6 +32,7 @@ func TestUnreachableMirrorIsOneLineWithAHint(t *testing.T) {
 // git ls-remote's own explanation reaches the user when a custom git
 // source cannot be read.
 func TestGitLsRemoteFailureShowsGitsMessage(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	repo := filepath.Join(t.TempDir(), "no-such-repo")
 	r := run(t, "-d", f.work, "--mirror", f.m.URL, "-customnginx", repo, "-customnginxname", "mynginx", "-customnginxtag", "r1", "--dry-run")

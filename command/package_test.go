@@ -8,6 +8,7 @@ import (
 )
 
 func TestPackageUsageErrors(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, tc := range []struct {
 		args []string
@@ -42,6 +43,7 @@ func TestPackageUsageErrors(t *testing.T) {
 // free of the build's own output, and the synthetic objs/nginx (a shell
 // script) is refused with a message naming it.
 func TestPackageBuildsWithPackagePaths(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	out := filepath.Join(t.TempDir(), "out")
 	r := run(t, append([]string{"package", "-format", "rpm", "-name", "web", "-o", out}, f.args("-pcre", "-pcreversion", "10.42", "--", "--with-http_v2_module")...)...)

@@ -15,6 +15,7 @@ import (
 // (patch --batch assumes -R for it): it is an error naming the patch and
 // its target, with patch's own words.
 func TestAlreadyAppliedPatchIsAnError(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
 	// The synthetic nginx.h already is this patch's result.
@@ -34,6 +35,7 @@ func TestAlreadyAppliedPatchIsAnError(t *testing.T) {
 // nginx-patch.log keeps every patch's output, each under a header naming
 // it, not only the last one's.
 func TestPatchLogKeepsEveryPatch(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
 	pdir := filepath.Join(dir, "patches")
@@ -69,9 +71,10 @@ func TestPatchLogKeepsEveryPatch(t *testing.T) {
 // A tree checked out from git is reused across runs: it must start from
 // the pristine commit each time, or a patch meets its own earlier result.
 func TestPatchedGitTreeStartsFreshEachRun(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	repo := filepath.Join(dir, "mynginx")
 	os.MkdirAll(filepath.Join(repo, "auto"), 0o755)
 	os.WriteFile(filepath.Join(repo, "auto", "configure"), []byte(testmirror.FakeConfigure("mynginx", "2.0.0")), 0o755)
@@ -112,14 +115,16 @@ func readLines(t *testing.T, path string) []string {
 }
 
 func TestParsePatch(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	t.Chdir(dir)
+	// Relative paths are taken from the working directory, here dir.
+	wd := &Factory{Dir: dir}
 	for _, p := range []string{"a.patch", "x=y.patch", "d/02-b.patch", "d/01-a.patch", "d/.hidden", "d/sub/c.patch"} {
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, []byte("patch\n"), 0o644)
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755)
+		os.WriteFile(filepath.Join(dir, p), []byte("patch\n"), 0o644)
 	}
-	os.Mkdir("empty", 0o755)
-	os.WriteFile("empty/.keep", nil, 0o644)
+	os.Mkdir(filepath.Join(dir, "empty"), 0o755)
+	os.WriteFile(filepath.Join(dir, "empty", ".keep"), nil, 0o644)
 	abs := func(p string) string { return filepath.Join(dir, p) }
 	nginx := []plan.Component{{Name: "nginx"}, {Name: "pcre2"}, {Name: "myssl", CustomURL: "https://example.test/myssl.tar.gz"}}
 	fork := []plan.Component{{Name: "mynginx", CustomURL: "https://example.test/fork.git"}, {Name: "zlib"}}
@@ -150,7 +155,8 @@ func TestParsePatch(t *testing.T) {
 		{"empty directory", "empty", nginx, nil, "-patch empty: directory empty holds no patch files"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := parsePatch(tc.spec, tc.comps, func(p string) string { a, _ := filepath.Abs(p); return a })
+			t.Parallel()
+			got, err := parsePatch(tc.spec, tc.comps, wd.absOr)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) || exitCode(err) != ExitUsage {
 					t.Fatalf("parsePatch(%q) = %v, %v; want a usage error containing %q", tc.spec, got, err, tc.err)

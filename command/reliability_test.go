@@ -18,6 +18,7 @@ import (
 )
 
 func TestCacheCommands(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if r := run(t, "fetch", "--mirror", f.m.URL, "-v", "1.30.1", "-zlib", "-zlibversion", "1.2.13"); r.code != 0 {
 		t.Fatalf("fetch: %s", r.err)
@@ -53,15 +54,35 @@ func TestCacheCommands(t *testing.T) {
 	}
 }
 
-// buildTool compiles nginx-build for tests that need real processes
-// (signals, two processes sharing a cache).
+// buildTool is nginx-build as a program, for tests that need real
+// processes (signals, two processes sharing a cache): this test binary,
+// which with asToolEnv set is main (TestMain runs Execute), so nothing
+// is compiled again.
 func buildTool(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "nginx-build")
-	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
+}
+
+// toolCommand runs the tool with args and the process's environment plus
+// asToolEnv and env.
+func toolCommand(tool string, env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(tool, args...)
+	cmd.Env = append(append(os.Environ(), asToolEnv+"=1"), env...)
+	return cmd
+}
+
+// waitUntil is how long a test may wait for a process: until shortly
+// before the test binary's own deadline (-timeout), so that a hang fails
+// the test rather than the whole run, and a slow machine never does.
+func waitUntil(t *testing.T) time.Time {
+	if d, ok := t.Deadline(); ok {
+		return d.Add(-time.Until(d) / 20)
+	}
+	return time.Now().Add(5 * time.Minute)
 }
 
 // slowMirror serves the fixture's mirror, writing tarball bodies slowly.
@@ -102,6 +123,7 @@ func slowMirror(t *testing.T, dir string, perChunk time.Duration) (*httptest.Ser
 }
 
 func TestConcurrentFetchProcessesShareTheCache(t *testing.T) {
+	t.Parallel()
 	tool := buildTool(t)
 	f := newFixture(t)
 	srv, hits := slowMirror(t, f.m.Dir, 2*time.Millisecond)
@@ -112,8 +134,8 @@ func TestConcurrentFetchProcessesShareTheCache(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := exec.Command(tool, "fetch", "--mirror", srv.URL, "-v", "1.30.1", "-openssl", "-opensslversion", "3.0.20", "--lockfile", filepath.Join(t.TempDir(), "none.lock"))
-			cmd.Env = append(os.Environ(), "NGINX_BUILD_CACHE="+f.cache, "NGINX_BUILD_MIRROR=")
+			cmd := toolCommand(tool, []string{"NGINX_BUILD_CACHE=" + f.cache, "NGINX_BUILD_MIRROR="},
+				"fetch", "--mirror", srv.URL, "-v", "1.30.1", "-openssl", "-opensslversion", "3.0.20", "--lockfile", filepath.Join(t.TempDir(), "none.lock"))
 			out, err := cmd.CombinedOutput()
 			outs[i], errs[i] = string(out), err
 		}()
@@ -135,38 +157,50 @@ func TestConcurrentFetchProcessesShareTheCache(t *testing.T) {
 	}
 }
 
-// interrupt starts the tool, waits until ready says the moment has come,
-// sends SIGINT and returns its exit code, output and how long it took to
-// stop.
-func interrupt(t *testing.T, tool, cache string, ready func(out string) bool, args ...string) (int, string, time.Duration) {
+// interrupt starts the tool with the cache dir and env (NAME=value
+// entries) added to the environment, waits until ready says the moment
+// has come, sends SIGINT and returns its exit code, output and how long
+// it took to stop.
+func interrupt(t *testing.T, tool, cache string, env []string, ready func(out string) bool, args ...string) (int, string, time.Duration) {
 	t.Helper()
-	cmd := exec.Command(tool, args...)
-	cmd.Env = append(os.Environ(), "NGINX_BUILD_CACHE="+cache, "NGINX_BUILD_MIRROR=")
+	cmd := toolCommand(tool, append([]string{"NGINX_BUILD_CACHE=" + cache, "NGINX_BUILD_MIRROR="}, env...), args...)
 	var out syncBuf
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	// Only a process that hangs past the test's own deadline is killed.
+	giveUp := time.NewTimer(time.Until(waitUntil(t)))
+	defer giveUp.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
 	for !ready(out.String()) {
-		if time.Now().After(deadline) {
+		select {
+		case <-done:
+			t.Fatalf("the moment to interrupt never came: exited first:\n%s", out.String())
+		case <-giveUp.C:
 			cmd.Process.Kill()
-			cmd.Wait()
+			<-done
 			t.Fatalf("the moment to interrupt never came:\n%s", out.String())
+		case <-tick.C:
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	cmd.Process.Signal(syscall.SIGINT)
 	start := time.Now()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
 	case <-done:
-	case <-time.After(15 * time.Second):
+	case <-giveUp.C:
 		cmd.Process.Kill()
-		t.Fatalf("did not stop within 15 s of SIGINT:\n%s", out.String())
+		<-done
+		t.Fatalf("did not stop within %s of SIGINT:\n%s", time.Since(start).Round(time.Second), out.String())
 	}
-	return cmd.ProcessState.ExitCode(), out.String(), time.Since(start)
+	took := time.Since(start)
+	if took > 15*time.Second {
+		t.Fatalf("did not stop within 15 s of SIGINT (took %s):\n%s", took, out.String())
+	}
+	return cmd.ProcessState.ExitCode(), out.String(), took
 }
 
 type syncBuf struct {
@@ -187,21 +221,23 @@ func (s *syncBuf) String() string {
 }
 
 func TestInterruptedBuildsRecover(t *testing.T) {
+	t.Parallel()
 	tool := buildTool(t)
 	f := newFixture(t)
 	lock := filepath.Join(t.TempDir(), "none.lock")
 	// A big tarball (mostly zeros, small compressed) so that both the
 	// download from the slow server and the extraction take a while.
 	entries := []testmirror.Entry{{Name: "pcre2-10.99/"}}
+	zeros := strings.Repeat("\x00", 4<<20)
 	for i := range 40 {
-		entries = append(entries, testmirror.Entry{Name: "pcre2-10.99/big" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Body: strings.Repeat("\x00", 4<<20)})
+		entries = append(entries, testmirror.Entry{Name: "pcre2-10.99/big" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Body: zeros})
 	}
 	entries[0].Type = '5'
 	f.m.Add(t, "pcre2", "pcre2-10.99.tar.gz", entries)
 	slow, _ := slowMirror(t, f.m.Dir, 5*time.Millisecond)
 
 	// 1. During the download.
-	code, out, took := interrupt(t, tool, f.cache, func(o string) bool { return strings.Contains(o, "downloading pcre2") },
+	code, out, took := interrupt(t, tool, f.cache, nil, func(o string) bool { return strings.Contains(o, "downloading pcre2") },
 		"-d", f.work, "--mirror", slow.URL, "-v", "1.30.1", "-pcre", "-pcreversion", "10.99", "--lockfile", lock)
 	if code == 0 || !strings.Contains(out, "interrupted") || took > 5*time.Second {
 		t.Errorf("interrupted download: exit %d after %s\n%s", code, took, out)
@@ -215,7 +251,7 @@ func TestInterruptedBuildsRecover(t *testing.T) {
 		t.Fatalf("fetch: %s", r.err)
 	}
 	build := filepath.Join(f.work, "nginx", "1.30.1")
-	code, out, _ = interrupt(t, tool, f.cache, func(string) bool {
+	code, out, _ = interrupt(t, tool, f.cache, nil, func(string) bool {
 		m, _ := filepath.Glob(filepath.Join(build, ".extract-*"))
 		return len(m) > 0
 	}, "-d", f.work, "--mirror", f.m.URL, "-v", "1.30.1", "-pcre", "-pcreversion", "10.99", "--lockfile", lock)
@@ -227,7 +263,7 @@ func TestInterruptedBuildsRecover(t *testing.T) {
 	}
 
 	// 3. During make.
-	code, out, took = interrupt(t, tool, f.cache, func(o string) bool { return strings.Contains(o, "compiling with make") },
+	code, out, took = interrupt(t, tool, f.cache, nil, func(o string) bool { return strings.Contains(o, "compiling with make") },
 		"-d", f.work, "--mirror", f.m.URL, "-v", "1.30.1", "-pcre", "-pcreversion", "10.99", "--lockfile", lock, "--", "--test-slow-make")
 	if code == 0 || took > 8*time.Second {
 		t.Errorf("interrupted make: exit %d after %s\n%s", code, took, out)
@@ -244,6 +280,7 @@ func TestInterruptedBuildsRecover(t *testing.T) {
 }
 
 func TestSeveralMirrorsTriedInOrder(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// A first mirror that has nginx but not zlib.
 	partial := testmirror.New(t)
@@ -260,7 +297,7 @@ func TestSeveralMirrorsTriedInOrder(t *testing.T) {
 		t.Errorf("nginx should come from the first mirror, zlib from the second")
 	}
 	// A first mirror that is down: versions and tarballs from the next one.
-	t.Setenv("NGINX_BUILD_MIRROR", deadURL+","+f.m.URL)
+	setenv(t, "NGINX_BUILD_MIRROR", deadURL+","+f.m.URL)
 	r = run(t, "-d", f.work, "-v", "1.30.x", "--cache-dir", t.TempDir(), "-clear")
 	if r.code != 0 || !strings.Contains(r.err, "trying mirror "+f.m.URL) {
 		t.Errorf("dead first mirror: exit %d\n%s", r.code, r.err)
@@ -271,6 +308,7 @@ func TestSeveralMirrorsTriedInOrder(t *testing.T) {
 // (here: a file where a directory must go; root ignores permission bits)
 // is reported with the path, not as a generic failure.
 func TestDiskErrorsNameThePath(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	blocker := filepath.Join(t.TempDir(), "a-file")
 	os.WriteFile(blocker, []byte("x"), 0o644)

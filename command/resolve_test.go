@@ -22,6 +22,7 @@ func manyVersions(t *testing.T, f *fixture) {
 }
 
 func TestVersionsCommandOverMirror(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	manyVersions(t, f)
 	r := run(t, "versions", "nginx", "--mirror", f.m.URL)
@@ -47,6 +48,7 @@ func TestVersionsCommandOverMirror(t *testing.T) {
 }
 
 func TestDryRunJSONResolvesConstraints(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	manyVersions(t, f)
 	r := run(t, "-d", f.work, "--mirror", f.m.URL, "-v", "stable", "-openssl", "-opensslversion", "~3.5",
@@ -90,6 +92,7 @@ func TestDryRunJSONResolvesConstraints(t *testing.T) {
 }
 
 func TestConstraintErrorsFromTheCommandLine(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	manyVersions(t, f)
 	r := run(t, "-d", f.work, "--mirror", f.m.URL, "-v", "~1.32", "--dry-run")

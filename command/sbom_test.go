@@ -107,10 +107,11 @@ func fileSHA256(t *testing.T, path string) string {
 // fetched (by their sha256), the git module at the commit it was built
 // at, the binary that came out, and the configure arguments.
 func TestSBOMDescribesTheBuild(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
-	os.Mkdir("out", 0o755)
+	chdir(t, dir)
+	os.Mkdir(filepath.Join(dir, "out"), 0o755)
 
 	repo := gitRepo(t, filepath.Join(t.TempDir(), "echo-module"))
 	git(t, repo, "tag", "v1")
@@ -120,7 +121,7 @@ func TestSBOMDescribesTheBuild(t *testing.T) {
 		{Name: "tm/", Type: tar.TypeDir},
 		{Name: "tm/config", Body: "ngx_addon_name=tm\n"},
 	})
-	os.WriteFile("modules.json", []byte(`[
+	os.WriteFile(filepath.Join(dir, "modules.json"), []byte(`[
   {"name": "echo-module", "url": "`+repo+`", "rev": "v1", "license": "BSD-2-Clause"},
   {"name": "tm", "form": "tarball", "url": "`+f.m.URL+`/mods/tm-1.0.tar.gz", "checksum": "sha256:`+modSum+`", "dynamic": true}
 ]`), 0o644)
@@ -199,13 +200,15 @@ func TestSBOMDescribesTheBuild(t *testing.T) {
 // An up-to-date build still writes its SBOM, from the build record, with
 // the same content; SOURCE_DATE_EPOCH makes it byte for byte reproducible.
 func TestSBOMWhenUpToDate(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
-	t.Chdir(t.TempDir())
+	dir := t.TempDir()
+	chdir(t, dir)
 	args := f.args("-zlib", "-zlibversion", "1.2.13")
 	if r := run(t, append(args, "--sbom", "first.json")...); r.code != 0 {
 		t.Fatalf("build: exit %d\n%s", r.code, r.err)
 	}
-	_, first := readSBOM(t, "first.json")
+	_, first := readSBOM(t, filepath.Join(dir, "first.json"))
 
 	// The build subcommand, the --flag=value spelling.
 	r := run(t, append([]string{"build"}, append(args, "--sbom=second.json")...)...)
@@ -213,7 +216,7 @@ func TestSBOMWhenUpToDate(t *testing.T) {
 		t.Fatalf("rerun: exit %d\n%s", r.code, r.err)
 	}
 	mustContain(t, "rerun", r.err, "up to date", "SBOM (CycloneDX 1.6)")
-	_, second := readSBOM(t, "second.json")
+	_, second := readSBOM(t, filepath.Join(dir, "second.json"))
 	if second.SerialNumber == first.SerialNumber {
 		t.Errorf("two SBOMs share a serial number")
 	}
@@ -223,11 +226,11 @@ func TestSBOMWhenUpToDate(t *testing.T) {
 		t.Errorf("the up-to-date SBOM differs:\n%s\n%s", a, b)
 	}
 
-	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	setenv(t, "SOURCE_DATE_EPOCH", "1700000000")
 	run(t, append(args, "-sbom", "r1.json")...)
 	run(t, append(args, "-sbom", "r2.json")...)
-	r1, d1 := readSBOM(t, "r1.json")
-	r2, _ := readSBOM(t, "r2.json")
+	r1, d1 := readSBOM(t, filepath.Join(dir, "r1.json"))
+	r2, _ := readSBOM(t, filepath.Join(dir, "r2.json"))
 	if !bytes.Equal(r1, r2) {
 		t.Errorf("SOURCE_DATE_EPOCH SBOMs differ")
 	}
@@ -244,16 +247,17 @@ func TestSBOMWhenUpToDate(t *testing.T) {
 		t.Fatalf("changed binary: exit %d, want 1\n%s", r.code, r.err)
 	}
 	mustContain(t, "error", r.err, "changed.json", bin+" has changed since it was built")
-	if _, err := os.Stat("changed.json"); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, "changed.json")); err == nil {
 		t.Errorf("an SBOM was written for a binary that is not the one on record")
 	}
 }
 
 func TestSBOMErrors(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
-	os.Mkdir("adir", 0o755)
+	chdir(t, dir)
+	os.Mkdir(filepath.Join(dir, "adir"), 0o755)
 	for _, tc := range []struct {
 		args []string
 		env  string
@@ -265,7 +269,7 @@ func TestSBOMErrors(t *testing.T) {
 		{f.args("-sbom", "b.json", "-configureonly"), "", "-configureonly builds none"},
 		{f.args("-sbom", "b.json"), "yesterday", `SOURCE_DATE_EPOCH="yesterday"`},
 	} {
-		t.Setenv("SOURCE_DATE_EPOCH", tc.env)
+		setenv(t, "SOURCE_DATE_EPOCH", tc.env)
 		r := run(t, tc.args...)
 		if r.code != 2 {
 			t.Errorf("%q: exit %d, want 2\n%s", tc.args, r.code, r.err)

@@ -43,14 +43,16 @@ printf '#!/bin/sh\necho "nginx version: nginx/` + version + `" >&2\n' > objs/ngi
 // extracts nor configures again (configure's marker survives, configure
 // ran once) and resumes make, which produces a working binary.
 func TestStepStamps(t *testing.T) {
+	t.Parallel()
 	tool := buildTool(t)
 	f := newFixture(t)
 	f.m.Add(t, "nginx", "nginx-1.30.2.tar.gz", stepsNginx("1.30.2"))
 	// A big PCRE2 (mostly zeros, small compressed) makes extraction slow
 	// enough to interrupt.
 	entries := []testmirror.Entry{{Name: "pcre2-10.99/", Type: tar.TypeDir}}
+	zeros := strings.Repeat("\x00", 4<<20)
 	for i := range 60 {
-		entries = append(entries, testmirror.Entry{Name: "pcre2-10.99/big" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Body: strings.Repeat("\x00", 4<<20)})
+		entries = append(entries, testmirror.Entry{Name: "pcre2-10.99/big" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Body: zeros})
 	}
 	f.m.Add(t, "pcre2", "pcre2-10.99.tar.gz", entries)
 	args := []string{"-d", f.work, "--mirror", f.m.URL, "-v", "1.30.2", "-pcre", "-pcreversion", "10.99", "--lockfile", filepath.Join(t.TempDir(), "none.lock")}
@@ -61,10 +63,11 @@ func TestStepStamps(t *testing.T) {
 	src := filepath.Join(build, "nginx-1.30.2")
 	slow := filepath.Join(t.TempDir(), "slow")
 	os.WriteFile(slow, nil, 0o644)
-	t.Setenv("NGINX_TEST_SLOW_MAKE", slow)
+	// make reads it: it goes to the interrupted processes' environment.
+	slowMake := []string{"NGINX_TEST_SLOW_MAKE=" + slow}
 
 	// 1. Interrupted during extraction.
-	code, out, _ := interrupt(t, tool, f.cache, func(string) bool {
+	code, out, _ := interrupt(t, tool, f.cache, slowMake, func(string) bool {
 		m, _ := filepath.Glob(filepath.Join(build, ".extract-*"))
 		return len(m) > 0
 	}, args...)
@@ -74,7 +77,7 @@ func TestStepStamps(t *testing.T) {
 
 	// 2. The next run extracts again, from scratch, and is interrupted
 	// during make.
-	code, out, _ = interrupt(t, tool, f.cache, func(o string) bool { return strings.Contains(o, "compiling with make") }, args...)
+	code, out, _ = interrupt(t, tool, f.cache, slowMake, func(o string) bool { return strings.Contains(o, "compiling with make") }, args...)
 	if code == 0 {
 		t.Fatalf("make was not interrupted:\n%s", out)
 	}

@@ -41,9 +41,10 @@ func recordedModule(t *testing.T, buildDir, name string) pin.Module {
 // file changes, the build uses (and records) the new one, not the copy
 // cached under the same path.
 func TestLocalTarballModuleChanges(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	local := filepath.Join(f.m.Dir, "mods", "tm.tar.gz")
 	sum1 := addModuleTarball(t, f.m, "tm.tar.gz", "ngx_addon_name=tm1\n")
 	mods := filepath.Join(dir, "modules.json")
@@ -83,6 +84,7 @@ func TestLocalTarballModuleChanges(t *testing.T) {
 // A tarball URL whose pinned checksum changes is fetched again at once,
 // not failed against the old cached copy.
 func TestTarballModuleChecksumChangeRefetches(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
 	url := f.m.URL + "/mods/tm-1.0.tar.gz"
@@ -115,6 +117,7 @@ func TestTarballModuleChecksumChangeRefetches(t *testing.T) {
 // A module named like a component's directory would overwrite that tree:
 // it is refused at its place in modules.json, before any download.
 func TestModuleNameClashesWithComponent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
 	local := filepath.Join(f.m.Dir, "mods", "tm.tar.gz")

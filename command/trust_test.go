@@ -65,6 +65,7 @@ func hexOf(b []byte) []byte {
 }
 
 func TestSignatureVerification(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	release := newTestKey(t, "Release Manager")
 	release.sign(t, f, "nginx", "nginx-1.30.1.tar.gz")
@@ -102,6 +103,7 @@ func TestSignatureVerification(t *testing.T) {
 }
 
 func TestBadSignatureIsFatalAndPurged(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	release := newTestKey(t, "Release Manager")
 	release.sign(t, f, "nginx", "nginx-1.30.1.tar.gz")
@@ -126,6 +128,7 @@ func TestBadSignatureIsFatalAndPurged(t *testing.T) {
 }
 
 func TestBuiltInChecksumsCatchAForgedNginx(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// The fixture's synthetic "nginx 1.22.1" is not nginx.org's 1.22.1.
 	f.m.AddNginx(t, "nginx", "1.22.1")
@@ -136,6 +139,7 @@ func TestBuiltInChecksumsCatchAForgedNginx(t *testing.T) {
 }
 
 func TestVerifyPolicies(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	someone := newTestKey(t, "Somebody")
 	someone.sign(t, f, "zlib", "zlib-1.2.13.tar.xz") // nginx-build has no zlib key
@@ -174,9 +178,10 @@ func TestVerifyPolicies(t *testing.T) {
 }
 
 func TestLockfile(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	lock := filepath.Join(dir, "nginx-build.lock")
 
 	r := run(t, "lock", "--mirror", f.m.URL, "-v", "1.30.x", "-openssl", "-opensslversion", "3.0.x")
@@ -245,9 +250,10 @@ func TestLockfile(t *testing.T) {
 }
 
 func TestLockPinsGitModuleCommits(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	repo := gitRepo(t, filepath.Join(dir, "mod"))
 	first := gitHead(t, repo)
 	mods := filepath.Join(dir, "modules.json")
@@ -275,6 +281,7 @@ func TestLockPinsGitModuleCommits(t *testing.T) {
 // binary built under --verify off is not up to date under --verify strict,
 // and trusting another key re-verifies.
 func TestVerifyPolicyAndKeyringChangeRebuilds(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if r := run(t, f.args("--verify", "off")...); r.code != 0 {
 		t.Fatalf("--verify off: exit %d\n%s", r.code, r.err)
@@ -304,9 +311,10 @@ func TestVerifyPolicyAndKeyringChangeRebuilds(t *testing.T) {
 // writes the lockfile (they do not change what is pinned), and a
 // modules.json's git modules are still pinned.
 func TestLockTakesBuildFlags(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	repo := gitRepo(t, filepath.Join(dir, "mod"))
 	mods := filepath.Join(dir, "modules.json")
 	os.WriteFile(mods, []byte(`[{"name": "mod", "form": "git", "url": "`+repo+`", "rev": "main"}]`), 0o644)
@@ -351,6 +359,7 @@ func TestLockTakesBuildFlags(t *testing.T) {
 // without keys of its own fail; --keyring NAME=FILE trusts the keys for
 // that component only, and there a signature by anyone else is fatal.
 func TestScopedKeyrings(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	someone, other := newTestKey(t, "Somebody"), newTestKey(t, "Other")
 	someone.sign(t, f, "zlib", "zlib-1.2.13.tar.xz") // nginx-build has no zlib key

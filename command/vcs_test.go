@@ -19,12 +19,15 @@ import (
 // other's clone of the same git module: only one clones, the others wait
 // and reuse it.
 func TestConcurrentBuildsShareTheGitCache(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
 	repo := gitRepo(t, filepath.Join(dir, "mod"))
+	var msgs []string
 	for i := range 30 { // enough history that a clone takes a moment
-		gitCommit(t, repo, fmt.Sprintf("c%d", i))
+		msgs = append(msgs, fmt.Sprintf("c%d", i))
 	}
+	gitCommits(t, repo, msgs...)
 	git(t, repo, "tag", "v1")
 	mods := filepath.Join(dir, "modules.json")
 	os.WriteFile(mods, []byte(`[{"name": "mod", "url": "`+repo+`", "rev": "v1"}]`), 0o644)
@@ -66,9 +69,10 @@ func TestConcurrentBuildsShareTheGitCache(t *testing.T) {
 // is looked up in the cache's clone. One that does not exist is an error
 // at its place in modules.json.
 func TestShortCommitRev(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	repo := gitRepo(t, filepath.Join(dir, "mod"))
 	first := gitHead(t, repo)
 	gitCommit(t, repo, "second")
@@ -97,7 +101,7 @@ func TestShortCommitRev(t *testing.T) {
 func TestGitLsRemoteErrorsShowGitsMessage(t *testing.T) {
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	mods := filepath.Join(dir, "modules.json")
 	missing := filepath.Join(dir, "no-such-repo")
 	os.WriteFile(mods, []byte(`[{"name": "mod", "url": "`+missing+`", "rev": "v1"}]`), 0o644)
@@ -157,19 +161,28 @@ func hg(t *testing.T, dir string, args ...string) string {
 func hgCommit(t *testing.T, dir, file string) string {
 	t.Helper()
 	os.WriteFile(filepath.Join(dir, file), []byte(file+"\n"), 0o644)
-	hg(t, dir, "add", "-q", file)
-	hg(t, dir, "commit", "-q", "-m", file)
-	return hg(t, dir, "log", "-r", ".", "-T", "{node}")
+	// Add, commit and learn the changeset in one (slow to start) hg.
+	out := hg(t, dir, "commit", "-A", "-m", file, "--debug")
+	for _, line := range strings.Split(out, "\n") {
+		if rest, ok := strings.CutPrefix(line, "committed changeset "); ok {
+			if _, node, ok := strings.Cut(rest, ":"); ok && len(node) == 40 {
+				return node
+			}
+		}
+	}
+	t.Fatalf("hg commit --debug named no changeset:\n%s", out)
+	return ""
 }
 
 // hg modules are cached like git ones and pinned to a changeset up front:
 // a branch that moves rebuilds, the changeset is recorded, and a rev that
 // does not exist fails before anything is downloaded.
 func TestHgModule(t *testing.T) {
+	t.Parallel()
 	needHg(t)
 	f := newFixture(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	chdir(t, dir)
 	repo := filepath.Join(dir, "hgmod")
 	os.MkdirAll(repo, 0o755)
 	hg(t, repo, "init")

@@ -25,11 +25,12 @@ func Alive(pid int) bool {
 	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
 }
 
-// CancelWhenWritten calls cancel once path exists (a fake tool wrote the
-// pid of the child it started), or after 10 seconds.
+// CancelWhenWritten calls cancel once path holds a whole line (a fake
+// tool wrote the pid of the child it started: the shell creates the file
+// before echo writes to it), or after 10 seconds.
 func CancelWhenWritten(path string, cancel func()) {
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if _, err := os.Stat(path); err == nil {
+		if b, err := os.ReadFile(path); err == nil && strings.HasSuffix(string(b), "\n") {
 			break
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -89,8 +90,62 @@ type Entry struct {
 // file's extension (.tar.gz or .tar.xz), and returns its sha256.
 func (m *Mirror) Add(t testing.TB, component, file string, entries []Entry) string {
 	t.Helper()
-	var raw bytes.Buffer
-	tw := tar.NewWriter(&raw)
+	// Every test's mirror holds the same few small tarballs: they are
+	// compressed once (the output is deterministic) and copied after.
+	key, small := archiveKey(file, entries)
+	if small {
+		if b, ok := archives.Load(key); ok {
+			return m.WriteFile(t, component, file, b.([]byte))
+		}
+	}
+	b := archive(t, file, entries)
+	if small {
+		archives.Store(key, b)
+	}
+	return m.WriteFile(t, component, file, b)
+}
+
+// archives caches small archives by archiveKey.
+var archives sync.Map
+
+// archiveKey identifies an archive by its name and entries, for archives
+// small enough to cache.
+func archiveKey(file string, entries []Entry) (string, bool) {
+	size := 0
+	for _, e := range entries {
+		size += len(e.Body)
+	}
+	if size > 64<<10 {
+		return "", false
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%q\n", file)
+	for _, e := range entries {
+		fmt.Fprintf(h, "%q %q %d %d %q\n", e.Name, e.Body, e.Mode, e.Type, e.Linkname)
+	}
+	return hex.EncodeToString(h.Sum(nil)), true
+}
+
+// archive is the compressed tar of entries.
+func archive(t testing.TB, file string, entries []Entry) []byte {
+	t.Helper()
+	// The tar streams straight into the compressor: tests add archives of
+	// hundreds of MB (mostly zeros) to make extraction take a while.
+	var out bytes.Buffer
+	var zw io.WriteCloser
+	switch {
+	case strings.HasSuffix(file, ".tar.gz"):
+		zw, _ = gzip.NewWriterLevel(&out, gzip.BestSpeed)
+	case strings.HasSuffix(file, ".tar.xz"):
+		w, err := xz.NewWriter(&out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zw = w
+	default:
+		t.Fatalf("testmirror: unsupported extension in %s", file)
+	}
+	tw := tar.NewWriter(zw)
 	for _, e := range entries {
 		typ := e.Type
 		if typ == 0 {
@@ -119,23 +174,10 @@ func (m *Mirror) Add(t testing.TB, component, file string, entries []Entry) stri
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	switch {
-	case strings.HasSuffix(file, ".tar.gz"):
-		zw := gzip.NewWriter(&out)
-		zw.Write(raw.Bytes())
-		zw.Close()
-	case strings.HasSuffix(file, ".tar.xz"):
-		zw, err := xz.NewWriter(&out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		zw.Write(raw.Bytes())
-		zw.Close()
-	default:
-		t.Fatalf("testmirror: unsupported extension in %s", file)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
 	}
-	return m.WriteFile(t, component, file, out.Bytes())
+	return out.Bytes()
 }
 
 // WriteFile puts raw bytes at <component>/<file> and returns their sha256.

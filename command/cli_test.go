@@ -1,0 +1,90 @@
+package command
+
+import (
+	"maps"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/iostreams"
+)
+
+// cli is one test's outside world for RunWith: a private environment
+// (empty but for what the test sets, and HOME in a temp dir, so never the
+// user's cache), its own working directory instead of the process's, and a
+// fast-retrying HTTP client. Tests that use nothing process-wide can then
+// run in parallel.
+type cli struct {
+	mu   sync.Mutex
+	env  map[string]string
+	dir  string
+	http *http.Client
+}
+
+// testNetwork retries as often as the real client (tests count requests),
+// but never waits out a real backoff.
+var testNetwork = fetch.Network{Attempts: 5, BaseDelay: 2 * time.Millisecond, MaxDelay: 50 * time.Millisecond}
+
+var clis sync.Map // *testing.T → *cli
+
+// cliFor is t's cli, made on first use.
+func cliFor(t *testing.T) *cli {
+	t.Helper()
+	if c, ok := clis.Load(t); ok {
+		return c.(*cli)
+	}
+	c := &cli{env: map[string]string{"HOME": t.TempDir()}, dir: t.TempDir(), http: testNetwork.Client()}
+	if got, loaded := clis.LoadOrStore(t, c); loaded {
+		return got.(*cli)
+	}
+	t.Cleanup(func() {
+		clis.Delete(t)
+		c.http.CloseIdleConnections()
+	})
+	return c
+}
+
+// setenv sets a variable in t's environment (what commands read through
+// Factory.LookupEnv); child processes do not see it.
+func setenv(t *testing.T, name, value string) {
+	t.Helper()
+	c := cliFor(t)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.env[name] = value
+}
+
+// getenv is a variable of t's environment.
+func getenv(t *testing.T, name string) string {
+	t.Helper()
+	c := cliFor(t)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.env[name]
+}
+
+// chdir makes dir the working directory of t's runs (Factory.Dir).
+func chdir(t *testing.T, dir string) {
+	t.Helper()
+	c := cliFor(t)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dir = dir
+}
+
+// factory is the Factory of one run: a snapshot of t's environment.
+func (c *cli) factory(io *iostreams.IO) *Factory {
+	c.mu.Lock()
+	env := maps.Clone(c.env)
+	dir := c.dir
+	c.mu.Unlock()
+	return &Factory{
+		IO:         io,
+		HTTPClient: c.http,
+		LookupEnv:  func(name string) (string, bool) { v, ok := env[name]; return v, ok },
+		Dir:        dir,
+		Now:        time.Now,
+	}
+}
