@@ -179,6 +179,11 @@ func hgCommit(t *testing.T, dir, file string) string {
 // does not exist fails before anything is downloaded.
 func TestHgModule(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		// About 30 Mercurial processes at ~0.3 s of CPU each (Python
+		// start-up) in one chain of runs: the full tier runs it.
+		t.Skip("-short: Mercurial is slow to start; run without -short")
+	}
 	needHg(t)
 	f := newFixture(t)
 	dir := t.TempDir()
