@@ -37,7 +37,7 @@ builds nothing. A later build (even offline) finds them there.`,
 			if err := g.apply(pl); err != nil {
 				return err
 			}
-			debianDefaults(pl, changedFunc(cmd.Flags()))
+			pl = plan.WithDebianDefaults(pl, versionChosen(changedFunc(cmd.Flags())))
 			if err := tf.apply(pl, g.f); err != nil {
 				return err
 			}

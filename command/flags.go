@@ -2,21 +2,17 @@ package command
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
 
-	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/spf13/pflag"
 	"mvdan.cc/sh/v3/shell"
 
 	"github.com/nginx-build/nginx-build/fetch"
-	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/plan"
 	"github.com/nginx-build/nginx-build/source"
-	"github.com/nginx-build/nginx-build/verify"
 )
 
 // componentFlags choose what is built: the server and its static libraries.
@@ -85,42 +81,11 @@ func (f *trustFlags) apply(p *plan.Plan, fa *Factory) error {
 		return usagef("%v", err)
 	}
 	p.Verify = pol
-	for _, k := range f.keyrings {
-		// NAME=FILE scopes the keys to one component; a plain FILE (even
-		// one with "=" in its name) trusts them for all.
-		name, file, scoped := strings.Cut(k, "=")
-		if scoped {
-			known := false
-			for _, c := range p.Components() {
-				known = known || c.Name == name
-			}
-			if _, err := source.Lookup(name); err == nil {
-				known = true
-			}
-			if !known {
-				if _, err := os.Stat(fa.absOr(k)); err == nil {
-					scoped = false
-				} else {
-					return usagef("--keyring %s: %q is not a component (use --keyring FILE, or NAME=FILE with NAME one of nginx, openssl, pcre2, zlib, libressl, openresty, freenginx or a custom name)", k, name)
-				}
-			}
-		}
-		if !scoped {
-			file = k
-		}
-		keys, err := verify.ReadKeyringFile(fa.absOr(file))
-		if err != nil {
-			return usagef("--keyring %s: %v", k, err)
-		}
-		if !scoped {
-			p.ExtraKeys = append(p.ExtraKeys, keys...)
-			continue
-		}
-		if p.ComponentKeys == nil {
-			p.ComponentKeys = map[string]openpgp.EntityList{}
-		}
-		p.ComponentKeys[name] = append(p.ComponentKeys[name], keys...)
+	keys, err := plan.ReadKeyrings(f.keyrings, p.Components(), fa.absOr)
+	if err != nil {
+		return err
 	}
+	p.ExtraKeys, p.ComponentKeys = keys.Extra, keys.Component
 	p.Lockfile = f.lockfile
 	if p.Lockfile == "" {
 		p.Lockfile = defaultLockfile
@@ -355,21 +320,19 @@ func (f *buildFlags) toPlan(g *globalFlags, changed func(string) bool, warn func
 	}
 	p.GitSources = plan.GitSourcesOf(p.Components())
 	if f.configureFile != "" {
-		b, err := os.ReadFile(g.f.absOr(f.configureFile))
-		if err != nil {
-			return nil, usagef("-c %s: cannot read the configure script: %v", f.configureFile, unwrapPath(err))
+		if p.ConfigureScript, err = plan.ReadConfigureScript(f.configureFile, g.f.absOr(f.configureFile)); err != nil {
+			return nil, err
 		}
-		p.ConfigureScript = string(b)
 	}
 	if f.modulesFile != "" {
-		mods, data, err := g.loadModules(f.modulesFile)
+		mods, data, err := plan.ReadModules(g.f.absOr(f.modulesFile))
 		if err != nil {
 			return nil, err
 		}
 		p.Modules, p.ModulesFile = mods, string(data)
 	}
 	for _, spec := range f.patches {
-		pts, err := parsePatch(spec, p.Components(), g.f.absOr)
+		pts, err := plan.ParsePatch(spec, p.Components(), g.f.absOr)
 		if err != nil {
 			return nil, err
 		}
@@ -385,7 +348,7 @@ func (f *buildFlags) toPlan(g *globalFlags, changed func(string) bool, warn func
 	if err := g.apply(p); err != nil {
 		return nil, err
 	}
-	debianDefaults(p, changed)
+	p = plan.WithDebianDefaults(p, versionChosen(changed))
 	if err := f.trust.apply(p, g.f); err != nil {
 		return nil, err
 	}
@@ -439,93 +402,6 @@ func (g *globalFlags) origins(cacheDir string) ([]source.Mirror, error) {
 	return out, nil
 }
 
-// parsePatch reads -patch [target=]PATH. PATH may be a directory: its
-// files are applied in name order.
-func parsePatch(spec string, comps []plan.Component, absOr func(string) string) ([]plan.Patch, error) {
-	target, path := "", spec
-	if t, rest, ok := strings.Cut(spec, "="); ok {
-		_, err := source.Lookup(t)
-		for _, c := range comps {
-			if c.Name == t {
-				err = nil
-			}
-		}
-		if err == nil {
-			target, path = t, rest
-		}
-	}
-	if target == "" {
-		target = comps[0].Name
-	}
-	found := false
-	for _, c := range comps {
-		found = found || c.Name == target
-	}
-	if !found {
-		return nil, usagef("-patch %s: %s is not part of this build (add -%s?)", spec, target, flagFor(target))
-	}
-	abs := absOr(path)
-	fi, err := os.Stat(abs)
-	if err != nil {
-		if t, _, ok := strings.Cut(spec, "="); ok && path == spec {
-			var names []string
-			for _, c := range comps {
-				names = append(names, c.Name)
-			}
-			return nil, usagef("-patch %s: %q is not a patch target here (%s), and there is no patch file %s", spec, t, strings.Join(names, ", "), path)
-		}
-		return nil, usagef("-patch %s: patch file %s not found", spec, path)
-	}
-	if !fi.IsDir() {
-		return []plan.Patch{{Target: target, Path: abs}}, nil
-	}
-	entries, err := os.ReadDir(abs)
-	if err != nil {
-		return nil, usagef("-patch %s: %v", spec, err)
-	}
-	var patches []plan.Patch
-	for _, e := range entries { // ReadDir sorts by name
-		if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
-			patches = append(patches, plan.Patch{Target: target, Path: filepath.Join(abs, e.Name())})
-		}
-	}
-	if len(patches) == 0 {
-		return nil, usagef("-patch %s: directory %s holds no patch files", spec, path)
-	}
-	return patches, nil
-}
-
-func flagFor(component string) string {
-	if component == "pcre2" {
-		return "pcre"
-	}
-	return component
-}
-
-func unwrapPath(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
-
-// loadModules reads a modules.json; relative paths of local and tarball
-// modules are relative to the file, like includes.
-func (g *globalFlags) loadModules(path string) ([]module3rd.Module, []byte, error) {
-	path = g.f.absOr(path)
-	mods, data, err := module3rd.Load(path)
-	if err != nil {
-		return nil, nil, usagef("-m: %v", err)
-	}
-	for i, m := range mods {
-		isPath := m.Form == "local" || (m.Form == "tarball" && !strings.Contains(m.URL, "://"))
-		if isPath && !filepath.IsAbs(m.URL) {
-			mods[i].URL = filepath.Join(filepath.Dir(path), m.URL)
-		}
-	}
-	return mods, data, nil
-}
-
 var customNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
 
 // checkCustom validates -customnginx/-customssl and their name and tag.
@@ -561,20 +437,11 @@ func versionFlags() map[string]string {
 		"libressl": "libresslversion", "openresty": "openrestyversion", "freenginx": "freenginxversion"}
 }
 
-// debianDefaults makes the versions the user did not choose "latest" when
-// building from Debian's archive: nginx-build's own defaults are upstream's
-// current releases, which a stable distribution does not carry.
-func debianDefaults(p *plan.Plan, changed func(string) bool) {
-	if !p.Mirror.IsDebian() {
-		return
-	}
+// versionChosen reports whether the user gave a component's version
+// (-v also counts for the server).
+func versionChosen(changed func(string) bool) func(string) bool {
 	flags := versionFlags()
-	if !changed(flags[p.Server.Name]) && !changed("v") {
-		p.Server.Constraint = "latest"
-	}
-	for i := range p.Libraries {
-		if !changed(flags[p.Libraries[i].Name]) && !p.Libraries[i].Custom() {
-			p.Libraries[i].Constraint = "latest"
-		}
+	return func(component string) bool {
+		return changed(flags[component]) || (changed("v") && (component == "nginx" || component == "openresty" || component == "freenginx"))
 	}
 }

@@ -156,7 +156,7 @@ func TestParsePatch(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := parsePatch(tc.spec, tc.comps, wd.absOr)
+			got, err := plan.ParsePatch(tc.spec, tc.comps, wd.absOr)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) || exitCode(err) != ExitUsage {
 					t.Fatalf("parsePatch(%q) = %v, %v; want a usage error containing %q", tc.spec, got, err, tc.err)

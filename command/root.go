@@ -68,8 +68,7 @@ func RunWith(ctx context.Context, f *Factory, args []string) (code int) {
 		fmt.Fprintln(io.Err, "nginx-build: interrupted; nothing half-done is trusted, run it again to continue")
 	default:
 		fmt.Fprintf(io.Err, "nginx-build: %v\n", err)
-		var u *usageError
-		if errors.As(err, &u) {
+		if isUsage(err) {
 			fmt.Fprintln(io.Err, "Run 'nginx-build --help' for usage.")
 		}
 		if netfail.Find(err) != nil {

@@ -1,0 +1,199 @@
+package plan
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+
+	"github.com/nginx-build/nginx-build/module3rd"
+	"github.com/nginx-build/nginx-build/source"
+	"github.com/nginx-build/nginx-build/verify"
+)
+
+// Reading a plan's inputs: the -c script, modules.json, patch files and
+// keyrings, named as the user gave them. The command layer maps flags to
+// these calls and prints; what the files hold and how they are checked is
+// decided here.
+
+// InputError is input the user must change (a file that cannot be read,
+// a patch target that is not part of the build): the command layer
+// reports it as a usage error.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
+
+func inputErrorf(format string, args ...any) error {
+	return &InputError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// ReadConfigureScript reads a -c script. name is the path as the user
+// wrote it, for the message; path is it made absolute.
+func ReadConfigureScript(name, path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", inputErrorf("-c %s: cannot read the configure script: %v", name, unwrapPath(err))
+	}
+	return string(b), nil
+}
+
+// ReadModules reads a modules.json (path absolute); relative paths of
+// local and tarball modules are relative to the file, like includes. It
+// returns the file's content too: it is hashed into the build's inputs.
+func ReadModules(path string) ([]module3rd.Module, []byte, error) {
+	mods, data, err := module3rd.Load(path)
+	if err != nil {
+		return nil, nil, inputErrorf("-m: %v", err)
+	}
+	for i, m := range mods {
+		isPath := m.Form == "local" || (m.Form == "tarball" && !strings.Contains(m.URL, "://"))
+		if isPath && !filepath.IsAbs(m.URL) {
+			mods[i].URL = filepath.Join(filepath.Dir(path), m.URL)
+		}
+	}
+	return mods, data, nil
+}
+
+// ParsePatch reads -patch [target=]PATH for a build of comps. PATH may be
+// a directory: its files are applied in name order. abs makes a path as
+// the user wrote it absolute.
+func ParsePatch(spec string, comps []Component, abs func(string) string) ([]Patch, error) {
+	target, path := "", spec
+	if t, rest, ok := strings.Cut(spec, "="); ok {
+		_, err := source.Lookup(t)
+		for _, c := range comps {
+			if c.Name == t {
+				err = nil
+			}
+		}
+		if err == nil {
+			target, path = t, rest
+		}
+	}
+	if target == "" {
+		target = comps[0].Name
+	}
+	found := false
+	for _, c := range comps {
+		found = found || c.Name == target
+	}
+	if !found {
+		return nil, inputErrorf("-patch %s: %s is not part of this build (add -%s?)", spec, target, flagFor(target))
+	}
+	absPath := abs(path)
+	fi, err := os.Stat(absPath)
+	if err != nil {
+		if t, _, ok := strings.Cut(spec, "="); ok && path == spec {
+			var names []string
+			for _, c := range comps {
+				names = append(names, c.Name)
+			}
+			return nil, inputErrorf("-patch %s: %q is not a patch target here (%s), and there is no patch file %s", spec, t, strings.Join(names, ", "), path)
+		}
+		return nil, inputErrorf("-patch %s: patch file %s not found", spec, path)
+	}
+	if !fi.IsDir() {
+		return []Patch{{Target: target, Path: absPath}}, nil
+	}
+	entries, err := os.ReadDir(absPath)
+	if err != nil {
+		return nil, inputErrorf("-patch %s: %v", spec, err)
+	}
+	var patches []Patch
+	for _, e := range entries { // ReadDir sorts by name
+		if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
+			patches = append(patches, Patch{Target: target, Path: filepath.Join(absPath, e.Name())})
+		}
+	}
+	if len(patches) == 0 {
+		return nil, inputErrorf("-patch %s: directory %s holds no patch files", spec, path)
+	}
+	return patches, nil
+}
+
+// flagFor is the flag that adds a component to the build.
+func flagFor(component string) string {
+	if component == "pcre2" {
+		return "pcre"
+	}
+	return component
+}
+
+// Keyrings are the --keyring keys: extra keys trusted for every
+// component, and keys trusted for one component only.
+type Keyrings struct {
+	Extra     openpgp.EntityList
+	Component map[string]openpgp.EntityList
+}
+
+// ReadKeyrings reads --keyring [NAME=]FILE specs for a build of comps.
+// NAME=FILE scopes the keys to one component; a plain FILE (even one with
+// "=" in its name, when no component is called what precedes it) trusts
+// them for all.
+func ReadKeyrings(specs []string, comps []Component, abs func(string) string) (Keyrings, error) {
+	var k Keyrings
+	for _, spec := range specs {
+		name, file, scoped := strings.Cut(spec, "=")
+		if scoped {
+			known := false
+			for _, c := range comps {
+				known = known || c.Name == name
+			}
+			if _, err := source.Lookup(name); err == nil {
+				known = true
+			}
+			if !known {
+				if _, err := os.Stat(abs(spec)); err != nil {
+					return k, inputErrorf("--keyring %s: %q is not a component (use --keyring FILE, or NAME=FILE with NAME one of nginx, openssl, pcre2, zlib, libressl, openresty, freenginx or a custom name)", spec, name)
+				}
+				scoped = false
+			}
+		}
+		if !scoped {
+			file = spec
+		}
+		keys, err := verify.ReadKeyringFile(abs(file))
+		if err != nil {
+			return k, inputErrorf("--keyring %s: %v", spec, err)
+		}
+		if !scoped {
+			k.Extra = append(k.Extra, keys...)
+			continue
+		}
+		if k.Component == nil {
+			k.Component = map[string]openpgp.EntityList{}
+		}
+		k.Component[name] = append(k.Component[name], keys...)
+	}
+	return k, nil
+}
+
+// WithDebianDefaults is p with the versions the user did not choose made
+// "latest" when building from Debian's archive: nginx-build's own defaults
+// are upstream's current releases, which a stable distribution does not
+// carry. chosen reports whether the user gave a component's version.
+func WithDebianDefaults(p *Plan, chosen func(component string) bool) *Plan {
+	if !p.Mirror.IsDebian() {
+		return p
+	}
+	c := *p
+	if !chosen(c.Server.Name) && !c.Server.Custom() {
+		c.Server.Constraint = "latest"
+	}
+	c.Libraries = append([]Component(nil), p.Libraries...)
+	for i := range c.Libraries {
+		if !chosen(c.Libraries[i].Name) && !c.Libraries[i].Custom() {
+			c.Libraries[i].Constraint = "latest"
+		}
+	}
+	return &c
+}
+
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
