@@ -278,10 +278,23 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 	return server, libs, nil
 }
 
-// plan turns validated build flags into a plan.Plan.
-func (f *buildFlags) toPlan(g *globalFlags, changed func(string) bool, warn func(string, ...any), extraArgs []string) (*plan.Plan, error) {
-	if f.workDir == "" {
+// workDirUse says whether a command builds in -d DIR, which it then
+// requires, or only resolves (lock, mirror: -d is accepted and ignored).
+type workDirUse bool
+
+const (
+	buildsInWorkDir workDirUse = true
+	noWorkDir       workDirUse = false
+)
+
+// toPlan turns validated build flags into a plan.Plan.
+func (f *buildFlags) toPlan(g *globalFlags, changed func(string) bool, warn func(string, ...any), extraArgs []string, use workDirUse) (*plan.Plan, error) {
+	workDir := f.workDir
+	switch {
+	case workDir == "" && use == buildsInWorkDir:
 		return nil, usagef("missing -d DIR: the work directory to build in (e.g. nginx-build -d work)")
+	case workDir == "":
+		workDir = "." // nothing is built; messages name paths as a build here would
 	}
 	if f.jobs < 1 {
 		return nil, usagef("-j must be at least 1, got %d", f.jobs)
@@ -290,9 +303,9 @@ func (f *buildFlags) toPlan(g *globalFlags, changed func(string) bool, warn func
 	if err != nil {
 		return nil, err
 	}
-	work, err := g.f.abs(f.workDir)
+	work, err := g.f.abs(workDir)
 	if err != nil {
-		return nil, fmt.Errorf("-d %s: %w", f.workDir, err)
+		return nil, fmt.Errorf("-d %s: %w", workDir, err)
 	}
 	p := &plan.Plan{
 		WorkDir: work, Server: server, Libraries: libs, ExtraArgs: extraArgs,

@@ -35,10 +35,7 @@ between the flags and the lockfile is fatal. Commit the lockfile.`,
 				return err
 			}
 			io.Verbose = g.verbose
-			if !cmd.Flags().Changed("workdir") {
-				bf.workDir = "." // nothing is built: the work dir is not used
-			}
-			pl, err := bf.toPlan(g, changedFunc(cmd.Flags()), io.Warnf, extra)
+			pl, err := bf.toPlan(g, changedFunc(cmd.Flags()), io.Warnf, extra, noWorkDir)
 			if err != nil {
 				return err
 			}

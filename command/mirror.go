@@ -41,10 +41,7 @@ missing. It takes the flags of build; those that only matter for compiling
 			if err != nil {
 				return err
 			}
-			if bf.workDir == "" {
-				bf.workDir = dir // nothing is built: any work dir will do
-			}
-			pl, err := bf.toPlan(g, changedFunc(cmd.Flags()), io.Warnf, nil)
+			pl, err := bf.toPlan(g, changedFunc(cmd.Flags()), io.Warnf, nil, noWorkDir)
 			if err != nil {
 				return err
 			}
