@@ -1,19 +1,16 @@
 package builder
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/atomicfile"
 	"github.com/nginx-build/nginx-build/internal/jsonfile"
-	"github.com/nginx-build/nginx-build/internal/proc"
 	"github.com/nginx-build/nginx-build/mirrorindex"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/modules"
@@ -75,15 +72,15 @@ func (mirrorCopyStage) Run(ctx context.Context, s *State) error {
 		added += n
 		total++
 		mm := pin.Module{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Path: rel, SHA256: r.SHA256}
-		if m.Form == "debian" {
+		if m.Form == module3rd.FormDebian {
 			mm.Version = r.Artifact.Version
 		}
 		idx = idx.UpsertModule(mm)
 	}
 	for _, m := range s.Plan.Trees() {
 		switch m.Form {
-		case "git":
-		case "hg":
+		case module3rd.FormGit:
+		case module3rd.FormHg:
 			s.Env.IO.Warnf("module %s: hg modules are not mirrored (no bundles for mercurial); a build from the mirror fetches it from %s", m.Name, m.URL)
 			continue
 		default:
@@ -143,50 +140,22 @@ func mirrorTarball(s *State, r fetch.Result, root, rel string) (int, error) {
 }
 
 // mirrorBundle writes a git bundle of every branch and tag of the module's
-// repository (from the cache's clone, which fetch has brought up to date)
-// to modules/<name>/<name>.bundle. A bundle holding exactly the refs the
-// clone has is left alone: bundles are not byte-reproducible.
+// repository to modules/<name>/<name>.bundle, with its .sha256; it
+// returns the index entry and 1 when the bundle was new or changed.
 func mirrorBundle(ctx context.Context, s *State, m module3rd.Module, root string) (pin.Module, int, error) {
-	repo := s.moduleCache().Repo(m)
 	commit := s.Resolved.Commits[m.Name]
 	rel := "modules/" + m.Name + "/" + m.Name + ".bundle"
 	dst := filepath.Join(root, filepath.FromSlash(rel))
-	mm := pin.Module{Name: m.Name, Form: "git", URL: m.URL, Rev: m.Rev, Commit: commit, Path: rel}
+	mm := pin.Module{Name: m.Name, Form: module3rd.FormGit, URL: m.URL, Rev: m.Rev, Commit: commit, Path: rel}
 	fail := func(err error) (pin.Module, int, error) {
 		return mm, 0, fmt.Errorf("%smodule %s: bundle %s: %w", modules.Pos(m), m.Name, m.URL, err)
 	}
-	if commit != "" {
-		// --all bundles branches and tags: the pinned commit must be on one.
-		out, err := proc.Output(proc.Command(ctx, "git", "-C", repo, "for-each-ref", "--contains", commit, "--count=1"))
-		if err != nil || len(bytes.TrimSpace(out)) == 0 {
-			return fail(fmt.Errorf("commit %s is on no branch or tag of the repository", commit))
-		}
-	}
-	refs, err := proc.Output(proc.Command(ctx, "git", "-C", repo, "show-ref", "--heads", "--tags"))
+	written, err := s.moduleCache().WriteBundle(ctx, m, commit, dst)
 	if err != nil {
-		return fail(fmt.Errorf("git show-ref: %w", err))
+		return fail(err)
 	}
 	added := 0
-	if heads, err := proc.Output(proc.Command(ctx, "git", "bundle", "list-heads", dst)); err != nil || !sameRefs(heads, refs) {
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return fail(err)
-		}
-		// A temporary name of its own: two runs filling one mirror must
-		// not write into the same file.
-		tmpf, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
-		if err != nil {
-			return fail(err)
-		}
-		tmpf.Close()
-		tmp := tmpf.Name()
-		os.Remove(tmp) // git bundle create refuses to overwrite
-		if out, err := proc.CombinedOutput(proc.Command(ctx, "git", "-C", repo, "bundle", "create", "--quiet", tmp, "--all")); err != nil {
-			os.Remove(tmp)
-			return fail(fmt.Errorf("git bundle create: %v: %s", err, strings.TrimSpace(string(out))))
-		}
-		if err := os.Rename(tmp, dst); err != nil {
-			return fail(err)
-		}
+	if written {
 		added = 1
 		s.Env.IO.Infof("mirrored %s (module %s at %s)", dst, m.Name, modules.Short(commit))
 	}
@@ -199,22 +168,6 @@ func mirrorBundle(ctx context.Context, s *State, m module3rd.Module, root string
 		return mm, added, err
 	}
 	return mm, added, nil
-}
-
-// sameRefs compares `git bundle list-heads` with `git show-ref` output:
-// the same branches and tags at the same objects (HEAD aside).
-func sameRefs(heads, refs []byte) bool {
-	set := func(b []byte) string {
-		var lines []string
-		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-			if f := strings.Fields(l); len(f) == 2 && f[1] != "HEAD" {
-				lines = append(lines, f[0]+" "+f[1])
-			}
-		}
-		sort.Strings(lines)
-		return strings.Join(lines, "\n")
-	}
-	return set(heads) != "" && set(heads) == set(refs)
 }
 
 func tarExt(name string) string {

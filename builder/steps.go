@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/nginx-build/nginx-build/internal/atomicfile"
+	"github.com/nginx-build/nginx-build/module3rd"
 )
 
 // Step stamps. The up-to-date stamp (stampFile) says that a build is
@@ -105,7 +106,7 @@ func preparedTrees(s *State) bool {
 		dirs = append(dirs, filepath.Join(s.buildDir(), r.Artifact.Component+"-"+r.Artifact.Version))
 	}
 	for _, m := range s.Plan.Trees() {
-		if m.Form != "local" {
+		if m.Form != module3rd.FormLocal {
 			dirs = append(dirs, filepath.Join(s.buildDir(), m.Name))
 		}
 	}

@@ -69,17 +69,8 @@ func runVersions(ctx context.Context, io *iostreams.IO, g *globalFlags, name str
 	if err != nil {
 		return err
 	}
-	m := origins[0]
-	ix := &source.Index{HTTP: g.f.HTTPClient, Mirror: m, CacheDir: cacheDir, Refresh: g.refresh, Warn: io.Warnf}
-	listing, err := ix.Versions(ctx, c)
-	for _, fb := range origins[1:] {
-		if err == nil {
-			break
-		}
-		io.Warnf("%v; trying mirror %s", err, fb)
-		m, ix.Mirror = fb, fb
-		listing, err = ix.Versions(ctx, c)
-	}
+	ix := &source.Index{HTTP: g.f.HTTPClient, CacheDir: cacheDir, Refresh: g.refresh, Warn: io.Warnf}
+	listing, m, err := ix.VersionsFrom(ctx, c, origins)
 	if err != nil {
 		return err
 	}

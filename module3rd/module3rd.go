@@ -108,6 +108,16 @@ func Parse(name string, data []byte) ([]Module, error) {
 	return mods, nil
 }
 
+// The forms a module comes in (modules.json's "form"); package modules
+// implements each.
+const (
+	FormGit     = "git"
+	FormHg      = "hg"
+	FormLocal   = "local"
+	FormTarball = "tarball"
+	FormDebian  = "debian"
+)
+
 func (m *Module) validate() error {
 	switch {
 	case m.Name == "":

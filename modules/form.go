@@ -44,13 +44,13 @@ type Provision struct {
 // For returns the implementation of a form.
 func For(form string) (Form, error) {
 	switch form {
-	case "git":
+	case module3rd.FormGit:
 		return gitForm{}, nil
-	case "hg":
+	case module3rd.FormHg:
 		return hgForm{}, nil
-	case "local":
+	case module3rd.FormLocal:
 		return localForm{}, nil
-	case "tarball", "debian":
+	case module3rd.FormTarball, module3rd.FormDebian:
 		return tarballForm{}, nil
 	}
 	return nil, fmt.Errorf("unknown module form %q", form)
@@ -58,11 +58,13 @@ func For(form string) (Form, error) {
 
 // IsRepository reports whether modules of form are pinned to a commit and
 // cloned from the cache.
-func IsRepository(form string) bool { return form == "git" || form == "hg" }
+func IsRepository(form string) bool { return form == module3rd.FormGit || form == module3rd.FormHg }
 
 // IsTarball reports whether modules of form are downloaded as tarballs
 // with the components.
-func IsTarball(form string) bool { return form == "tarball" || form == "debian" }
+func IsTarball(form string) bool {
+	return form == module3rd.FormTarball || form == module3rd.FormDebian
+}
 
 type gitForm struct{}
 
@@ -192,7 +194,7 @@ func TarballURL(m module3rd.Module) string {
 // LocalTarballSHA256 is the sha256 of a "tarball" module given as a local
 // path (or file:// URL), "" for other modules.
 func LocalTarballSHA256(m module3rd.Module) (string, error) {
-	if m.Form != "tarball" {
+	if m.Form != module3rd.FormTarball {
 		return "", nil
 	}
 	p := m.URL

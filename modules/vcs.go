@@ -98,7 +98,7 @@ type Cache struct {
 // missing. Its lock is beside it (<repo>.lock).
 func (c Cache) Repo(m module3rd.Module) string {
 	kind := "git"
-	if m.Form == "hg" {
+	if m.Form == module3rd.FormHg {
 		kind = "hg"
 	}
 	return filepath.Join(c.Dir, kind, fetch.URLKey(m.URL)+"."+kind)

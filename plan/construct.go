@@ -40,7 +40,7 @@ func WithLockfile(base *Plan, l *lockfile.File) (*Plan, error) {
 	p.Server, p.Libraries = comps[0], comps[1:]
 	p.GitSources, p.Modules = nil, nil
 	for _, m := range l.Modules {
-		if m.Form == "local" {
+		if m.Form == module3rd.FormLocal {
 			continue // a directory on the machine that built it: nothing to copy
 		}
 		p.Modules = append(p.Modules, module3rd.Module{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Dynamic: m.Dynamic})
@@ -58,7 +58,7 @@ func WithLockfile(base *Plan, l *lockfile.File) (*Plan, error) {
 func ForBinary(base *Plan, info configure.VersionInfo) (p *Plan, dropped []string) {
 	c := *base
 	args, dropped := CompatibleArgs(info.ConfigureArgs)
-	c.Server, c.Libraries = Component{Name: info.Name, Constraint: info.Version}, nil
+	c.Server, c.Libraries, c.GitSources = Component{Name: info.Name, Constraint: info.Version}, nil, nil
 	c.ExtraArgs, c.KeepCompat, c.Lockfile = args, true, ""
 	c.Modules = nil
 	for _, m := range base.Modules {

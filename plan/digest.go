@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/modules"
 )
 
@@ -39,7 +40,7 @@ func inputDigest(r *Resolved, toolVersion string) (string, error) {
 		// A git rev is a name (branch, tag) whose commit may move: what
 		// counts is the commit it resolves to now (or the locked one).
 		w("module commit", m.Name, r.Commits[m.Name])
-		if m.Form == "local" {
+		if m.Form == module3rd.FormLocal {
 			sum, err := treeDigest(m.URL)
 			if err != nil {
 				return "", fmt.Errorf("module %s: %w", m.Name, err)

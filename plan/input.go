@@ -48,7 +48,7 @@ func ReadModules(path string) ([]module3rd.Module, []byte, error) {
 		return nil, nil, inputErrorf("-m: %v", err)
 	}
 	for i, m := range mods {
-		isPath := m.Form == "local" || (m.Form == "tarball" && !strings.Contains(m.URL, "://"))
+		isPath := m.Form == module3rd.FormLocal || (m.Form == module3rd.FormTarball && !strings.Contains(m.URL, "://"))
 		if isPath && !filepath.IsAbs(m.URL) {
 			mods[i].URL = filepath.Join(filepath.Dir(path), m.URL)
 		}

@@ -164,7 +164,7 @@ func GitSourcesOf(comps []Component) []module3rd.Module {
 	var out []module3rd.Module
 	for _, c := range comps {
 		if c.Custom() && !IsTarballURL(c.CustomURL) {
-			out = append(out, module3rd.Module{Name: c.Name + "-" + c.Constraint, Form: "git", URL: c.CustomURL, Rev: c.Constraint})
+			out = append(out, module3rd.Module{Name: c.Name + "-" + c.Constraint, Form: module3rd.FormGit, URL: c.CustomURL, Rev: c.Constraint})
 		}
 	}
 	return out

@@ -144,7 +144,8 @@ func (r *Resolved) applyLockfile() error {
 // newest matching one of the mirrors' (or upstream's) index.
 func (r *Resolved) resolveVersions(ctx context.Context, env Env) error {
 	p := r.Plan
-	ix := &source.Index{HTTP: env.HTTP, Mirror: p.Mirror, CacheDir: p.CacheDir, Refresh: p.Refresh, Warn: env.IO.Warnf}
+	ix := &source.Index{HTTP: env.HTTP, CacheDir: p.CacheDir, Refresh: p.Refresh, Warn: env.IO.Warnf}
+	mirrors := p.Mirrors()
 	for i := range r.Components {
 		spec := &r.Components[i]
 		if spec.Version != "" {
@@ -166,14 +167,10 @@ func (r *Resolved) resolveVersions(ctx context.Context, env Env) error {
 			spec.Version = v
 			continue
 		}
-		listing, err := ix.Versions(ctx, c)
-		for _, fb := range p.FallbackMirrors {
-			if err == nil {
-				break
-			}
-			env.IO.Warnf("%v; trying mirror %s", err, fb)
-			ix.Mirror = fb
-			listing, err = ix.Versions(ctx, c)
+		listing, used, err := ix.VersionsFrom(ctx, c, mirrors)
+		// A mirror that failed is not asked again for the next component.
+		for len(mirrors) > 1 && mirrors[0] != used {
+			mirrors = mirrors[1:]
 		}
 		if err != nil {
 			return fmt.Errorf("resolve %s %q: %w", spec.Name, spec.Constraint, err)
@@ -209,7 +206,7 @@ func (r *Resolved) checkModuleNames() error {
 		taken[f] = "a file nginx-build writes there"
 	}
 	for _, m := range r.Plan.Modules {
-		if m.Form == "local" {
+		if m.Form == module3rd.FormLocal {
 			continue // used in place, not copied beside the tree
 		}
 		if what, ok := taken[m.Name]; ok {
@@ -265,7 +262,7 @@ func (r *Resolved) readMirrorOffers(ctx context.Context, env Env) error {
 				URLs: []string{mirror.FileURL(e.Path)}, PinnedSHA256: e.SHA256, PinnedBy: pinnedBy,
 			}
 			switch m.Form {
-			case "git":
+			case module3rd.FormGit:
 				// Named by content: the mirror may be refreshed in place.
 				a.FileName = m.Name + "-" + e.SHA256[:16] + ".bundle"
 				a.Version = modules.Short(e.Commit)
@@ -273,7 +270,7 @@ func (r *Resolved) readMirrorOffers(ctx context.Context, env Env) error {
 				if e.Rev == m.Rev && e.Commit != "" {
 					r.Offers.Commits[m.Name] = e.Commit
 				}
-			case "tarball":
+			case module3rd.FormTarball:
 				if sum, err := m.SHA256(); err == nil && sum != "" {
 					a.PinnedSHA256, a.PinnedBy = sum, "modules.json" // a mismatch with the mirror's copy is fatal
 				}
@@ -485,7 +482,7 @@ func generateScript(r *Resolved) (string, []string, error) {
 	for _, m := range p.Modules {
 		dir := "../" + m.Name
 		switch {
-		case m.Form == "local":
+		case m.Form == module3rd.FormLocal:
 			dir = m.URL
 		case openresty:
 			dir = filepath.Join(r.BuildDir(), m.Name)
@@ -532,7 +529,7 @@ func (r *Resolved) Tarballs(ctx context.Context) ([]source.Artifact, []module3rd
 		var err error
 		if ma, ok := r.Mirrored("module:" + m.Name); ok {
 			a = ma
-		} else if m.Form == "debian" {
+		} else if m.Form == module3rd.FormDebian {
 			a, err = source.LocateDebianPackage(ctx, source.DebianArchive(filepath.Join(r.Plan.CacheDir, "debian")), "module-"+m.Name, m.URL, m.Rev)
 		} else {
 			a, err = modules.TarballArtifact(m)

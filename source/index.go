@@ -172,3 +172,22 @@ func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:6])
 }
+
+// VersionsFrom lists c's versions from the first of mirrors that answers,
+// saying (through Warn) which ones failed, and returns the mirror that
+// answered. The Index's own Mirror is not used.
+func (ix *Index) VersionsFrom(ctx context.Context, c Component, mirrors []Mirror) (Listing, Mirror, error) {
+	var listing Listing
+	var err error
+	for i, m := range mirrors {
+		if i > 0 {
+			ix.warn("%v; trying mirror %s", err, m)
+		}
+		one := *ix
+		one.Mirror = m
+		if listing, err = one.Versions(ctx, c); err == nil {
+			return listing, m, nil
+		}
+	}
+	return Listing{}, Mirror{}, err
+}
