@@ -13,6 +13,7 @@ import (
 // A bug that panics in an extraction goroutine is an error, not a crash
 // with a stack trace. (A State without IO is such a bug.)
 func TestPrepareStagePanicInGoroutineIsAnError(t *testing.T) {
+	t.Parallel()
 	p := &plan.Plan{WorkDir: t.TempDir(), Server: plan.Component{Name: "nginx", Constraint: "1.30.1"}}
 	s := &State{
 		Plan: p, Resolved: resolved(p),

@@ -8,6 +8,7 @@ import (
 )
 
 func TestStepStampsOrderAndDigest(t *testing.T) {
+	t.Parallel()
 	p := &plan.Plan{WorkDir: t.TempDir(), Server: plan.Component{Name: "nginx", Constraint: "1.30.1"}}
 	r := resolved(p)
 	os.MkdirAll(r.BuildDir(), 0o755)

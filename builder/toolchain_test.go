@@ -13,6 +13,7 @@ import (
 )
 
 func TestInstallPath(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string
@@ -52,6 +53,7 @@ func envValue(env []string, key string) (string, bool) {
 }
 
 func TestToolchainWrapperMapsTheBuildDir(t *testing.T) {
+	t.Parallel()
 	s := toolchainState(t, "./configure --with-http_v2_module\n", plan.CCacheOff)
 	stamp := time.Date(2022, 10, 19, 8, 2, 20, 0, time.UTC)
 	nginxH := filepath.Join(s.sourceDir(), "src", "core", "nginx.h")
@@ -115,6 +117,7 @@ func TestToolchainRespectsUserChoices(t *testing.T) {
 }
 
 func TestCCacheSummary(t *testing.T) {
+	t.Parallel()
 	before := ccacheStats{hits: 10, misses: 5, ok: true}
 	after := ccacheStats{hits: 205, misses: 10, ok: true}
 	if got, want := after.summary(before), "ccache: 195 hits, 5 misses (98% hit rate)"; got != want {
