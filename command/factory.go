@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -134,4 +135,12 @@ func (g *globalFlags) env(io *iostreams.IO) builder.Env {
 // (the SBOM's timestamp, the package's file times) takes it.
 func (f *Factory) sourceDate() (time.Time, bool, error) {
 	return sourcedate.Parse(f.env(sourcedate.EnvVar))
+}
+
+// pipeline runs one plan through a mode's stage list with this run's
+// environment: the one way every command builds, fetches, locks or
+// mirrors. The state it returns holds each stage's result, to print.
+func (g *globalFlags) pipeline(ctx context.Context, io *iostreams.IO, pl *plan.Plan, mode builder.Mode, stages []builder.Stage) (*builder.State, error) {
+	state := &builder.State{Plan: pl, Mode: mode, Env: g.env(io)}
+	return state, builder.Run(ctx, state, stages)
 }

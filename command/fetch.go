@@ -41,8 +41,8 @@ builds nothing. A later build (even offline) finds them there.`,
 			if err := tf.apply(pl, g.f); err != nil {
 				return err
 			}
-			state := &builder.State{Plan: pl, Mode: builder.Mode{DryRun: pf.dryRun}, Env: g.env(io)}
-			if err := builder.Run(cmd.Context(), state, builder.FetchStages()); err != nil {
+			state, err := g.pipeline(cmd.Context(), io, pl, builder.Mode{DryRun: pf.dryRun}, builder.FetchStages())
+			if err != nil {
 				return err
 			}
 			if pf.dryRun {

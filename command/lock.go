@@ -42,8 +42,7 @@ between the flags and the lockfile is fatal. Commit the lockfile.`,
 			if pl.Locked {
 				return usagef("--locked makes no sense with lock, which writes the lockfile")
 			}
-			state := &builder.State{Plan: pl, Mode: builder.Mode{Relock: true}, Env: g.env(io)}
-			if err := builder.Run(cmd.Context(), state, builder.LockStages()); err != nil {
+			if _, err := g.pipeline(cmd.Context(), io, pl, builder.Mode{Relock: true}, builder.LockStages()); err != nil {
 				return err
 			}
 			fmt.Fprintln(io.Out, pl.Lockfile)

@@ -53,8 +53,8 @@ missing. It takes the flags of build; those that only matter for compiling
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return fmt.Errorf("create mirror dir: %w", err)
 			}
-			state := &builder.State{Plan: pl, Mode: builder.Mode{MirrorDir: dir}, Env: g.env(io)}
-			return builder.Run(cmd.Context(), state, builder.MirrorStages())
+			_, err = g.pipeline(cmd.Context(), io, pl, builder.Mode{MirrorDir: dir}, builder.MirrorStages())
+			return err
 		},
 	}
 	cmd.SetFlagErrorFunc(flagError)

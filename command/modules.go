@@ -134,8 +134,8 @@ func runModules(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, mf *module
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return fmt.Errorf("create work dir: %w", err)
 	}
-	state := &builder.State{Plan: pl, Mode: mode, Env: g.env(io)}
-	if err := builder.Run(cmd.Context(), state, builder.ModuleStages()); err != nil {
+	state, err := g.pipeline(cmd.Context(), io, pl, mode, builder.ModuleStages())
+	if err != nil {
 		return err
 	}
 	printModules(io, state)

@@ -144,8 +144,8 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	if err := os.MkdirAll(pl.WorkDir, 0o755); err != nil {
 		return fmt.Errorf("create work dir: %w", err)
 	}
-	state := &builder.State{Plan: pl, Mode: builder.Mode{Packaging: true}, Env: g.env(io)}
-	if err := builder.Run(cmd.Context(), state, builder.BuildStages()); err != nil {
+	state, err := g.pipeline(cmd.Context(), io, pl, builder.Mode{Packaging: true}, builder.BuildStages())
+	if err != nil {
 		return err
 	}
 	// Stdout is for the package's path alone: the build's results,

@@ -245,8 +245,8 @@ func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFla
 			return fmt.Errorf("create work dir: %w", err)
 		}
 	}
-	state := &builder.State{Plan: pl, Mode: builder.Mode{DryRun: pf.dryRun}, Env: g.env(io)}
-	if err := builder.Run(cmd.Context(), state, builder.BuildStages()); err != nil {
+	state, err := g.pipeline(cmd.Context(), io, pl, builder.Mode{DryRun: pf.dryRun}, builder.BuildStages())
+	if err != nil {
 		return err
 	}
 	if pf.dryRun {
