@@ -38,20 +38,20 @@ type Factory struct {
 // System is the factory of the real program: the process's streams,
 // environment and working directory, and the resilient HTTP client.
 func System() *Factory {
-	return &Factory{IO: iostreams.System(), HTTPClient: fetch.NewHTTPClient(), LookupEnv: os.LookupEnv, Now: time.Now}
+	return &Factory{IO: iostreams.System(os.Getenv), HTTPClient: fetch.NewHTTPClient(), LookupEnv: os.LookupEnv, Now: time.Now}
 }
 
 // withDefaults fills what a test left out with the real thing.
 func (f *Factory) withDefaults() *Factory {
 	c := *f
+	if c.LookupEnv == nil {
+		c.LookupEnv = os.LookupEnv
+	}
 	if c.IO == nil {
-		c.IO = iostreams.System()
+		c.IO = iostreams.System(c.env)
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = fetch.NewHTTPClient()
-	}
-	if c.LookupEnv == nil {
-		c.LookupEnv = os.LookupEnv
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -25,12 +25,13 @@ type IO struct {
 	mu *sync.Mutex // serializes Printf from concurrent downloads
 }
 
-// System returns streams over the process's stdout and stderr.
-func System() *IO {
+// System returns streams over the process's stdout and stderr. getenv
+// reads the environment (TERM=dumb and CI mean no progress bars).
+func System(getenv func(string) string) *IO {
 	return &IO{
 		Out: os.Stdout,
 		Err: os.Stderr,
-		TTY: term.IsTerminal(int(os.Stderr.Fd())) && os.Getenv("TERM") != "dumb" && os.Getenv("CI") == "",
+		TTY: term.IsTerminal(int(os.Stderr.Fd())) && getenv("TERM") != "dumb" && getenv("CI") == "",
 		mu:  &sync.Mutex{},
 	}
 }
