@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/internal/testrepo"
 	"github.com/nginx-build/nginx-build/pin"
 	"github.com/nginx-build/nginx-build/plan"
 	"github.com/nginx-build/nginx-build/source"
@@ -73,20 +73,10 @@ type stopStage struct{}
 func (stopStage) Name() string                            { return "stop" }
 func (stopStage) Run(ctx context.Context, s *State) error { return ErrStop }
 
-func writeFile(t *testing.T, path, body string, mode os.FileMode) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(body), mode); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // fakeNginx writes an executable that answers -V like nginx.
 func fakeNginx(t *testing.T, path, version, args string) string {
 	t.Helper()
-	writeFile(t, path, "#!/bin/sh\necho 'nginx version: nginx/"+version+"' >&2\necho 'configure arguments: "+args+"' >&2\n", 0o755)
+	testrepo.WriteFile(t, path, "#!/bin/sh\necho 'nginx version: nginx/"+version+"' >&2\necho 'configure arguments: "+args+"' >&2\n", 0o755)
 	return path
 }
 

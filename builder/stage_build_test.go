@@ -11,6 +11,7 @@ import (
 
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/testmirror"
+	"github.com/nginx-build/nginx-build/internal/testrepo"
 	"github.com/nginx-build/nginx-build/plan"
 )
 
@@ -21,8 +22,8 @@ func configuredTree(t *testing.T, extra string) *State {
 	s, _ := unitState(t)
 	s.stampDigest = "d1"
 	src := s.sourceDir()
-	writeFile(t, filepath.Join(src, "configure"), testmirror.FakeConfigure("nginx", "1.30.1"), 0o755)
-	writeFile(t, filepath.Join(src, "src", "core", "nginx.h"), "#define NGINX_VERSION \"1.30.1\"\n", 0o644)
+	testrepo.WriteFile(t, filepath.Join(src, "configure"), testmirror.FakeConfigure("nginx", "1.30.1"), 0o755)
+	testrepo.WriteFile(t, filepath.Join(src, "src", "core", "nginx.h"), "#define NGINX_VERSION \"1.30.1\"\n", 0o644)
 	s.Resolved.Script = "#!/bin/sh\n./configure --prefix=/opt/ngx" + extra + "\n"
 	return s
 }
@@ -112,7 +113,7 @@ func sourceTree(t *testing.T, makefile string) *State {
 	if err := os.MkdirAll(s.buildDir(), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(s.sourceDir(), "Makefile"), makefile, 0o644)
+	testrepo.WriteFile(t, filepath.Join(s.sourceDir(), "Makefile"), makefile, 0o644)
 	return s
 }
 
@@ -243,7 +244,7 @@ func TestInstallStage(t *testing.T) {
 			s.Built.Binary = fakeNginx(t, filepath.Join(src, "objs", "nginx"), "1.30.1", "--prefix=/opt/ngx")
 			s.Resolved.Script = "#!/bin/sh\n./configure --prefix=/opt/ngx\n"
 			if tt.fromDisk {
-				writeFile(t, filepath.Join(src, "nginx-configure"), "#!/bin/sh\n./configure --prefix=/elsewhere\n", 0o755)
+				testrepo.WriteFile(t, filepath.Join(src, "nginx-configure"), "#!/bin/sh\n./configure --prefix=/elsewhere\n", 0o755)
 			}
 			err := installStage{}.Run(context.Background(), s)
 			if tt.wantErr != "" {
@@ -282,9 +283,9 @@ func TestMakeModulesStage(t *testing.T) {
 	const modules = "modules:\n\tmkdir -p objs\n\ttouch objs/ngx_x_module.so objs/ngx_stream_module.so\n"
 	dir := t.TempDir()
 	accepts := filepath.Join(dir, "accepts")
-	writeFile(t, accepts, "#!/bin/sh\nexit 0\n", 0o755)
+	testrepo.WriteFile(t, accepts, "#!/bin/sh\nexit 0\n", 0o755)
 	refuses := filepath.Join(dir, "refuses")
-	writeFile(t, refuses, "#!/bin/sh\necho 'module is not binary compatible' >&2\nexit 1\n", 0o755)
+	testrepo.WriteFile(t, refuses, "#!/bin/sh\necho 'module is not binary compatible' >&2\nexit 1\n", 0o755)
 	tests := []struct {
 		name     string
 		makefile string

@@ -1,9 +1,7 @@
 package builder
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/testmirror"
+	"github.com/nginx-build/nginx-build/internal/testrepo"
 	"github.com/nginx-build/nginx-build/lockfile"
 	"github.com/nginx-build/nginx-build/mirrorindex"
 	"github.com/nginx-build/nginx-build/module3rd"
@@ -106,7 +105,7 @@ func TestFetchStage(t *testing.T) {
 func TestFetchStageMirrorBundle(t *testing.T) {
 	t.Parallel()
 	s, out, m := mirrorState(t)
-	repo, first, _ := gitRepo(t)
+	repo, first, _ := testrepo.GitRepo(t)
 	bundle := filepath.Join(m.Dir, "modules", "g", "g.bundle")
 	if err := os.MkdirAll(filepath.Dir(bundle), 0o755); err != nil {
 		t.Fatal(err)
@@ -136,65 +135,6 @@ func TestFetchStageMirrorBundle(t *testing.T) {
 	}
 }
 
-// tarball writes a .tar.gz of files (name → body; a name ending in / is a
-// directory) and returns its path.
-func tarball(t *testing.T, files map[string]string) string {
-	t.Helper()
-	var raw bytes.Buffer
-	zw := gzip.NewWriter(&raw)
-	tw := tar.NewWriter(zw)
-	for name, body := range files {
-		hdr := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg, ModTime: time.Unix(1700000000, 0)}
-		if strings.HasSuffix(name, "/") {
-			hdr.Typeflag, hdr.Mode, hdr.Size = tar.TypeDir, 0o755, 0
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "src.tar.gz")
-	if err := os.WriteFile(p, raw.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// gitRepo makes a repository with two commits, the first tagged v1; it
-// returns its path and the two commits.
-func gitRepo(t *testing.T) (dir, first, second string) {
-	t.Helper()
-	dir = t.TempDir()
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"}, args...)...)
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git("init", "-q", "-b", "main")
-	writeFile(t, filepath.Join(dir, "config"), "ngx_addon_name=x\n", 0o644)
-	git("add", "config")
-	git("commit", "-q", "-m", "one")
-	first = git("rev-parse", "HEAD")
-	git("tag", "v1")
-	writeFile(t, filepath.Join(dir, "config"), "ngx_addon_name=y\n", 0o644)
-	git("commit", "-q", "-am", "two")
-	second = git("rev-parse", "HEAD")
-	return dir, first, second
-}
-
 func TestPrepareStage(t *testing.T) {
 	t.Parallel()
 	s, out := unitState(t)
@@ -202,14 +142,14 @@ func TestPrepareStage(t *testing.T) {
 	s.Plan.Libraries = []plan.Component{{Name: "zlib", Constraint: "1.3.2"}}
 	s.Resolved = resolved(s.Plan, pin.Component{Name: "nginx", Constraint: "1.30.1", Version: "1.30.1"}, pin.Component{Name: "zlib", Constraint: "1.3.2", Version: "1.3.2"})
 	s.Fetched.Components = []fetch.Result{
-		fetched("nginx", "1.30.1", tarball(t, map[string]string{"nginx-1.30.1/src/core/nginx.h": "#define NGINX_VERSION \"1.30.1\"\n"})),
-		fetched("zlib", "1.3.2", tarball(t, map[string]string{"zlib-1.3.2.dfsg/zlib.h": "/* zlib */\n"})),
+		fetched("nginx", "1.30.1", testrepo.Tarball(t, map[string]string{"nginx-1.30.1/src/core/nginx.h": "#define NGINX_VERSION \"1.30.1\"\n"})),
+		fetched("zlib", "1.3.2", testrepo.Tarball(t, map[string]string{"zlib-1.3.2.dfsg/zlib.h": "/* zlib */\n"})),
 	}
 	patch := filepath.Join(t.TempDir(), "fix.patch")
-	writeFile(t, patch, "--- a/src/core/nginx.h\n+++ b/src/core/nginx.h\n@@ -1 +1 @@\n-#define NGINX_VERSION \"1.30.1\"\n+#define NGINX_VERSION \"1.30.1-patched\"\n", 0o644)
+	testrepo.WriteFile(t, patch, "--- a/src/core/nginx.h\n+++ b/src/core/nginx.h\n@@ -1 +1 @@\n-#define NGINX_VERSION \"1.30.1\"\n+#define NGINX_VERSION \"1.30.1-patched\"\n", 0o644)
 	s.Plan.Patches = []plan.Patch{{Target: "nginx", Path: patch}}
 	s.Plan.PatchOpt = []string{"-p1"}
-	writeFile(t, filepath.Join(s.buildDir(), plan.StampFile), "{}", 0o644)
+	testrepo.WriteFile(t, filepath.Join(s.buildDir(), plan.StampFile), "{}", 0o644)
 	if err := (prepareStage{}).Run(context.Background(), s); err != nil {
 		t.Fatalf("prepare: %v\n%s", err, out)
 	}
@@ -242,7 +182,7 @@ func TestPrepareStage(t *testing.T) {
 func TestPrepareStageEvictsUnsafeTarball(t *testing.T) {
 	t.Parallel()
 	s, _ := unitState(t)
-	evil := tarball(t, map[string]string{"nginx-1.30.1/../../evil": "x"})
+	evil := testrepo.Tarball(t, map[string]string{"nginx-1.30.1/../../evil": "x"})
 	s.Fetched.Components = []fetch.Result{fetched("nginx", "1.30.1", evil)}
 	err := prepareStage{}.Run(context.Background(), s)
 	if err == nil || !strings.Contains(err.Error(), "removed it from the cache") {
@@ -348,7 +288,7 @@ func TestMirrorCopyStage(t *testing.T) {
 	s.Mode.MirrorDir = filepath.Join(t.TempDir(), "mirror")
 	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	s.Env.Now = func() time.Time { return now }
-	src := tarball(t, map[string]string{"nginx-1.30.1/README": "hi\n"})
+	src := testrepo.Tarball(t, map[string]string{"nginx-1.30.1/README": "hi\n"})
 	b, _ := os.ReadFile(src)
 	h := sha256.Sum256(b)
 	sum := hex.EncodeToString(h[:])

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/testmirror"
+	"github.com/nginx-build/nginx-build/internal/testrepo"
 	"github.com/nginx-build/nginx-build/lockfile"
 	"github.com/nginx-build/nginx-build/pin"
 	"github.com/nginx-build/nginx-build/plan"
@@ -152,7 +153,7 @@ func TestUpToDateStage(t *testing.T) {
 			s.Resolved.Digest = want
 			bin := filepath.Join(s.Resolved.SourceDir(), "objs", "nginx")
 			if !tt.noBinary {
-				writeFile(t, bin, "#!/bin/sh\n", 0o755)
+				testrepo.WriteFile(t, bin, "#!/bin/sh\n", 0o755)
 			}
 			if err := os.MkdirAll(s.Resolved.BuildDir(), 0o755); err != nil {
 				t.Fatal(err)
@@ -163,7 +164,7 @@ func TestUpToDateStage(t *testing.T) {
 					d = strings.Repeat("0", len(want))
 				}
 				b, _ := json.Marshal(stamp{Digest: d, Stage: tt.stage, Binary: bin})
-				writeFile(t, filepath.Join(s.Resolved.BuildDir(), plan.StampFile), string(b), 0o644)
+				testrepo.WriteFile(t, filepath.Join(s.Resolved.BuildDir(), plan.StampFile), string(b), 0o644)
 			}
 			err := upToDateStage{}.Run(context.Background(), s)
 			if got := errors.Is(err, ErrStop); got != tt.wantStop || (err != nil && !got) {
@@ -213,7 +214,7 @@ func TestIdempotentStage(t *testing.T) {
 	older := fakeNginx(t, filepath.Join(dir, "older"), "1.28.0", "--prefix=/opt/ngx --with-http_v2_module")
 	fewer := fakeNginx(t, filepath.Join(dir, "fewer"), "1.30.1", "--prefix=/opt/ngx")
 	garbage := filepath.Join(dir, "garbage")
-	writeFile(t, garbage, "#!/bin/sh\necho hello >&2\n", 0o755)
+	testrepo.WriteFile(t, garbage, "#!/bin/sh\necho hello >&2\n", 0o755)
 	tests := []struct {
 		name     string
 		bin      string

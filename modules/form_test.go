@@ -7,51 +7,19 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/internal/testrepo"
 	"github.com/nginx-build/nginx-build/module3rd"
 )
 
 func testCache(t *testing.T) Cache {
 	var out bytes.Buffer
 	return Cache{Dir: t.TempDir(), IO: iostreams.New(&out, &out)}
-}
-
-// gitRepo makes a repository with two commits, the first tagged v1; it
-// returns its path and the two commits.
-func gitRepo(t *testing.T) (dir, first, second string) {
-	t.Helper()
-	dir = t.TempDir()
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"}, args...)...)
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	write := func(body string) {
-		if err := os.WriteFile(filepath.Join(dir, "config"), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	git("init", "-q", "-b", "main")
-	write("ngx_addon_name=x\n")
-	git("add", "config")
-	git("commit", "-q", "-m", "one")
-	first = git("rev-parse", "HEAD")
-	git("tag", "v1")
-	write("ngx_addon_name=y\n")
-	git("commit", "-q", "-am", "two")
-	second = git("rev-parse", "HEAD")
-	return dir, first, second
 }
 
 func TestFor(t *testing.T) {
@@ -71,7 +39,7 @@ func TestFor(t *testing.T) {
 
 func TestGitFormPin(t *testing.T) {
 	t.Parallel()
-	repo, first, second := gitRepo(t)
+	repo, first, second := testrepo.GitRepo(t)
 	missing := filepath.Join(t.TempDir(), "no-such-repo")
 	const fixed = "0123456789abcdef0123456789abcdef01234567"
 	tests := []struct {
@@ -282,7 +250,7 @@ func TestCheckoutGitReportsFailedClone(t *testing.T) {
 	}
 
 	// And the happy path, for contrast: a cache clone at hand is checked out.
-	repo, first, _ := gitRepo(t)
+	repo, first, _ := testrepo.GitRepo(t)
 	good := module3rd.Module{Name: "g", Form: "git", URL: repo, Rev: "v1"}
 	if err := c.FetchGit(context.Background(), good, first); err != nil {
 		t.Fatal(err)

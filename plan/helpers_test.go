@@ -2,10 +2,6 @@ package plan
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -70,47 +66,10 @@ func mirrorPlan(t *testing.T) (*Plan, *testmirror.Mirror) {
 	return p, m
 }
 
-func writeFile(t *testing.T, path, body string, mode os.FileMode) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(body), mode); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func writeLock(t *testing.T, path string, comps []pin.Component, mods []pin.Module) {
 	t.Helper()
 	l := &lockfile.File{LockfileVersion: lockfile.Version, GeneratedBy: "test", Components: comps, Modules: mods}
 	if err := l.Write(path); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// gitRepo makes a repository with two commits, the first tagged v1; it
-// returns its path and the two commits.
-func gitRepo(t *testing.T) (dir, first, second string) {
-	t.Helper()
-	dir = t.TempDir()
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"}, args...)...)
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git("init", "-q", "-b", "main")
-	writeFile(t, filepath.Join(dir, "config"), "ngx_addon_name=x\n", 0o644)
-	git("add", "config")
-	git("commit", "-q", "-m", "one")
-	first = git("rev-parse", "HEAD")
-	git("tag", "v1")
-	writeFile(t, filepath.Join(dir, "config"), "ngx_addon_name=y\n", 0o644)
-	git("commit", "-q", "-am", "two")
-	second = git("rev-parse", "HEAD")
-	return dir, first, second
 }

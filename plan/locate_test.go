@@ -12,6 +12,7 @@ import (
 
 	"github.com/nginx-build/nginx-build/internal/jsonfile"
 	"github.com/nginx-build/nginx-build/internal/testmirror"
+	"github.com/nginx-build/nginx-build/internal/testrepo"
 	"github.com/nginx-build/nginx-build/mirrorindex"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/pin"
@@ -154,7 +155,7 @@ func TestResolve(t *testing.T) {
 func TestPinMirrorOffers(t *testing.T) {
 	t.Parallel()
 	p, m := mirrorPlan(t)
-	repo, first, _ := gitRepo(t)
+	repo, first, _ := testrepo.GitRepo(t)
 	bundle := filepath.Join(m.Dir, "modules", "g", "g.bundle")
 	if err := os.MkdirAll(filepath.Dir(bundle), 0o755); err != nil {
 		t.Fatal(err)
@@ -178,7 +179,7 @@ func TestPinMirrorOffers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(m.Dir, "index.json"), string(b), 0o644)
+	testrepo.WriteFile(t, filepath.Join(m.Dir, "index.json"), string(b), 0o644)
 	p.Libraries = []Component{{Name: "myssl", Constraint: "1.0", CustomURL: "https://example.invalid/myssl-1.0.tar.gz"}}
 	p.Modules = []module3rd.Module{
 		{Name: "g", Form: "git", URL: "https://example.invalid/g.git", Rev: "v1"},
@@ -234,7 +235,7 @@ func TestPinMirrorOffers(t *testing.T) {
 	for name, body := range map[string]string{"none": "", "damaged": "{not json"} {
 		p2, m2 := mirrorPlan(t)
 		if body != "" {
-			writeFile(t, filepath.Join(m2.Dir, "index.json"), body, 0o644)
+			testrepo.WriteFile(t, filepath.Join(m2.Dir, "index.json"), body, 0o644)
 		}
 		p2.Modules = p.Modules[:1]
 		r2 := pinned(p2)

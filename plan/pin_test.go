@@ -9,6 +9,7 @@ import (
 
 	"github.com/nginx-build/nginx-build/configure"
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/testrepo"
 	"github.com/nginx-build/nginx-build/lockfile"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/pin"
@@ -136,7 +137,7 @@ func TestPinCheckNamesOption(t *testing.T) {
 
 func TestPinCommits(t *testing.T) {
 	t.Parallel()
-	repo, first, second := gitRepo(t)
+	repo, first, second := testrepo.GitRepo(t)
 	missing := filepath.Join(t.TempDir(), "no-such-repo")
 	const fixed = "0123456789abcdef0123456789abcdef01234567"
 	tests := []struct {
