@@ -12,6 +12,28 @@ import (
 	"time"
 )
 
+// toolCommand is the nginx-build binary run in dir with its own cache and
+// no mirror from the environment. A loaded CI machine can make a real
+// build take very long, so there is no fixed time limit: only when the
+// test's own deadline (go test -timeout) comes near is the tool
+// interrupted like Ctrl-C, which it answers by stopping its children
+// and exiting; it is killed only if it does not.
+func toolCommand(t *testing.T, tool, dir, cache string, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	ctx := context.Background()
+	if deadline, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-time.Minute))
+		t.Cleanup(cancel)
+	}
+	cmd := exec.CommandContext(ctx, tool, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "NGINX_BUILD_CACHE="+cache, "NGINX_BUILD_MIRROR=", "NGINX_BUILD_SOURCE="), env...)
+	return cmd
+}
+
 // runTool runs the nginx-build binary in dir (so no nginx-build.lock of the
 // repository is picked up) with its own cache and no mirror from the
 // environment, and fails the test if it fails.
@@ -23,11 +45,7 @@ func runTool(t *testing.T, tool, dir, cache string, args ...string) (string, tim
 // runToolEnv is runTool with extra environment variables.
 func runToolEnv(t *testing.T, tool, dir, cache string, env []string, args ...string) (string, time.Duration) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, tool, args...)
-	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), "NGINX_BUILD_CACHE="+cache, "NGINX_BUILD_MIRROR=", "NGINX_BUILD_SOURCE="), env...)
+	cmd := toolCommand(t, tool, dir, cache, env, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()

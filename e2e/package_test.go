@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -203,11 +202,7 @@ func TestPackageDeb(t *testing.T) {
 // runToolSplit is runTool with stdout and stderr kept apart.
 func runToolSplit(t *testing.T, tool, dir, cache string, args ...string) (string, string, time.Duration) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, tool, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NGINX_BUILD_CACHE="+cache, "NGINX_BUILD_MIRROR=", "NGINX_BUILD_SOURCE=")
+	cmd := toolCommand(t, tool, dir, cache, nil, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
