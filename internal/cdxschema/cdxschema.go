@@ -27,8 +27,13 @@ func schemaFiles() [][2]string {
 	}
 }
 
-// schemaDir is the schema directory of the cyclonedx-go module in use.
+// schemaDir is the schema directory of the cyclonedx-go module in use:
+// found in the module cache from the version this binary was built with,
+// else by asking the go command (much slower: tests validate often).
 func schemaDir() (string, error) {
+	if dir, ok := cachedModuleDir("github.com/CycloneDX/cyclonedx-go"); ok {
+		return filepath.Join(dir, "schema"), nil
+	}
 	// Tests may run from a temporary directory: ask from inside this module.
 	_, self, _, _ := runtime.Caller(0)
 	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/CycloneDX/cyclonedx-go")
@@ -40,6 +45,59 @@ func schemaDir() (string, error) {
 		return "", fmt.Errorf("locate the cyclonedx-go module (go list -m): %w: %s", err, stderr.String())
 	}
 	return filepath.Join(strings.TrimSpace(string(out)), "schema"), nil
+}
+
+// cachedModuleDir is where the go command unpacked module path at the
+// version this module's go.mod requires: $GOMODCACHE, else the first
+// $GOPATH entry's pkg/mod, else ~/go/pkg/mod, in the cache's encoding
+// (an upper-case letter is "!" and the letter in lower case).
+func cachedModuleDir(path string) (string, bool) {
+	version := requiredVersion(path)
+	if version == "" {
+		return "", false
+	}
+	cache := os.Getenv("GOMODCACHE")
+	if cache == "" {
+		gopath := filepath.SplitList(os.Getenv("GOPATH"))
+		if len(gopath) == 0 || gopath[0] == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return "", false
+			}
+			gopath = []string{filepath.Join(home, "go")}
+		}
+		cache = filepath.Join(gopath[0], "pkg", "mod")
+	}
+	var enc strings.Builder
+	for _, r := range path + "@" + version {
+		if r >= 'A' && r <= 'Z' {
+			enc.WriteByte('!')
+			r += 'a' - 'A'
+		}
+		enc.WriteRune(r)
+	}
+	dir := filepath.Join(cache, filepath.FromSlash(enc.String()))
+	if fi, err := os.Stat(filepath.Join(dir, "schema")); err != nil || !fi.IsDir() {
+		return "", false
+	}
+	return dir, true
+}
+
+// requiredVersion is the version of module path that this repository's
+// go.mod requires ("" when it does not, or replaces it).
+func requiredVersion(path string) string {
+	_, self, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(self), "..", "..", "go.mod"))
+	if err != nil || bytes.Contains(b, []byte("replace "+path)) {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "require "))
+		if len(f) >= 2 && f[0] == path {
+			return f[1]
+		}
+	}
+	return ""
 }
 
 // base is where the schema's $id and its relative $refs point.

@@ -1,6 +1,7 @@
 package cdxschema
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -28,5 +29,25 @@ func TestValidate(t *testing.T) {
 		if err := Validate([]byte(bad)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// The module cache is found without the go command, where go list -m
+// finds it too.
+func TestCachedModuleDirMatchesGoList(t *testing.T) {
+	t.Parallel()
+	dir, ok := cachedModuleDir("github.com/CycloneDX/cyclonedx-go")
+	if !ok {
+		t.Fatal("cyclonedx-go not found in the module cache from the build info")
+	}
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/CycloneDX/cyclonedx-go").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	if want := strings.TrimSpace(string(out)); dir != want {
+		t.Errorf("cachedModuleDir = %s, go list -m says %s", dir, want)
+	}
+	if _, ok := cachedModuleDir("example.test/not-a-dependency"); ok {
+		t.Error("a module this binary does not depend on was found")
 	}
 }

@@ -219,6 +219,9 @@ func (m *Mirror) AddNginx(t testing.TB, name, version string) string {
 		{Name: top, Type: tar.TypeDir},
 		{Name: top + "configure", Body: fakeConfigure(name, version), Mode: 0o755},
 		{Name: top + "src/core/nginx.h", Body: "#define NGINX_VERSION \"" + version + "\"\n"},
+		// Present, so that configure has no directory to make (one
+		// process fewer per synthetic build).
+		{Name: top + "objs/", Type: tar.TypeDir},
 	})
 }
 
@@ -239,21 +242,23 @@ for a in "$@"; do
 		d=${a#*=}
 		if [ ! -d "$d" ]; then echo "./configure: error: $d not found" >&2; exit 1; fi ;;
 	--test-fail-configure) echo "./configure: error: failing on purpose" >&2; exit 1 ;;
+	--test-fail-make) failmake=1 ;;
+	--test-slow-make) slowmake=1 ;;
 	esac
 done
 echo "checking for OS ... synthetic"
-mkdir -p objs
+[ -d objs ] || mkdir objs
 {
 	echo '#!/bin/sh'
 	echo 'echo "nginx version: ` + name + `/` + version + `" >&2'
 	printf 'echo "configure arguments: %s" >&2\n' "$*"
 } > objs/nginx.in
-if grep -qx -- --test-fail-make configure.args; then
+if [ "$failmake" ]; then
 	printf 'all:\n\t@i=1; while [ $$i -le 60 ]; do echo "cc -c src/file$$i.c"; i=$$((i+1)); done; echo "src/file60.c:1: error: synthetic failure"; exit 1\n' > Makefile
-elif grep -qx -- --test-slow-make configure.args; then
+elif [ "$slowmake" ]; then
 	printf 'all:\n\techo $$$$ > make.pid; sleep 60 & echo $$! > sleep.pid; wait\n' > Makefile
 else
-	printf 'all: objs/nginx\nobjs/nginx: objs/nginx.in\n\tcp objs/nginx.in objs/nginx\n\tchmod +x objs/nginx\n' > Makefile
+	printf 'all: objs/nginx\nobjs/nginx: objs/nginx.in\n\tinstall -m 755 objs/nginx.in objs/nginx\n' > Makefile
 fi
 # make install: objs/nginx to --sbin-path (relative to --prefix), under $(DESTDIR).
 prefix=/usr/local/nginx sbin=sbin/nginx
@@ -264,7 +269,7 @@ for a in "$@"; do
 	esac
 done
 case "$sbin" in /*) ;; *) sbin=$prefix/$sbin ;; esac
-printf 'install:\n\tmkdir -p $(DESTDIR)%s\n\tcp objs/nginx $(DESTDIR)%s\n' "$(dirname "$sbin")" "$sbin" >> Makefile
+printf 'install:\n\tmkdir -p $(DESTDIR)%s\n\tcp objs/nginx $(DESTDIR)%s\n' "${sbin%/*}" "$sbin" >> Makefile
 # make modules: one .so per dynamic module, named as nginx names them.
 printf 'modules:\n' >> Makefile
 for a in "$@"; do
