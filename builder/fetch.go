@@ -26,17 +26,11 @@ func (fetchStage) Name() string { return "fetch" }
 
 func (fetchStage) Run(ctx context.Context, s *State) error {
 	r := s.Resolved
-	s.Fetched = Fetched{Modules: map[string]fetch.Result{}, Bundles: map[string]string{}}
-	if len(r.Offers.Bundles) > 0 {
-		f := &fetch.Fetcher{CacheDir: s.Plan.CacheDir, HTTP: s.Env.HTTP, IO: s.Env.IO, Trust: fetch.Trust{Policy: s.Plan.Verify, IO: s.Env.IO}}
-		res, err := f.FetchAll(ctx, r.Offers.Bundles)
-		if err != nil {
-			return fmt.Errorf("git bundles from the mirror: %w", err)
-		}
-		for i, b := range res {
-			s.Fetched.Bundles[r.Offers.BundleFor[i].URL] = b.Path
-		}
+	bundles, err := r.FetchBundles(ctx, s.Env.Env)
+	if err != nil {
+		return err
 	}
+	s.Fetched = Fetched{Modules: map[string]fetch.Result{}, Bundles: bundles}
 	f := &fetch.Fetcher{CacheDir: s.Plan.CacheDir, HTTP: s.Env.HTTP, IO: s.Env.IO, Trust: fetch.Trust{
 		Policy: s.Plan.Verify, ExtraKeys: s.Plan.ExtraKeys, ComponentKeys: s.Plan.ComponentKeys, Pins: r.Pins, PinSource: filepath.Base(s.Plan.Lockfile), IO: s.Env.IO,
 	}}

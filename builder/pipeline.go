@@ -108,6 +108,9 @@ type Built struct {
 	// nginx -V and its build record (both "" when it was up to date).
 	NginxV     string
 	RecordPath string
+	// Done is set once the binary is finished: built and recorded by this
+	// run, or found up to date. What follows (install) may still fail.
+	Done bool
 }
 
 // Stage is one step of the pipeline.

@@ -19,7 +19,7 @@ func (reportStage) Name() string { return "report" }
 func (reportStage) Run(ctx context.Context, s *State) error {
 	out, err := nginxbin.NginxV(ctx, s.Built.Binary)
 	if err != nil {
-		return fmt.Errorf("built binary %s does not run: %w", s.Built.Binary, err)
+		return fmt.Errorf("built binary %s does not run: %w\n%s", s.Built.Binary, err, out)
 	}
 	recPath, err := writeRecord(s, out)
 	if err != nil {
@@ -28,7 +28,7 @@ func (reportStage) Run(ctx context.Context, s *State) error {
 	if err := writeStamp(s, "built"); err != nil {
 		return err
 	}
-	s.Built.NginxV, s.Built.RecordPath = out, recPath
+	s.Built.NginxV, s.Built.RecordPath, s.Built.Done = out, recPath, true
 	return nil
 }
 

@@ -16,7 +16,7 @@ func (pinStage) Name() string { return "resolve" }
 
 func (st pinStage) Run(ctx context.Context, s *State) error {
 	opt := st.opt
-	opt.Relock = s.Mode.Relock
+	opt.Relock, opt.DryRun = s.Mode.Relock, s.Mode.DryRun
 	r, err := plan.Pin(ctx, s.Plan, s.Env.Env, opt)
 	if err != nil {
 		return err

@@ -55,7 +55,7 @@ func (upToDateStage) Run(ctx context.Context, s *State) error {
 		// A dry run always goes on to print the plan, saying it is done.
 		s.UpToDate = (st.Stage == "built" && fileExists(st.Binary)) || (st.Stage == "configured" && s.Plan.ConfigureOnly)
 	case st.Stage == "built" && fileExists(st.Binary):
-		s.Built.Binary = st.Binary
+		s.Built.Binary, s.Built.Done = st.Binary, true
 		s.Env.IO.Infof("%s is up to date (same versions, flags, configure script, modules and patches); nothing to do", st.Binary)
 		return ErrStop
 	case st.Stage == "configured" && s.Plan.ConfigureOnly:

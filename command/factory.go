@@ -108,6 +108,9 @@ func (f *Factory) absOr(p string) string {
 // $XDG_CACHE_HOME/nginx-build, else ~/.cache/nginx-build.
 func (f *Factory) cacheDir(flag string) (string, error) {
 	if flag != "" {
+		if f.Dir == "" {
+			return flag, nil // as given, like every path the tool prints from it
+		}
 		return f.abs(flag)
 	}
 	if d := f.env("NGINX_BUILD_CACHE"); d != "" {

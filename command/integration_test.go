@@ -510,6 +510,32 @@ func TestInstallAndDestDir(t *testing.T) {
 	}
 }
 
+// A build that succeeded is reported, binary path on stdout, even when
+// installing it then fails; so is an up-to-date one.
+func TestFailedInstallStillReportsTheBuild(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	blocker := filepath.Join(t.TempDir(), "blocker")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := f.args("--install", "--", "--prefix="+filepath.Join(blocker, "prefix"))
+	bin := filepath.Join(f.src(), "objs", "nginx")
+	for _, run1 := range []string{"built now", "up to date"} {
+		r := run(t, args...)
+		if r.code != 1 {
+			t.Fatalf("%s: exit %d, want 1 (make install cannot create its dirs)\n%s", run1, r.code, r.err)
+		}
+		if strings.TrimSpace(r.out) != bin {
+			t.Errorf("%s: stdout = %q, want the binary %s", run1, r.out, bin)
+		}
+		mustContain(t, run1+": stderr", r.err, "make install failed")
+		if run1 == "built now" {
+			mustContain(t, "stderr", r.err, "built "+bin, "nginx version: nginx/1.30.1")
+		}
+	}
+}
+
 func TestIdempotentComparesTheInstalledNginx(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

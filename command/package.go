@@ -145,12 +145,12 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 		return fmt.Errorf("create work dir: %w", err)
 	}
 	state, err := g.pipeline(cmd.Context(), io, pl, builder.Mode{Packaging: true}, builder.BuildStages())
-	if err != nil {
-		return err
-	}
 	// Stdout is for the package's path alone: the build's results,
 	// binary path included, go to stderr.
 	printBuild(io, io.Err, state)
+	if err != nil {
+		return err
+	}
 	if state.Built.Binary == "" {
 		return fmt.Errorf("the build left no nginx binary to package")
 	}

@@ -11,6 +11,8 @@ import (
 // printBuild shows what a build run produced: the summary of a binary
 // built now, where make install put it, and the path of the binary on
 // out (stdout for build; package keeps stdout for the package's path).
+// It is called after a failed run too: a finished binary is reported
+// even when installing it failed.
 func printBuild(ios *iostreams.IO, out io.Writer, s *builder.State) {
 	w := ios.Err
 	if s.Built.NginxV != "" {
@@ -29,7 +31,7 @@ func printBuild(ios *iostreams.IO, out io.Writer, s *builder.State) {
 	switch {
 	case s.Skipped:
 		fmt.Fprintln(out, s.Current)
-	case s.Built.Binary != "" && !s.Plan.ConfigureOnly:
+	case s.Built.Done:
 		fmt.Fprintln(out, s.Built.Binary)
 	}
 }

@@ -246,13 +246,15 @@ func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFla
 		}
 	}
 	state, err := g.pipeline(cmd.Context(), io, pl, builder.Mode{DryRun: pf.dryRun}, builder.BuildStages())
+	if !pf.dryRun {
+		printBuild(io, io.Out, state)
+	}
 	if err != nil {
 		return err
 	}
 	if pf.dryRun {
 		return printPlan(io, state, pf.json)
 	}
-	printBuild(io, io.Out, state)
 	if bom != nil {
 		if state.Built.Binary == "" {
 			// -idempotent found the installed nginx current: nothing was

@@ -72,7 +72,8 @@ func DecodeModule(j ModuleJSON) pin.Module {
 
 // MarshalJSON writes the lockfile format.
 func (l File) MarshalJSON() ([]byte, error) {
-	j := fileJSON{LockfileVersion: l.LockfileVersion, GeneratedBy: l.GeneratedBy, Components: []componentJSON{}}
+	// No components is written as null, as it always was.
+	j := fileJSON{LockfileVersion: l.LockfileVersion, GeneratedBy: l.GeneratedBy}
 	for _, c := range l.Components {
 		verified := c.Verified
 		if verified == nil {

@@ -1,6 +1,7 @@
 package lockfile
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,5 +43,22 @@ func TestLockfileRoundTripAndErrors(t *testing.T) {
 		if _, err := Read(path); err == nil || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s lockfile: error %v should name %s", name, err, path)
 		}
+	}
+}
+
+// A lockfile of git trees only keeps the encoding it always had:
+// "components": null, and no "modules" key when there are none.
+func TestLockfileEmptyListsEncodeAsBefore(t *testing.T) {
+	t.Parallel()
+	b, err := json.Marshal(File{LockfileVersion: Version, GeneratedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b), `{"lockfile_version":1,"generated_by":"test","components":null}`; got != want {
+		t.Errorf("encoding = %s, want %s", got, want)
+	}
+	b, _ = json.Marshal(File{LockfileVersion: Version, GeneratedBy: "test", Components: []pin.Component{{Name: "nginx", Version: "1.30.1", SHA256: "x"}}})
+	if !strings.Contains(string(b), `"verified":[]`) {
+		t.Errorf("a component without checks must list verified as [], got %s", b)
 	}
 }

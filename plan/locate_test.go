@@ -216,7 +216,7 @@ func TestPinMirrorOffers(t *testing.T) {
 	only.Modules = p.Modules[:1]
 	r2 := *r
 	r2.Plan, r2.Commits = &only, map[string]string{}
-	if err := r2.pinCommits(context.Background(), env); err != nil {
+	if err := r2.pinCommits(context.Background(), env, false); err != nil {
 		t.Fatal(err)
 	}
 	if r2.Commits["g"] != first {

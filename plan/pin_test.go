@@ -176,7 +176,7 @@ func TestPinCommits(t *testing.T) {
 				r.Offers.Commits = map[string]string{"m": tt.offer}
 			}
 			env, _ := testEnv()
-			err := r.pinCommits(context.Background(), env)
+			err := r.pinCommits(context.Background(), env, false)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)

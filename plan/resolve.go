@@ -33,6 +33,9 @@ type Options struct {
 	// Digest computes the input digest, which step and up-to-date stamps
 	// belong to (builds; modules for an existing binary trust none).
 	Digest bool
+	// DryRun downloads nothing, not even a mirror's git bundle to look
+	// an abbreviated commit up in.
+	DryRun bool
 }
 
 // Resolve pins everything: Pin, then Locate.
@@ -70,7 +73,7 @@ func Pin(ctx context.Context, p *Plan, env Env, opt Options) (*Resolved, error) 
 	if err := r.readMirrorOffers(ctx, env); err != nil {
 		return nil, err
 	}
-	if err := r.pinCommits(ctx, env); err != nil {
+	if err := r.pinCommits(ctx, env, opt.DryRun); err != nil {
 		return nil, err
 	}
 	var err error
@@ -303,8 +306,17 @@ func (r *Resolved) readMirrorOffers(ctx context.Context, env Env) error {
 // before anything is downloaded: the locked one when the lockfile has it,
 // the one a mirror's index pinned, else what rev names now (git ls-remote
 // or hg identify, no clone needed).
-func (r *Resolved) pinCommits(ctx context.Context, env Env) error {
+func (r *Resolved) pinCommits(ctx context.Context, env Env, dryRun bool) error {
 	cache := modules.Cache{Dir: r.Plan.CacheDir, IO: env.IO}
+	if !dryRun && r.needsCacheLookup() {
+		// An abbreviated commit is looked up in the cache's clone, which
+		// is cloned from the mirror's bundle when there is one.
+		bundles, err := r.FetchBundles(ctx, env)
+		if err != nil {
+			return err
+		}
+		cache.Bundles = bundles
+	}
 	for _, m := range r.Plan.Trees() {
 		if !modules.IsRepository(m.Form) {
 			continue
@@ -330,6 +342,46 @@ func (r *Resolved) pinCommits(ctx context.Context, env Env) error {
 		r.Commits[m.Name] = commit
 	}
 	return nil
+}
+
+// needsCacheLookup reports whether a git tree's rev may be an abbreviated
+// commit that neither the lockfile nor a mirror's index pins, and a
+// mirror has a bundle of its repository.
+func (r *Resolved) needsCacheLookup() bool {
+	if len(r.Offers.Bundles) == 0 {
+		return false
+	}
+	for _, m := range r.Plan.Trees() {
+		if m.Form != module3rd.FormGit || !modules.CommitLike.MatchString(m.Rev) || modules.FullCommit.MatchString(m.Rev) || r.Offers.Commits[m.Name] != "" {
+			continue
+		}
+		if r.Lock != nil {
+			if e := r.Lock.Module(m.Name); e != nil && e.Commit != "" {
+				continue
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// FetchBundles downloads and verifies the mirrors' git bundles of this
+// build's trees into the cache (a cached one is not downloaded again) and
+// returns their paths by repository URL.
+func (r *Resolved) FetchBundles(ctx context.Context, env Env) (map[string]string, error) {
+	out := map[string]string{}
+	if len(r.Offers.Bundles) == 0 {
+		return out, nil
+	}
+	f := &fetch.Fetcher{CacheDir: r.Plan.CacheDir, HTTP: env.HTTP, IO: env.IO, Trust: fetch.Trust{Policy: r.Plan.Verify, IO: env.IO}}
+	res, err := f.FetchAll(ctx, r.Offers.Bundles)
+	if err != nil {
+		return nil, fmt.Errorf("git bundles from the mirror: %w", err)
+	}
+	for i, b := range res {
+		out[r.Offers.BundleFor[i].URL] = b.Path
+	}
+	return out, nil
 }
 
 // Locate pins every component to a tarball: its URLs on the first mirror

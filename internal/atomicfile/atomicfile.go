@@ -9,9 +9,12 @@ package atomicfile
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -19,16 +22,14 @@ import (
 // WriteWith replaces path with what write produces, for content that is
 // streamed (a package, a copy) rather than held in memory. path is only
 // replaced when write and the close succeed; on any failure the temporary
-// file is removed and path keeps its old content. perm is applied with
-// chmod, so the umask does not narrow it.
+// file is removed and path keeps its old content. The file gets perm
+// less the umask, as os.WriteFile would give it.
 func WriteWith(path string, perm os.FileMode, write func(w io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	// The leading dot hides the temporary file from listings and from
-	// cache scans that skip dot files.
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmp, err := createUnique(dir, base, perm)
 	if err != nil {
 		return err
 	}
@@ -44,10 +45,26 @@ func WriteWith(path string, perm os.FileMode, write func(w io.Writer) error) (er
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := os.Chmod(tmp.Name(), perm); err != nil {
-		return err
-	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// createUnique creates a temporary file for base in dir, with a name no
+// other writer has (O_EXCL, a random part) and perm less the umask. The
+// leading dot hides it from listings and from cache scans that skip dot
+// files.
+func createUnique(dir, base string, perm os.FileMode) (*os.File, error) {
+	for range 100 {
+		var b [6]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		name := filepath.Join(dir, "."+base+".tmp-"+hex.EncodeToString(b[:]))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("create a temporary file for %s in %s: too many name clashes", base, dir)
 }
 
 // Write replaces path with data; see WriteWith.

@@ -19,20 +19,17 @@ import (
 // would hang the build with no message.
 const Timeout = 30 * time.Second
 
-// NginxV runs binary -V and returns its output, trimmed. nginx prints it
-// on stderr, so stdout and stderr are combined. The error names the
-// binary and carries the output, which usually says why (a missing
-// shared library, say).
+// NginxV runs binary -V and returns its output, trimmed: nginx prints it
+// on stderr, so stdout and stderr are combined. On failure the output is
+// returned too (it usually says why: a missing shared library, say), and
+// the error is the process's, for the caller to name the binary its way.
 func NginxV(ctx context.Context, binary string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	out, err := proc.CombinedOutput(proc.Command(ctx, binary, "-V"))
 	text := strings.TrimSpace(string(out))
-	if err != nil {
-		if ctx.Err() != nil {
-			err = fmt.Errorf("%w (%w)", err, ctx.Err())
-		}
-		return "", fmt.Errorf("run %s -V: %w\n%s", binary, err, text)
+	if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("%w (%w)", err, ctx.Err())
 	}
-	return text, nil
+	return text, err
 }
