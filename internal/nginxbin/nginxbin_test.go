@@ -25,7 +25,7 @@ func TestNginxV(t *testing.T) {
 	const v = "nginx version: nginx/1.30.1\nbuilt by gcc 12.2.0\nconfigure arguments: --prefix=/etc/nginx --with-http_ssl_module"
 	for _, tc := range []struct {
 		name    string
-		script  string // "" : the binary does not exist
+		script  string   // "" : the binary does not exist
 		want    string   // the output
 		wantErr []string // in the error
 	}{
