@@ -31,6 +31,17 @@ type Network struct {
 	ConnectTimeout, HeaderTimeout time.Duration
 	// MaxRetryAfter caps how long a 429/503 Retry-After is honoured.
 	MaxRetryAfter time.Duration
+	// Sleep waits between tries (nil: a real timer). Tests inject one that
+	// records the wait and returns at once.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// sleep waits d, or until ctx is done.
+func (n Network) sleep(ctx context.Context, d time.Duration) error {
+	if n.Sleep != nil {
+		return n.Sleep(ctx, d)
+	}
+	return sleepCtx(ctx, d)
 }
 
 func (n Network) withDefaults() Network {
@@ -131,7 +142,7 @@ func (t *resilientTransport) try(req *http.Request, rng string) (*http.Response,
 	var lastErr error
 	for attempt := 0; attempt < t.net.Attempts; attempt++ {
 		if attempt > 0 {
-			if err := sleepCtx(req.Context(), t.backoff(attempt, lastErr)); err != nil {
+			if err := t.net.sleep(req.Context(), t.backoff(attempt, lastErr)); err != nil {
 				return nil, err
 			}
 		}
@@ -322,7 +333,7 @@ func (b *resumingBody) resume(cause error) error {
 	}
 	b.resumes++
 	b.cur.Close()
-	if err := sleepCtx(b.req.Context(), b.t.backoff(b.resumes, cause)); err != nil {
+	if err := b.t.net.sleep(b.req.Context(), b.t.backoff(b.resumes, cause)); err != nil {
 		return err
 	}
 	off := b.base + b.got
