@@ -79,3 +79,19 @@ func TestPackageBuildsWithPackagePaths(t *testing.T) {
 		t.Errorf("with --prefix, configure args %q", args)
 	}
 }
+
+// SOURCE_DATE_EPOCH stamps the package's files; a value that is not a
+// number of seconds is a usage error before anything is built, as it is
+// for --sbom.
+func TestPackageRefusesAMalformedSourceDateEpoch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	setenv(t, "SOURCE_DATE_EPOCH", "yesterday")
+	r := run(t, append([]string{"package", "--format", "tar.gz"}, f.args()...)...)
+	if r.code != ExitUsage || !strings.Contains(r.err, `SOURCE_DATE_EPOCH="yesterday" is not a number of seconds since 1970 (used for the package's file times)`) {
+		t.Errorf("exit %d, want 2 naming the variable:\n%s", r.code, r.err)
+	}
+	if f.m.TarballRequests() != 0 {
+		t.Error("the bad value must be reported before anything is downloaded")
+	}
+}
