@@ -194,15 +194,27 @@ func TestPackageDeb(t *testing.T) {
 	mustHave(t, "apk run", stderr, "will not run on Alpine Linux")
 	pkginfo := apkPKGINFO(t, strings.TrimSpace(stdout))
 	mustHave(t, ".PKGINFO", pkginfo, "pkgname = "+pkgName+"\n", "pkgver = 1.22.1-r1\n", "depend = pcre2\n", "depend = libssl3\n", "depend = zlib\n")
-	stdout, _, _ = runToolSplit(t, tool, tmp, cache, args("tar.gz")...)
+	// SOURCE_DATE_EPOCH (2023-11-14 22:13:20 UTC) stamps every file.
+	stdout, _, _ = runToolSplitEnv(t, tool, tmp, cache, []string{"SOURCE_DATE_EPOCH=1700000000"}, args("tar.gz")...)
 	list := output(t, "tar", "-tzf", strings.TrimSpace(stdout))
 	mustHave(t, "tar.gz", list, "./usr/sbin/"+pkgName+"\n", "./etc/"+pkgName+"/nginx.conf\n", "./usr/lib/"+pkgName+"/modules/ngx_stream_module.so\n")
+	for _, line := range strings.Split(strings.TrimSpace(output(t, "tar", "--utc", "-tvzf", strings.TrimSpace(stdout))), "\n") {
+		if !strings.Contains(line, " 2023-11-14 22:13") {
+			t.Errorf("tar.gz entry not stamped with SOURCE_DATE_EPOCH: %s", line)
+		}
+	}
 }
 
 // runToolSplit is runTool with stdout and stderr kept apart.
 func runToolSplit(t *testing.T, tool, dir, cache string, args ...string) (string, string, time.Duration) {
 	t.Helper()
-	cmd := toolCommand(t, tool, dir, cache, nil, args...)
+	return runToolSplitEnv(t, tool, dir, cache, nil, args...)
+}
+
+// runToolSplitEnv is runToolSplit with extra environment variables.
+func runToolSplitEnv(t *testing.T, tool, dir, cache string, env []string, args ...string) (string, string, time.Duration) {
+	t.Helper()
+	cmd := toolCommand(t, tool, dir, cache, env, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
