@@ -19,11 +19,9 @@ type componentJSON struct {
 // PlanView is the resolved plan: what --dry-run prints and --json encodes.
 type PlanView struct {
 	// Components are the pinned components; --json writes their name,
-	// constraint, version, URL and how they will be verified.
+	// constraint, version, URL and how they will be verified (see
+	// MarshalJSON).
 	Components []pin.Component `json:"-"`
-	// ComponentsJSON is Components as --json writes them (MarshalJSON
-	// fills it).
-	ComponentsJSON []componentJSON `json:"components"`
 	// Configure is the configure arguments, as configure will receive them;
 	// always present (an empty array without options).
 	Configure []string `json:"configure"`
@@ -76,10 +74,13 @@ func Describe(s *State) (PlanView, error) {
 // MarshalJSON writes the --dry-run --json plan.
 func (v PlanView) MarshalJSON() ([]byte, error) {
 	type plain PlanView // without this method
-	p := plain(v)
-	p.ComponentsJSON = []componentJSON{}
+	comps := []componentJSON{}
 	for _, c := range v.Components {
-		p.ComponentsJSON = append(p.ComponentsJSON, componentJSON{Name: c.Name, Constraint: c.Constraint, Version: c.Version, URL: c.URL, Verify: c.Verify})
+		comps = append(comps, componentJSON{Name: c.Name, Constraint: c.Constraint, Version: c.Version, URL: c.URL, Verify: c.Verify})
 	}
-	return jsonfile.Compact(p)
+	// The outer field comes first, as "components" always has.
+	return jsonfile.Compact(struct {
+		Components []componentJSON `json:"components"`
+		plain
+	}{comps, plain(v)})
 }

@@ -20,7 +20,6 @@ func (s *State) pinnedComponent(r fetch.Result) pin.Component {
 	c, _ := s.Resolved.Component(r.Artifact.Component)
 	c.Version, c.URL, c.SHA256 = r.Artifact.Version, r.Artifact.URLs[0], r.SHA256
 	c.Verification, c.Verified = r.Verification, pin.VerifiedLines(r.Verification, false)
-	c.Verify = ""
 	return c
 }
 

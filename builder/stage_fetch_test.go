@@ -106,21 +106,13 @@ func TestFetchStageMirrorBundle(t *testing.T) {
 	t.Parallel()
 	s, out, m := mirrorState(t)
 	repo, first, _ := testrepo.GitRepo(t)
-	bundle := filepath.Join(m.Dir, "modules", "g", "g.bundle")
-	if err := os.MkdirAll(filepath.Dir(bundle), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := exec.Command("git", "-C", repo, "bundle", "create", bundle, "--all").CombinedOutput(); err != nil {
-		t.Fatalf("git bundle: %v\n%s", err, b)
-	}
-	bb, _ := os.ReadFile(bundle)
-	bh := sha256.Sum256(bb)
+	bundleSum := testrepo.Bundle(t, repo, filepath.Join(m.Dir, "modules", "g", "g.bundle"))
 	g := module3rd.Module{Name: "g", Form: "git", URL: "https://example.invalid/g.git", Rev: "v1"}
 	s.Plan.Modules = []module3rd.Module{g}
 	s.Resolved = with(s.Resolved, func(r *plan.Resolved) {
 		r.Commits["g"] = first
-		r.Offers.Bundles = []source.Artifact{{Component: "module-g", Version: modules.Short(first), FileName: "g-" + hex.EncodeToString(bh[:8]) + ".bundle",
-			URLs: []string{m.URL + "/modules/g/g.bundle"}, PinnedSHA256: hex.EncodeToString(bh[:]), PinnedBy: "index.json"}}
+		r.Offers.Bundles = []source.Artifact{{Component: "module-g", Version: modules.Short(first), FileName: "g-" + bundleSum[:16] + ".bundle",
+			URLs: []string{m.URL + "/modules/g/g.bundle"}, PinnedSHA256: bundleSum, PinnedBy: "index.json"}}
 		r.Offers.BundleFor = []module3rd.Module{g}
 	})
 	if err := (fetchStage{}).Run(context.Background(), s); err != nil {

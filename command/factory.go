@@ -113,10 +113,7 @@ func (f *Factory) cacheDir(flag string) (string, error) {
 		}
 		return f.abs(flag)
 	}
-	if d := f.env("NGINX_BUILD_CACHE"); d != "" {
-		return f.abs(d)
-	}
-	return fetch.CacheDirFrom(f.LookupEnv)
+	return fetch.CacheDirFrom(f.LookupEnv, f.abs)
 }
 
 // defaultLockfile is the lockfile's name in the working directory.

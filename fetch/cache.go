@@ -16,7 +16,7 @@ import (
 // DefaultCacheDir returns $NGINX_BUILD_CACHE, else $XDG_CACHE_HOME/nginx-build,
 // else ~/.cache/nginx-build, from the process environment; see CacheDirFrom.
 func DefaultCacheDir() (string, error) {
-	return CacheDirFrom(os.LookupEnv)
+	return CacheDirFrom(os.LookupEnv, filepath.Abs)
 }
 
 // CacheDirFrom is DefaultCacheDir with the environment given as a function
@@ -24,15 +24,15 @@ func DefaultCacheDir() (string, error) {
 // environment), so that the choice can be made, and tested, without
 // touching the process environment. HOME is read through lookupEnv too;
 // only when it is unset or empty does os.UserHomeDir decide. A relative
-// NGINX_BUILD_CACHE is made absolute against the working directory, so
-// that the directory stays the same after a chdir.
-func CacheDirFrom(lookupEnv func(string) (string, bool)) (string, error) {
+// NGINX_BUILD_CACHE is made absolute with abs (against the working
+// directory), so that the directory stays the same after a chdir.
+func CacheDirFrom(lookupEnv func(string) (string, bool), abs func(string) (string, error)) (string, error) {
 	get := func(key string) string {
 		v, _ := lookupEnv(key)
 		return v
 	}
 	if d := get("NGINX_BUILD_CACHE"); d != "" {
-		return filepath.Abs(d)
+		return abs(d)
 	}
 	// The XDG Base Directory spec: a relative path is invalid and ignored.
 	if d := get("XDG_CACHE_HOME"); d != "" && filepath.IsAbs(d) {

@@ -140,7 +140,7 @@ func TestCacheDirFrom(t *testing.T) {
 			got, err := CacheDirFrom(func(k string) (string, bool) {
 				v, ok := tc.env[k]
 				return v, ok
-			})
+			}, filepath.Abs)
 			if err != nil || got != tc.want {
 				t.Errorf("CacheDirFrom(%v) = %q, %v; want %q", tc.env, got, err, tc.want)
 			}
@@ -156,7 +156,7 @@ func TestCacheDirFromNoHome(t *testing.T) {
 	if err != nil {
 		t.Skip("no home directory here:", err)
 	}
-	got, err := CacheDirFrom(func(string) (string, bool) { return "", false })
+	got, err := CacheDirFrom(func(string) (string, bool) { return "", false }, filepath.Abs)
 	if want := filepath.Join(home, ".cache", "nginx-build"); err != nil || got != want {
 		t.Errorf("CacheDirFrom(empty) = %q, %v; want %q", got, err, want)
 	}

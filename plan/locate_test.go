@@ -2,10 +2,6 @@ package plan
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -156,16 +152,7 @@ func TestPinMirrorOffers(t *testing.T) {
 	t.Parallel()
 	p, m := mirrorPlan(t)
 	repo, first, _ := testrepo.GitRepo(t)
-	bundle := filepath.Join(m.Dir, "modules", "g", "g.bundle")
-	if err := os.MkdirAll(filepath.Dir(bundle), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := exec.Command("git", "-C", repo, "bundle", "create", bundle, "--all").CombinedOutput(); err != nil {
-		t.Fatalf("git bundle: %v\n%s", err, b)
-	}
-	bb, _ := os.ReadFile(bundle)
-	bh := sha256.Sum256(bb)
-	bundleSum := hex.EncodeToString(bh[:])
+	bundleSum := testrepo.Bundle(t, repo, filepath.Join(m.Dir, "modules", "g", "g.bundle"))
 	tarSum := m.Add(t, "modules/t", "t-1.0.tar.gz", []testmirror.Entry{{Name: "t-1.0/config", Body: "x\n"}})
 	srcSum := m.AddLibrary(t, "custom", "myssl-1.0.tar.gz", "myssl-1.0")
 	idx := mirrorindex.Index{

@@ -16,6 +16,7 @@ import (
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/modules"
 	"github.com/nginx-build/nginx-build/pin"
+	"github.com/nginx-build/nginx-build/record"
 	"github.com/nginx-build/nginx-build/source"
 	"github.com/nginx-build/nginx-build/verify"
 )
@@ -188,12 +189,11 @@ func (r *Resolved) resolveVersions(ctx context.Context, env Env) error {
 	return nil
 }
 
-// Files nginx-build writes into the build dir, which no module may be
-// called after.
+// Files nginx-build writes into the build dir beside the build record
+// (record.File); no module may be called after one of them.
 const (
-	RecordFile = "build-info.json"
-	StampFile  = ".nginx-build-stamp.json"
-	PatchLog   = "nginx-patch.log"
+	StampFile = ".nginx-build-stamp.json"
+	PatchLog  = "nginx-patch.log"
 )
 
 // checkModuleNames refuses a module whose directory beside the nginx tree
@@ -205,7 +205,7 @@ func (r *Resolved) checkModuleNames() error {
 	for _, c := range r.Components {
 		taken[c.Name+"-"+c.Version] = fmt.Sprintf("the source tree of %s %s", c.Name, c.Version)
 	}
-	for _, f := range []string{RecordFile, StampFile, PatchLog} {
+	for _, f := range []string{record.File, StampFile, PatchLog} {
 		taken[f] = "a file nginx-build writes there"
 	}
 	for _, m := range r.Plan.Modules {
@@ -308,15 +308,6 @@ func (r *Resolved) readMirrorOffers(ctx context.Context, env Env) error {
 // or hg identify, no clone needed).
 func (r *Resolved) pinCommits(ctx context.Context, env Env, dryRun bool) error {
 	cache := modules.Cache{Dir: r.Plan.CacheDir, IO: env.IO}
-	if !dryRun && r.needsCacheLookup() {
-		// An abbreviated commit is looked up in the cache's clone, which
-		// is cloned from the mirror's bundle when there is one.
-		bundles, err := r.FetchBundles(ctx, env)
-		if err != nil {
-			return err
-		}
-		cache.Bundles = bundles
-	}
 	for _, m := range r.Plan.Trees() {
 		if !modules.IsRepository(m.Form) {
 			continue
@@ -331,6 +322,16 @@ func (r *Resolved) pinCommits(ctx context.Context, env Env, dryRun bool) error {
 			r.Commits[m.Name] = c // pinned in the mirror's index.json
 			continue
 		}
+		if cache.Bundles == nil && !dryRun && len(r.Offers.Bundles) > 0 &&
+			m.Form == module3rd.FormGit && modules.CommitLike.MatchString(m.Rev) && !modules.FullCommit.MatchString(m.Rev) {
+			// An abbreviated commit may have to be looked up in the
+			// cache's clone, which is cloned from the mirror's bundle.
+			bundles, err := r.FetchBundles(ctx, env)
+			if err != nil {
+				return err
+			}
+			cache.Bundles = bundles
+		}
 		form, err := modules.For(m.Form)
 		if err != nil {
 			return err
@@ -342,27 +343,6 @@ func (r *Resolved) pinCommits(ctx context.Context, env Env, dryRun bool) error {
 		r.Commits[m.Name] = commit
 	}
 	return nil
-}
-
-// needsCacheLookup reports whether a git tree's rev may be an abbreviated
-// commit that neither the lockfile nor a mirror's index pins, and a
-// mirror has a bundle of its repository.
-func (r *Resolved) needsCacheLookup() bool {
-	if len(r.Offers.Bundles) == 0 {
-		return false
-	}
-	for _, m := range r.Plan.Trees() {
-		if m.Form != module3rd.FormGit || !modules.CommitLike.MatchString(m.Rev) || modules.FullCommit.MatchString(m.Rev) || r.Offers.Commits[m.Name] != "" {
-			continue
-		}
-		if r.Lock != nil {
-			if e := r.Lock.Module(m.Name); e != nil && e.Commit != "" {
-				continue
-			}
-		}
-		return true
-	}
-	return false
 }
 
 // FetchBundles downloads and verifies the mirrors' git bundles of this

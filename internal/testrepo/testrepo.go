@@ -6,6 +6,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,4 +88,20 @@ func Tarball(t testing.TB, files map[string]string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// Bundle writes a git bundle of every branch and tag of repo to dst (as a
+// mirror holds one) and returns the bundle's sha256, hex-encoded.
+func Bundle(t testing.TB, repo, dst string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	Git(t, repo, "bundle", "create", dst, "--all")
+	b, err := os.ReadFile(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
