@@ -38,7 +38,7 @@ type Factory struct {
 // System is the factory of the real program: the process's streams,
 // environment and working directory, and the resilient HTTP client.
 func System() *Factory {
-	return &Factory{IO: iostreams.System(os.Getenv), HTTPClient: fetch.NewHTTPClient(), LookupEnv: os.LookupEnv, Now: time.Now}
+	return (&Factory{}).withDefaults()
 }
 
 // withDefaults fills what a test left out with the real thing.
