@@ -12,8 +12,9 @@ import (
 func newLockCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 	var bf buildFlags
 	cmd := &cobra.Command{
-		Use:   "lock [build flags] [-- nginx configure options]",
-		Short: "Resolve, download and verify everything, and write nginx-build.lock",
+		Use:         "lock [build flags] [-- nginx configure options]",
+		Annotations: map[string]string{acceptsConfigure: "yes"},
+		Short:       "Resolve, download and verify everything, and write nginx-build.lock",
 		Long: `lock resolves every component's constraint afresh, downloads and verifies
 the tarballs, pins git modules to commits, and writes the lockfile
 (./nginx-build.lock, or --lockfile): for each component the version, URL,

@@ -38,8 +38,9 @@ func newPackageCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 	var bf buildFlags
 	var pk packageFlags
 	cmd := &cobra.Command{
-		Use:   "package [--format deb|rpm|apk|tar.gz] [build flags] [-- nginx configure options]",
-		Short: "Build nginx and write a deb, rpm, apk or tar.gz package of it",
+		Use:         "package [--format deb|rpm|apk|tar.gz] [build flags] [-- nginx configure options]",
+		Annotations: map[string]string{acceptsConfigure: "yes"},
+		Short:       "Build nginx and write a deb, rpm, apk or tar.gz package of it",
 		Long: `package builds nginx exactly as build does (an up-to-date build is reused)
 and writes a package of it: the binary, the dynamic modules, the source
 tree's default configuration (conf/, marked as configuration files: kept

@@ -55,8 +55,7 @@ func RunWith(ctx context.Context, f *Factory, args []string) (code int) {
 		}
 	}()
 	root := newRoot(f)
-	root.SetArgs(normalizeArgs(args, collectFlags(root)))
-	err := root.ExecuteContext(ctx)
+	err := execute(ctx, root, io, args)
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
 		// cobra's own argument errors are usage errors too.
 		err = &usageError{msg: err.Error()}
@@ -76,6 +75,20 @@ func RunWith(ctx context.Context, f *Factory, args []string) (code int) {
 		}
 	}
 	return exitCode(err)
+}
+
+// execute parses args the way nginx-build users write them and runs
+// the command they name.
+func execute(ctx context.Context, root *cobra.Command, io *iostreams.IO, args []string) error {
+	line, err := normalizeArgs(root, args)
+	if err != nil {
+		return err
+	}
+	if len(line.legacyConfigure) > 0 {
+		io.Infof("note: %s passed to configure; the current form puts configure options after \"--\"", strings.Join(line.legacyConfigure, " "))
+	}
+	root.SetArgs(line.args)
+	return root.ExecuteContext(ctx)
 }
 
 const rootLong = `nginx-build builds nginx from source, with static OpenSSL/LibreSSL, PCRE2
@@ -108,6 +121,7 @@ func newRoot(f *Factory) *cobra.Command {
 		pf          planFlags
 		showVersion bool
 		listVers    bool
+		helpAll     bool
 	)
 	root := &cobra.Command{
 		Use:           "nginx-build [flags] [-- nginx configure options]",
@@ -120,8 +134,10 @@ func newRoot(f *Factory) *cobra.Command {
 			switch {
 			case showVersion:
 				return printVersion(io)
+			case helpAll:
+				return printHelpAll(io.Out, cmd)
 			case listVers:
-				return runVersions(cmd.Context(), io, &g, "nginx", versionsFlags{})
+				return printDefaultVersions(io.Out)
 			case cmd.Flags().NFlag() == 0 && len(args) == 0:
 				return cmd.Help()
 			}
@@ -131,16 +147,21 @@ func newRoot(f *Factory) *cobra.Command {
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
 	root.SetFlagErrorFunc(flagError)
+	root.Annotations = map[string]string{acceptsConfigure: "yes"}
 	root.CompletionOptions.HiddenDefaultCmd = false
 	addGlobalFlags(root.PersistentFlags(), &g, f)
 	addBuildFlags(root.Flags(), &bf, f)
 	addPlanFlags(root.Flags(), &pf)
 	root.Flags().BoolVar(&showVersion, "version", false, "print nginx-build's version and exit")
-	root.Flags().BoolVar(&listVers, "versions", false, "list available nginx versions and exit (same as `nginx-build versions nginx`)")
+	root.Flags().BoolVar(&listVers, "versions", false, "print the default nginx, OpenResty and freenginx versions and exit (`nginx-build versions` lists them all)")
+	root.Flags().BoolVar(&helpAll, "help-all", false, "print every flag, and the nginx configure options also accepted as flags, and exit")
 	root.Flags().SortFlags = false
 
 	root.AddCommand(newBuildCmd(io, &g), newFetchCmd(io, &g), newLockCmd(io, &g), newModulesCmd(io, &g), newPackageCmd(io, &g), newMirrorCmd(io, &g), newCacheCmd(io, &g), newVersionsCmd(io, &g), newVersionCmd(io))
 	strictCompletion(root)
+	// Added now rather than at Execute, so that the argument normalizer
+	// knows "help" is a command.
+	root.InitDefaultHelpCmd()
 	return root
 }
 
@@ -167,10 +188,11 @@ func newBuildCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 	var bf buildFlags
 	var pf planFlags
 	cmd := &cobra.Command{
-		Use:     "build [flags] [-- nginx configure options]",
-		Short:   "Build nginx (the default command)",
-		Long:    rootLong,
-		Example: rootExample,
+		Use:         "build [flags] [-- nginx configure options]",
+		Short:       "Build nginx (the default command)",
+		Long:        rootLong,
+		Example:     rootExample,
+		Annotations: map[string]string{acceptsConfigure: "yes"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBuild(cmd, io, g, &bf, &pf, args)
 		},
