@@ -120,6 +120,9 @@ func TestRealModulesAndPatch(t *testing.T) {
 	args := []string{
 		"-d", work, "-v", "1.22.1", "--mirror", srv.URL,
 		"-m", modulesJSON, "-patch", patchFile, "-patch-opt", "-p1",
+		// A configure option as a flag, as scripts written for
+		// nginx-build before v0.16 have them: real configure must get it.
+		"-with-http_stub_status_module",
 		"--", "--prefix=" + prefix,
 	}
 	run := func() (string, time.Duration) { return runTool(t, tool, tmp, cache, args...) }
@@ -134,6 +137,8 @@ func TestRealModulesAndPatch(t *testing.T) {
 		"--add-module=../echo-nginx-module",
 		"--with-compat",
 		"--add-dynamic-module=" + hmDir,
+		"--with-http_stub_status_module",
+		`note: --with-http_stub_status_module passed to configure`,
 		"build record: " + filepath.Join(buildDir, "build-info.json"),
 	} {
 		if !strings.Contains(out, want) {
