@@ -12,6 +12,10 @@ import "github.com/nginx-build/nginx-build/plan"
 //   - dryRunStage after locateStage: a dry run prints located tarballs.
 //   - fetchStage before prepareStage and lockWriteStage: they use what
 //     was verified.
+//   - workDirStage after every stage that may stop a run with nothing to
+//     do (up to date, dry run, -idempotent), so such a run creates no
+//     work dir, and before fetchStage, so a -d that cannot be created
+//     fails before any download.
 //   - installStage is final: it installs an up-to-date build too.
 
 // BuildStages is the whole build, in order.
@@ -22,6 +26,7 @@ func BuildStages() []Stage {
 		locateStage{},
 		dryRunStage{},
 		idempotentStage{},
+		workDirStage{},
 		fetchStage{},
 		prepareStage{},
 		lockWriteStage{},
@@ -58,6 +63,7 @@ func ModuleStages() []Stage {
 		pinStage{plan.Options{Script: true, CheckNames: true}},
 		locateStage{},
 		dryRunStage{},
+		workDirStage{},
 		fetchStage{},
 		prepareStage{},
 		configureStage{},

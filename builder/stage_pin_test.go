@@ -253,3 +253,71 @@ func TestIdempotentStage(t *testing.T) {
 		t.Error("not skipped without -idempotent")
 	}
 }
+
+// The work dir is created only when a build goes ahead: -idempotent that
+// finds the installed nginx current stops before workDirStage, so -d is
+// never created; otherwise it is, parents and all.
+func TestWorkDirStage(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	same := fakeNginx(t, filepath.Join(dir, "same"), "1.30.1", "--prefix=/opt/ngx")
+	older := fakeNginx(t, filepath.Join(dir, "older"), "1.28.0", "--prefix=/opt/ngx")
+	for _, tt := range []struct {
+		name      string
+		bin       string
+		wantExist bool
+	}{
+		{"installed nginx matches", same, false},
+		{"installed nginx differs", older, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, _ := unitState(t)
+			s.Plan.WorkDir = filepath.Join(t.TempDir(), "not", "yet")
+			s.Plan.Idempotent, s.Plan.NginxBin = true, tt.bin
+			s.Resolved.Script = "#!/bin/sh\n./configure --prefix=/opt/ngx\n"
+			if err := Run(context.Background(), s, []Stage{idempotentStage{}, workDirStage{}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(s.Plan.WorkDir); (err == nil) != tt.wantExist {
+				t.Errorf("work dir exists = %v, want %v", err == nil, tt.wantExist)
+			}
+		})
+	}
+
+	// A -d that cannot be a directory is an error naming it.
+	s, _ := unitState(t)
+	s.Plan.WorkDir = filepath.Join(dir, "same", "work")
+	err := workDirStage{}.Run(context.Background(), s)
+	if err == nil || !strings.Contains(err.Error(), "-d "+s.Plan.WorkDir) {
+		t.Errorf("work dir under a file: %v", err)
+	}
+}
+
+// In every stage list that creates the work dir, it comes after each
+// stage that may end a run with nothing to do and before the first that
+// writes: a run that stops early leaves no trace.
+func TestWorkDirStageOrder(t *testing.T) {
+	t.Parallel()
+	for name, stages := range map[string][]Stage{"BuildStages": BuildStages(), "ModuleStages": ModuleStages()} {
+		at := map[string]int{}
+		for i, st := range stages {
+			at[st.Name()] = i
+		}
+		w, ok := at[workDirStage{}.Name()]
+		if !ok {
+			t.Errorf("%s: no %q stage", name, workDirStage{}.Name())
+			continue
+		}
+		for _, before := range []Stage{upToDateStage{}, dryRunStage{}, idempotentStage{}} {
+			if i, ok := at[before.Name()]; ok && i > w {
+				t.Errorf("%s: %q runs after %q", name, before.Name(), workDirStage{}.Name())
+			}
+		}
+		for _, after := range []Stage{fetchStage{}, prepareStage{}} {
+			if i, ok := at[after.Name()]; !ok || i < w {
+				t.Errorf("%s: %q runs before %q (or not at all)", name, after.Name(), workDirStage{}.Name())
+			}
+		}
+	}
+}

@@ -559,6 +559,42 @@ func TestIdempotentComparesTheInstalledNginx(t *testing.T) {
 	mustContain(t, "NGINX_BIN", r.err, "no working nginx at "+getenv(t, "NGINX_BIN"))
 }
 
+// -idempotent with nothing to do leaves no trace, as nginx-build's does:
+// no work dir and no lockfile, only what the download cache holds. A run
+// that does build creates the work dir as before.
+func TestIdempotentNothingToDoCreatesNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	prefix := filepath.Join(t.TempDir(), "prefix")
+	if r := run(t, f.args("--install", "--", "--prefix="+prefix)...); r.code != 0 {
+		t.Fatalf("install: exit %d\n%s", r.code, r.err)
+	}
+	cwd := t.TempDir()
+	chdir(t, cwd)
+	f.work = filepath.Join(t.TempDir(), "work2")
+
+	r := run(t, f.args("-idempotent", "--", "--prefix="+prefix)...)
+	if r.code != 0 {
+		t.Fatalf("unchanged: exit %d\n%s", r.code, r.err)
+	}
+	mustContain(t, "unchanged", r.err, "nothing to do")
+	if _, err := os.Stat(f.work); !os.IsNotExist(err) {
+		t.Errorf("-idempotent had nothing to do, yet -d %s exists (%v)", f.work, err)
+	}
+	if left, _ := os.ReadDir(cwd); len(left) != 0 {
+		t.Errorf("-idempotent had nothing to do, yet it left %v in the current directory", left)
+	}
+
+	r = run(t, f.args("-idempotent", "--", "--prefix="+prefix, "--with-http_v2_module")...)
+	if r.code != 0 {
+		t.Fatalf("changed: exit %d\n%s", r.code, r.err)
+	}
+	mustContain(t, "changed", r.err, "differs from the requested build")
+	if _, err := os.Stat(filepath.Join(f.src(), "objs", "nginx")); err != nil {
+		t.Errorf("changed build not built in -d: %v", err)
+	}
+}
+
 func TestInstallUsageErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

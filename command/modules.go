@@ -2,7 +2,6 @@ package command
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -130,9 +129,6 @@ func runModules(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, mf *module
 	mode := builder.Mode{ModulesOut: outDir}
 	if mf.fromBinary != "" {
 		mode.TargetBinary = g.f.absOr(mf.fromBinary)
-	}
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		return fmt.Errorf("create work dir: %w", err)
 	}
 	state, err := g.pipeline(cmd.Context(), io, pl, mode, builder.ModuleStages())
 	if err != nil {

@@ -2,7 +2,6 @@ package command
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -141,9 +140,6 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	out, err := g.f.abs(pk.output)
 	if err != nil {
 		return fmt.Errorf("--output %s: %w", pk.output, err)
-	}
-	if err := os.MkdirAll(pl.WorkDir, 0o755); err != nil {
-		return fmt.Errorf("create work dir: %w", err)
 	}
 	state, err := g.pipeline(cmd.Context(), io, pl, builder.Mode{Packaging: true}, builder.BuildStages())
 	// Stdout is for the package's path alone: the build's results,

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/nginx-build/nginx-build/source"
 )
 
 // manyVersions fills the fixture's mirror with a realistic spread of
@@ -14,7 +16,7 @@ func manyVersions(t *testing.T, f *fixture) {
 	for _, v := range []string{"1.25.5", "1.26.0", "1.26.3", "1.27.4", "1.27.5", "1.28.0", "1.29.1"} {
 		f.m.AddNginx(t, "nginx", v)
 	}
-	for _, v := range []string{"3.0.19", "3.5.5", "3.5.6", "3.6.0-beta1"} {
+	for _, v := range []string{"3.0.19", "3.5.5", "3.5.6", "3.5.7", "3.6.0-beta1"} {
 		f.m.AddLibrary(t, "openssl", "openssl-"+v+".tar.gz", "openssl-"+v)
 	}
 	f.m.AddLibrary(t, "pcre2", "pcre2-10.47.tar.gz", "pcre2-10.47")
@@ -39,11 +41,22 @@ func TestVersionsCommandOverMirror(t *testing.T) {
 		t.Fatalf("versions --json: %v\n%s", err, r.out)
 	}
 	var names []string
+	defaults := 0
+	openssl, _ := source.Lookup("openssl")
 	for _, v := range got.Versions {
 		names = append(names, v.Version)
+		if v.Default != (v.Version == openssl.DefaultVersion) {
+			t.Errorf("%s: default = %v, but the default OpenSSL is %s", v.Version, v.Default, openssl.DefaultVersion)
+		}
+		if v.Default {
+			defaults++
+		}
 	}
-	if strings.Join(names, " ") != "3.6.0-beta1 3.5.6 3.5.5 3.0.20 3.0.19" || !got.Versions[0].Prerelease || !got.Versions[1].Default {
+	if strings.Join(names, " ") != "3.6.0-beta1 3.5.7 3.5.6 3.5.5 3.0.20 3.0.19" || !got.Versions[0].Prerelease {
 		t.Errorf("versions openssl --all --json: %+v", got.Versions)
+	}
+	if defaults != 1 {
+		t.Errorf("%d versions marked default; the mirror should hold the default OpenSSL %s (update manyVersions)", defaults, openssl.DefaultVersion)
 	}
 }
 
@@ -64,7 +77,7 @@ func TestDryRunJSONResolvesConstraints(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &plan); err != nil {
 		t.Fatalf("--dry-run --json is not JSON: %v\n%s", err, r.out)
 	}
-	want := [][3]string{{"nginx", "stable", "1.30.1"}, {"pcre2", "latest", "10.47"}, {"openssl", "~3.5", "3.5.6"}}
+	want := [][3]string{{"nginx", "stable", "1.30.1"}, {"pcre2", "latest", "10.47"}, {"openssl", "~3.5", "3.5.7"}}
 	if len(plan.Components) != 3 {
 		t.Fatalf("components: %+v", plan.Components)
 	}
@@ -74,7 +87,7 @@ func TestDryRunJSONResolvesConstraints(t *testing.T) {
 			t.Errorf("component %d = %+v, want %v", i, c, w)
 		}
 	}
-	if got := strings.Join(plan.Configure, " "); got != "--with-pcre=../pcre2-10.47 --with-openssl=../openssl-3.5.6 --with-http_ssl_module --with-http_v2_module" {
+	if got := strings.Join(plan.Configure, " "); got != "--with-pcre=../pcre2-10.47 --with-openssl=../openssl-3.5.7 --with-http_ssl_module --with-http_v2_module" {
 		t.Errorf("configure = %s", got)
 	}
 	if f.m.TarballRequests() != 0 {

@@ -262,11 +262,6 @@ func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFla
 	if err != nil {
 		return err
 	}
-	if !pf.dryRun {
-		if err := os.MkdirAll(pl.WorkDir, 0o755); err != nil {
-			return fmt.Errorf("create work dir: %w", err)
-		}
-	}
 	state, err := g.pipeline(cmd.Context(), io, pl, builder.Mode{DryRun: pf.dryRun}, builder.BuildStages())
 	if !pf.dryRun {
 		printBuild(io, io.Out, state)

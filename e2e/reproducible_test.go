@@ -98,8 +98,8 @@ func TestReproducibleInstallCCacheIdempotent(t *testing.T) {
 	if !strings.Contains(out, "-idempotent: "+installed+" is already nginx 1.22.1") || !strings.Contains(out, "nothing to do") {
 		t.Errorf("unchanged -idempotent build was not skipped:\n%s", out)
 	}
-	if _, err := os.Stat(filepath.Join(tmp, "w4", "nginx", "1.22.1")); err == nil {
-		t.Errorf("-idempotent skipped, yet the work dir was filled")
+	if _, err := os.Stat(filepath.Join(tmp, "w4")); err == nil {
+		t.Errorf("-idempotent skipped, yet the work dir was created")
 	}
 	// ...and one more configure option is a rebuild that says why.
 	args := append(append([]string{"-d", filepath.Join(tmp, "w4")}, common...), "-idempotent", "--", "--prefix="+prefix, "--with-http_v2_module")

@@ -130,14 +130,14 @@ func all() []Component {
 			license:         always("BSD-2-Clause"),
 		},
 		{
-			Name: "freenginx", Role: RoleServer, DefaultVersion: "1.29.3",
+			Name: "freenginx", Role: RoleServer, DefaultVersion: "1.30.1",
 			signatureSuffix: ".asc",
 			IndexURL:        "https://freenginx.org/download/",
 			tarballURLs:     prefixed("https://freenginx.org/download/freenginx-%s.tar.gz"),
 			license:         always("BSD-2-Clause"),
 		},
 		{
-			Name: "openresty", Role: RoleServer, DefaultVersion: "1.31.0.1",
+			Name: "openresty", Role: RoleServer, DefaultVersion: "1.31.1.1",
 			signatureSuffix: ".asc",
 			IndexURL:        "https://openresty.org/download/",
 			oldPrefixes:     []string{"ngx_openresty"},
@@ -154,7 +154,7 @@ func all() []Component {
 			license: always("BSD-2-Clause"),
 		},
 		{
-			Name: "openssl", Role: RoleSSL, DefaultVersion: "3.5.6", ConfigureOption: "openssl",
+			Name: "openssl", Role: RoleSSL, DefaultVersion: "3.5.7", ConfigureOption: "openssl",
 			IndexURL:        "https://api.github.com/repos/openssl/openssl/releases?per_page=100",
 			tarballURLs:     opensslURLs,
 			checksumSuffix:  ".sha256",
@@ -171,7 +171,7 @@ func all() []Component {
 			},
 		},
 		{
-			Name: "libressl", Role: RoleSSL, DefaultVersion: "4.3.0", ConfigureOption: "openssl",
+			Name: "libressl", Role: RoleSSL, DefaultVersion: "4.3.2", ConfigureOption: "openssl",
 			signatureSuffix: ".asc",
 			IndexURL:        "https://ftp.openbsd.org/pub/OpenBSD/LibreSSL/",
 			tarballURLs:     prefixed("https://ftp.openbsd.org/pub/OpenBSD/LibreSSL/libressl-%s.tar.gz"),

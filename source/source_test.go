@@ -1,6 +1,7 @@
 package source
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -52,6 +53,50 @@ func TestComponentsTable(t *testing.T) {
 		c, _ := Lookup(name)
 		if c.ConfigureOption != opt {
 			t.Errorf("%s: ConfigureOption = %q, want %q", name, c.ConfigureOption, opt)
+		}
+	}
+}
+
+// nginxBuildDefaults are the defaults of cubicdaiya/nginx-build v0.16.25,
+// the release this one replaces. A command line that names no version must
+// never build anything older than it did there.
+func nginxBuildDefaults() map[string]string {
+	return map[string]string{
+		"nginx":     "1.30.4",
+		"pcre2":     "10.47",
+		"zlib":      "1.3.2",
+		"openssl":   "3.5.7",
+		"libressl":  "4.3.2",
+		"openresty": "1.31.1.1",
+		"freenginx": "1.30.1",
+	}
+}
+
+// TestDefaultsNeverOlderThanNginxBuild pins the defaults table: lowering a
+// default below nginx-build v0.16.25's fails here, and so does a new
+// component nobody compared. Refreshing a default upward passes.
+func TestDefaultsNeverOlderThanNginxBuild(t *testing.T) {
+	t.Parallel()
+	floor := nginxBuildDefaults()
+	if got, want := Names(), slices.Sorted(maps.Keys(floor)); !slices.Equal(got, want) {
+		t.Fatalf("components %v, but nginx-build v0.16.25's defaults cover %v: compare the new one's default", got, want)
+	}
+	for name, oldest := range floor {
+		c, _ := Lookup(name)
+		if CompareVersions(c.DefaultVersion, oldest) < 0 {
+			t.Errorf("%s: default %s is older than nginx-build v0.16.25's %s", name, c.DefaultVersion, oldest)
+		}
+	}
+}
+
+// The embedded version lists (the offline fallback of the version index)
+// know every default, so a default resolves with the network down.
+func TestEmbeddedVersionsHoldTheDefaults(t *testing.T) {
+	t.Parallel()
+	for _, name := range Names() {
+		c, _ := Lookup(name)
+		if vs := EmbeddedVersions(c); !slices.Contains(vs, c.DefaultVersion) {
+			t.Errorf("%s: the embedded list lacks the default %s (refresh source/data/)", name, c.DefaultVersion)
 		}
 	}
 }
