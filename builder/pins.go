@@ -28,19 +28,13 @@ func (s *State) pinnedComponent(r fetch.Result) pin.Component {
 // tarball or debian one, and which component a git source is the tree of.
 func (s *State) pinnedModules() []pin.Module {
 	var out []pin.Module
-	for i, m := range s.Plan.Trees() {
+	for _, m := range s.Plan.Trees() {
 		e := s.Resolved.Tree(m)
 		if r, ok := s.Fetched.Modules[m.Name]; ok {
 			e.Version, e.SHA256 = r.Artifact.Version, r.SHA256
 		}
-		// Trees lists the git component sources first; they are named
-		// <component>-<tag> (see plan.GitSourcesOf).
-		if i < len(s.Plan.GitSources) {
-			for _, c := range s.Plan.Components() {
-				if c.Custom() && c.Name+"-"+c.Constraint == m.Name {
-					e.Component = c.Name
-				}
-			}
+		if c, ok := s.Plan.SourceOf(m); ok {
+			e.Component = c.Name
 		}
 		out = append(out, e)
 	}

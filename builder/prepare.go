@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/atomicfile"
 	"github.com/nginx-build/nginx-build/internal/safe"
 	"github.com/nginx-build/nginx-build/module3rd"
@@ -17,7 +18,8 @@ import (
 )
 
 // prepareStage lays out the build dir: every tarball extracted (safely,
-// concurrently) as <name>-<version>/, git sources and modules put beside
+// concurrently) as <name>-<version>/ (<name>-custom/ for a custom
+// source, see plan.TreeName), git sources and modules put beside
 // the nginx tree by their form, patches applied.
 type prepareStage struct{}
 
@@ -41,7 +43,7 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 	for _, r := range s.Fetched.Components {
 		g.Go(func() (err error) {
 			defer safe.Recover("extracting "+r.Artifact.Component+" "+r.Artifact.Version, &err)
-			want := r.Artifact.Component + "-" + r.Artifact.Version
+			want := s.treeName(r)
 			s.Env.IO.Debugf("extracting %s into %s", r.Path, filepath.Join(dir, want))
 			if err := extract(gctx, s, r.Path, dir, want); err != nil {
 				return fmt.Errorf("prepare %s %s: %w", r.Artifact.Component, r.Artifact.Version, evictUnsafe(r, err))
@@ -83,6 +85,12 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 		}
 	}
 	return finishStep(s, stepPrepare)
+}
+
+// treeName is the directory a fetched component tarball is extracted to.
+func (s *State) treeName(r fetch.Result) string {
+	c, _ := s.Resolved.Component(r.Artifact.Component)
+	return plan.TreeName(c)
 }
 
 // provision puts a module or git source beside the nginx source tree

@@ -103,7 +103,7 @@ func finishStep(s *State, step string) error {
 func preparedTrees(s *State) bool {
 	dirs := []string{s.sourceDir()}
 	for _, r := range s.Fetched.Components {
-		dirs = append(dirs, filepath.Join(s.buildDir(), r.Artifact.Component+"-"+r.Artifact.Version))
+		dirs = append(dirs, filepath.Join(s.buildDir(), s.treeName(r)))
 	}
 	for _, m := range s.Plan.Trees() {
 		if m.Form != module3rd.FormLocal {

@@ -132,12 +132,12 @@ func addComponentFlags(fs *pflag.FlagSet, f *componentFlags) {
 	fs.StringVar(&f.openrestyVersion, "openrestyversion", defaultVersion("openresty"), "OpenResty version for -openresty")
 	fs.BoolVar(&f.freenginx, "freenginx", false, "build freenginx instead of nginx")
 	fs.StringVar(&f.freenginxVersion, "freenginxversion", defaultVersion("freenginx"), "freenginx version for -freenginx")
-	fs.StringVar(&f.customNginx, "customnginx", "", "build a custom nginx from this git URL or tarball URL")
-	fs.StringVar(&f.customNginxName, "customnginxname", "", "name of the custom nginx (its work dir name)")
-	fs.StringVar(&f.customNginxTag, "customnginxtag", "", "git tag or branch of the custom nginx")
-	fs.StringVar(&f.customSSL, "customssl", "", "embed a custom SSL library from this git URL or tarball URL")
-	fs.StringVar(&f.customSSLName, "customsslname", "", "name of the custom SSL library")
-	fs.StringVar(&f.customSSLTag, "customssltag", "", "git tag or branch of the custom SSL library")
+	fs.StringVar(&f.customNginx, "customnginx", "", "build a custom nginx from this git URL or tarball URL, in DIR/nginx/NAME/NAME-custom/")
+	fs.StringVar(&f.customNginxName, "customnginxname", "", "name of the custom nginx (its work dir name; default "+defaultCustomNginxName+")")
+	fs.StringVar(&f.customNginxTag, "customnginxtag", "", "git tag or branch of the custom nginx (default: the repository's default branch, pinned to its commit)")
+	fs.StringVar(&f.customSSL, "customssl", "", "embed a custom SSL library from this git URL or tarball URL (--with-openssl=../NAME-custom)")
+	fs.StringVar(&f.customSSLName, "customsslname", "", "name of the custom SSL library (default "+defaultCustomSSLName+")")
+	fs.StringVar(&f.customSSLTag, "customssltag", "", "git tag or branch of the custom SSL library (default: the repository's default branch, pinned to its commit)")
 }
 
 func addBuildFlags(fs *pflag.FlagSet, f *buildFlags, fa *Factory) {
@@ -199,14 +199,19 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 			return plan.Component{}, nil, usagef("-%s needs -%s URL", pair[0], pair[1])
 		}
 	}
-	for _, c := range []struct{ flag, url, name, tag string }{
-		{"customnginx", f.customNginx, f.customNginxName, f.customNginxTag},
-		{"customssl", f.customSSL, f.customSSLName, f.customSSLTag},
+	customNginx := customSpec(f.customNginx, f.customNginxName, defaultCustomNginxName, f.customNginxTag)
+	customSSL := customSpec(f.customSSL, f.customSSLName, defaultCustomSSLName, f.customSSLTag)
+	for _, c := range []struct {
+		flag, tag string
+		spec      plan.Component
+	}{
+		{"customnginx", f.customNginxTag, customNginx},
+		{"customssl", f.customSSLTag, customSSL},
 	} {
-		if c.url == "" {
+		if !c.spec.Custom() {
 			continue
 		}
-		if err := checkCustom(c.flag, c.url, c.name, c.tag); err != nil {
+		if err := checkCustom(c.flag, c.spec.Name, c.tag); err != nil {
 			return plan.Component{}, nil, err
 		}
 	}
@@ -232,8 +237,8 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 	}
 	server := plan.Component{Name: "nginx", Constraint: f.nginxVersion}
 	serverFlag := "v"
-	if f.customNginx != "" {
-		server = customSpec(f.customNginx, f.customNginxName, f.customNginxTag)
+	if customNginx.Custom() {
+		server = customNginx
 	}
 	switch {
 	case server.Custom():
@@ -269,8 +274,8 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 	if err := add(f.libressl, "libressl", "libresslversion", f.libresslVersion); err != nil {
 		return server, nil, err
 	}
-	if f.customSSL != "" {
-		libs = append(libs, customSpec(f.customSSL, f.customSSLName, f.customSSLTag))
+	if customSSL.Custom() {
+		libs = append(libs, customSSL)
 	}
 	if err := add(f.zlib, "zlib", "zlibversion", f.zlibVersion); err != nil {
 		return server, nil, err
@@ -417,17 +422,20 @@ func (g *globalFlags) origins(cacheDir string) ([]source.Mirror, error) {
 
 var customNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
 
-// checkCustom validates -customnginx/-customssl and their name and tag.
-func checkCustom(flag, url, name, tag string) error {
+// The names of custom components given without -customnginxname or
+// -customsslname, as nginx-build calls them.
+const (
+	defaultCustomNginxName = "customnginx"
+	defaultCustomSSLName   = "customssl"
+)
+
+// checkCustom validates the name and tag of -customnginx/-customssl.
+func checkCustom(flag, name, tag string) error {
 	switch {
-	case name == "":
-		return usagef("-%s needs -%sname NAME (its directory name in the work dir)", flag, flag)
 	case !customNamePattern.MatchString(name):
 		return usagef("-%sname %q must be a plain name (letters, digits, . _ + -)", flag, name)
 	case tag != "" && !customNamePattern.MatchString(tag):
 		return usagef("-%stag %q must be a plain tag or branch name", flag, tag)
-	case !plan.IsTarballURL(url) && tag == "":
-		return usagef("-%s %s is a git repository: give the tag or branch to build with -%stag", flag, url, flag)
 	}
 	if _, err := source.Lookup(name); err == nil {
 		return usagef("-%sname %q is the name of a built-in component; choose another", flag, name)
@@ -435,11 +443,23 @@ func checkCustom(flag, url, name, tag string) error {
 	return nil
 }
 
-// customSpec describes a custom component. A tarball without a tag is
-// called "custom" in the work dir.
-func customSpec(url, name, tag string) plan.Component {
-	if tag == "" {
+// customSpec describes a custom component (none when url is empty),
+// called defaultName without a name. Without a tag, a tarball is called
+// "custom" and a git repository is built from its default branch
+// (plan.DefaultBranch).
+func customSpec(url, name, defaultName, tag string) plan.Component {
+	if url == "" {
+		return plan.Component{}
+	}
+	if name == "" {
+		name = defaultName
+	}
+	switch {
+	case tag != "":
+	case plan.IsTarballURL(url):
 		tag = "custom"
+	default:
+		tag = plan.DefaultBranch
 	}
 	return plan.Component{Name: name, Constraint: tag, CustomURL: url}
 }

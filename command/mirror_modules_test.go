@@ -191,7 +191,7 @@ func TestMirrorLockfileCustomComponents(t *testing.T) {
 	var idx mirrorindex.Index
 	b, _ := os.ReadFile(filepath.Join(out, "index.json"))
 	if err := json.Unmarshal(b, &idx); err != nil || len(idx.Files) != 1 || idx.Files[0].CustomURL != sslURL || idx.Files[0].Path != "myssl/myssl-custom.tar.gz" ||
-		len(idx.Modules) != 1 || idx.Modules[0].Path != "modules/fork-r2.0/fork-r2.0.bundle" || idx.Modules[0].Commit != gitHead(t, repo) {
+		len(idx.Modules) != 1 || idx.Modules[0].Path != "modules/fork-custom/fork-custom.bundle" || idx.Modules[0].Commit != gitHead(t, repo) {
 		t.Fatalf("index.json: %v\n%s", err, b)
 	}
 	if _, err := os.Stat(filepath.Join(out, "myssl", "myssl-custom.tar.gz.sha256")); err != nil {
@@ -204,8 +204,43 @@ func TestMirrorLockfileCustomComponents(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("build from the mirror: exit %d\n%s", r.code, r.err)
 	}
-	mustContain(t, "build from the mirror", r.err, "myssl from mirror "+out, "module fork-r2.0 from mirror", "fork/2.0.0")
-	if _, err := os.Stat(filepath.Join(f.work, "fork", "r2.0", "myssl-custom", "README")); err != nil {
+	mustContain(t, "build from the mirror", r.err, "myssl from mirror "+out, "module fork-custom from mirror", "fork/2.0.0")
+	if _, err := os.Stat(filepath.Join(f.work, "nginx", "fork", "myssl-custom", "README")); err != nil {
 		t.Errorf("custom SSL tarball from the mirror not extracted: %v", err)
+	}
+}
+
+// TestMirrorCustomDefaultBranch: a custom nginx from the default branch
+// of a repository is mirrored as a bundle with its pinned commit, and a
+// build from the mirror (repository gone, no lockfile) checks that
+// commit out.
+func TestMirrorCustomDefaultBranch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	dir := t.TempDir()
+	chdir(t, dir)
+	repo := forkRepo(t, filepath.Join(dir, "fork"), "main")
+	pinned := gitHead(t, repo)
+	out := filepath.Join(dir, "airgap")
+	r := run(t, "mirror", out, "--mirror", f.m.URL, "-customnginx", repo)
+	if r.code != 0 {
+		t.Fatalf("mirror: exit %d\n%s", r.code, r.err)
+	}
+	var idx mirrorindex.Index
+	b, _ := os.ReadFile(filepath.Join(out, "index.json"))
+	if err := json.Unmarshal(b, &idx); err != nil || len(idx.Modules) != 1 || idx.Modules[0].Rev != "HEAD" || idx.Modules[0].Commit != pinned ||
+		idx.Modules[0].Path != "modules/customnginx-custom/customnginx-custom.bundle" {
+		t.Fatalf("index.json: %v\n%s", err, b)
+	}
+
+	gitCommit(t, repo, "newer")
+	os.Rename(repo, repo+".gone")
+	r = run(t, "-d", f.work, "--mirror", out, "--cache-dir", t.TempDir(), "-customnginx", repo)
+	if r.code != 0 {
+		t.Fatalf("build from the mirror: exit %d\n%s", r.code, r.err)
+	}
+	mustContain(t, "build from the mirror", r.err, "customnginx: building the default branch of "+repo+" at commit "+pinned[:12]+" (pinned in a mirror's index.json)")
+	if got := git(t, filepath.Join(f.work, "nginx", "customnginx", "customnginx-custom"), "rev-parse", "HEAD"); got != pinned {
+		t.Errorf("built %s from the mirror, want %s", got, pinned)
 	}
 }

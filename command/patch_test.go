@@ -92,7 +92,7 @@ func TestPatchedGitTreeStartsFreshEachRun(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("second build: exit %d\n%s", r.code, r.err)
 	}
-	src := filepath.Join(f.work, "mynginx", "main", "mynginx-main")
+	src := filepath.Join(f.work, "nginx", "mynginx", "mynginx-custom")
 	b, err := os.ReadFile(filepath.Join(src, "NEWS.patched"))
 	if err != nil || string(b) != "patched once\n" {
 		t.Errorf("NEWS.patched = %q, %v; want the patch applied once", b, err)

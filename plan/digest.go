@@ -29,6 +29,11 @@ func inputDigest(r *Resolved, toolVersion string) (string, error) {
 	w("nginx-build", toolVersion)
 	for _, c := range r.Components {
 		w("component", c.Name, c.Version)
+		if c.CustomURL != "" {
+			// A custom tarball is "custom" (or its tag) whatever its URL,
+			// and always built in <name>-custom: another URL is another build.
+			w("custom url", c.CustomURL)
+		}
 	}
 	w("script", p.ConfigureScript)
 	w(append([]string{"args"}, p.ExtraArgs...)...)

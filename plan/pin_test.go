@@ -259,6 +259,8 @@ func TestPinDigestFollowsInputs(t *testing.T) {
 		},
 		"verify":   func(r *Resolved, _ *string) { r.Plan.Verify = fetch.PolicyOff },
 		"cfg-only": func(r *Resolved, _ *string) { r.Plan.ConfigureOnly = true },
+		// A custom tarball is built in <name>-custom whatever its URL.
+		"custom url": func(r *Resolved, _ *string) { r.Components[0].CustomURL = "https://example.invalid/fork.tar.gz" },
 	} {
 		if digest(mut) == base {
 			t.Errorf("%s did not change the digest", name)

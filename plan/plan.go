@@ -26,7 +26,8 @@ import (
 
 // Component names one component and the version asked for. Constraint
 // is what the user wrote (1.22.1, ~1.26, stable); for a custom component
-// it is the tag ("custom" for a tarball without one).
+// it is the tag: "custom" for a tarball without one, DefaultBranch for a
+// git repository without one.
 type Component struct {
 	Name       string
 	Constraint string
@@ -38,6 +39,17 @@ type Component struct {
 // Custom reports whether the component is a custom one (not in the
 // component table).
 func (c Component) Custom() bool { return c.CustomURL != "" }
+
+// DefaultBranch is the rev of a custom git source given without a tag:
+// the remote's HEAD, its default branch, as nginx-build clones it. Like
+// any branch it is pinned to the commit it names when resolved.
+const DefaultBranch = "HEAD"
+
+// CustomTreeName is the directory of a custom component's tree beside the
+// nginx tree, <name>-custom whatever its tag and form: nginx-build's
+// layout, which scripts cd into. The tag and commit are recorded in the
+// lockfile and build-info.json instead.
+func CustomTreeName(name string) string { return name + "-custom" }
 
 // IsTarballURL reports whether a custom source URL names a tarball rather
 // than a git repository.
@@ -89,7 +101,7 @@ type Plan struct {
 	Modules []module3rd.Module
 	// GitSources are component trees taken from git (a custom nginx or SSL
 	// library given as a repository): fetched, pinned and checked out like
-	// git modules, into <name>-<tag> beside the nginx tree.
+	// git modules, into <name>-custom beside the nginx tree.
 	GitSources []module3rd.Module
 	// ModulesFile is the modules.json content, hashed into the build inputs.
 	ModulesFile   string
@@ -159,15 +171,27 @@ func (p *Plan) Mirrors() []source.Mirror {
 }
 
 // GitSourcesOf lists the custom components that come from git, as the
-// trees they are checked out to (<name>-<tag>).
+// trees they are checked out to (<name>-custom) at their tag (or
+// DefaultBranch).
 func GitSourcesOf(comps []Component) []module3rd.Module {
 	var out []module3rd.Module
 	for _, c := range comps {
 		if c.Custom() && !IsTarballURL(c.CustomURL) {
-			out = append(out, module3rd.Module{Name: c.Name + "-" + c.Constraint, Form: module3rd.FormGit, URL: c.CustomURL, Rev: c.Constraint})
+			out = append(out, module3rd.Module{Name: CustomTreeName(c.Name), Form: module3rd.FormGit, URL: c.CustomURL, Rev: c.Constraint})
 		}
 	}
 	return out
+}
+
+// SourceOf is the custom component whose git tree m is, if it is one of
+// GitSources.
+func (p *Plan) SourceOf(m module3rd.Module) (Component, bool) {
+	for _, c := range p.Components() {
+		if c.Custom() && !IsTarballURL(c.CustomURL) && m.Form == module3rd.FormGit && CustomTreeName(c.Name) == m.Name && c.CustomURL == m.URL {
+			return c, true
+		}
+	}
+	return Component{}, false
 }
 
 // Env is what resolving needs from the outside world.

@@ -203,7 +203,7 @@ const (
 func (r *Resolved) checkModuleNames() error {
 	taken := map[string]string{}
 	for _, c := range r.Components {
-		taken[c.Name+"-"+c.Version] = fmt.Sprintf("the source tree of %s %s", c.Name, c.Version)
+		taken[TreeName(c)] = fmt.Sprintf("the source tree of %s %s", c.Name, c.Version)
 	}
 	for _, f := range []string{record.File, StampFile, PatchLog} {
 		taken[f] = "a file nginx-build writes there"
@@ -315,11 +315,13 @@ func (r *Resolved) pinCommits(ctx context.Context, env Env, dryRun bool) error {
 		if r.Lock != nil {
 			if e := r.Lock.Module(m.Name); e != nil && e.URL == m.URL && e.Rev == m.Rev && e.Form == m.Form && e.Commit != "" {
 				r.Commits[m.Name] = e.Commit
+				r.announceSource(env, m, "pinned in "+filepath.Base(r.Plan.Lockfile))
 				continue
 			}
 		}
 		if c, ok := r.Offers.Commits[m.Name]; ok && c != "" && !modules.FullCommit.MatchString(m.Rev) {
-			r.Commits[m.Name] = c // pinned in the mirror's index.json
+			r.Commits[m.Name] = c
+			r.announceSource(env, m, "pinned in a mirror's index.json")
 			continue
 		}
 		if cache.Bundles == nil && !dryRun && len(r.Offers.Bundles) > 0 &&
@@ -341,8 +343,34 @@ func (r *Resolved) pinCommits(ctx context.Context, env Env, dryRun bool) error {
 			return err
 		}
 		r.Commits[m.Name] = commit
+		r.announceSource(env, m, "")
 	}
 	return nil
+}
+
+// announceSource says which commit a custom component's git tree is
+// built at, and why when it is not what the rev names now (pinnedBy): a
+// tag or the default branch may have moved since it was pinned.
+// Modules are not announced; only these trees are the server or its SSL
+// library.
+func (r *Resolved) announceSource(env Env, m module3rd.Module, pinnedBy string) {
+	c, ok := r.Plan.SourceOf(m)
+	if !ok {
+		return
+	}
+	flag := "customssl"
+	if c.Name == r.Plan.Server.Name {
+		flag = "customnginx"
+	}
+	what := fmt.Sprintf("%q", m.Rev)
+	if m.Rev == DefaultBranch {
+		what = "the default branch"
+	}
+	why := ""
+	if pinnedBy != "" {
+		why = " (" + pinnedBy + ")"
+	}
+	env.IO.Infof("%s: building %s of %s at commit %s%s", flag, what, m.URL, modules.Short(r.Commits[m.Name]), why)
 }
 
 // FetchBundles downloads and verifies the mirrors' git bundles of this
@@ -495,7 +523,7 @@ func generateScript(r *Resolved) (string, []string, error) {
 			}
 			option, ssl = c.ConfigureOption, c.Role == source.RoleSSL
 		}
-		dir := "../" + spec.Name + "-" + spec.Version
+		dir := "../" + TreeName(spec)
 		if openresty {
 			dir = r.TreeDir(spec)
 		}

@@ -69,9 +69,13 @@ func (r *Resolved) Component(name string) (pin.Component, bool) {
 	return pin.Component{}, false
 }
 
-// BuildDir is <work>/<server>/<version>, nginx-build's layout.
+// BuildDir is nginx-build's layout: <work>/<server>/<version>, and
+// <work>/nginx/<name> for a custom nginx (whatever its tag).
 func (r *Resolved) BuildDir() string {
 	s := r.Server()
+	if s.CustomURL != "" {
+		return filepath.Join(r.Plan.WorkDir, "nginx", s.Name)
+	}
 	return filepath.Join(r.Plan.WorkDir, s.Name, s.Version)
 }
 
@@ -80,10 +84,20 @@ func (r *Resolved) SourceDir() string {
 	return r.TreeDir(r.Server())
 }
 
-// TreeDir is where a component's tree is unpacked: <name>-<version>
-// beside the nginx tree.
+// TreeDir is where a component's tree is unpacked or checked out, in the
+// build dir (see TreeName).
 func (r *Resolved) TreeDir(c pin.Component) string {
-	return filepath.Join(r.BuildDir(), c.Name+"-"+c.Version)
+	return filepath.Join(r.BuildDir(), TreeName(c))
+}
+
+// TreeName is the directory of a component's tree beside the nginx tree:
+// <name>-<version>, and <name>-custom for a custom component
+// (CustomTreeName).
+func TreeName(c pin.Component) string {
+	if c.CustomURL != "" {
+		return CustomTreeName(c.Name)
+	}
+	return c.Name + "-" + c.Version
 }
 
 // Mirrored is the mirror's copy of a tarball module ("module:NAME") or a

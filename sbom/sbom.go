@@ -234,11 +234,13 @@ func moduleComponent(m pin.Module) cdx.Component {
 
 // treeComponent is what git trees and modules have in common: a version
 // (the rev asked for, else what was built), the commit, where it came
-// from, and its license when modules.json gives one.
+// from, and its license when modules.json gives one. A git tree built
+// from the default branch (rev HEAD) is versioned by its commit: HEAD
+// names no version.
 func treeComponent(m pin.Module, name, ref string) cdx.Component {
 	out := cdx.Component{BOMRef: ref, Type: cdx.ComponentTypeLibrary, Name: name}
 	switch {
-	case m.Rev != "":
+	case m.Rev != "" && m.Rev != "HEAD":
 		out.Version = m.Rev
 	case m.Version != "":
 		out.Version = m.Version

@@ -360,6 +360,26 @@ func TestServerFromGit(t *testing.T) {
 	}
 }
 
+// A custom nginx from its repository's default branch (rev HEAD) is
+// versioned by the commit built: HEAD names no version.
+func TestServerFromDefaultBranch(t *testing.T) {
+	rec := testRecord()
+	rec.Server = "customnginx"
+	rec.Components = rec.Components[1:]
+	const commit = "5a402aa6c0d4e5e5b6e0b1c2d3e4f5a6b7c8d9e0"
+	rec.Modules = append([]pin.Module{{
+		Name: "customnginx-custom", Form: "git", URL: "https://git.example.org/me/myfork.git", Rev: "HEAD", Commit: commit,
+		Component: "customnginx",
+	}}, rec.Modules...)
+	_, b := encode(t, rec, Options{})
+	if fork := b.Components[0]; fork.Name != "customnginx" || fork.Version != commit {
+		t.Errorf("default-branch server %s %s, want version %s", fork.Name, fork.Version, commit)
+	}
+	if b.Metadata.Component.Version != commit {
+		t.Errorf("binary version %s, want %s", b.Metadata.Component.Version, commit)
+	}
+}
+
 // A record written before "server" was recorded still has one server.
 func TestRecordWithoutServer(t *testing.T) {
 	rec := testRecord()
