@@ -119,7 +119,7 @@ func TestParsePatch(t *testing.T) {
 	dir := t.TempDir()
 	// Relative paths are taken from the working directory, here dir.
 	wd := &Factory{Dir: dir}
-	for _, p := range []string{"a.patch", "x=y.patch", "d/02-b.patch", "d/01-a.patch", "d/.hidden", "d/sub/c.patch"} {
+	for _, p := range []string{"a.patch", "a,b.patch", "x=y.patch", "d/02-b.patch", "d/01-a.patch", "d/.hidden", "d/sub/c.patch"} {
 		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755)
 		os.WriteFile(filepath.Join(dir, p), []byte("patch\n"), 0o644)
 	}
@@ -150,6 +150,17 @@ func TestParsePatch(t *testing.T) {
 		{"known component not in this build", "openssl=a.patch", nginx, nil, "-patch openssl=a.patch: openssl is not part of this build (add -openssl?)"},
 		{"pcre2 names its flag", "pcre2=a.patch", fork, nil, "pcre2 is not part of this build (add -pcre?)"},
 		{"unknown target", "bogus=a.patch", nginx, nil, `-patch bogus=a.patch: "bogus" is not a patch target here (nginx, pcre2, myssl), and there is no patch file bogus=a.patch`},
+		// The other names nginx-build takes for a target, and its comma lists.
+		{"pcre is pcre2", "pcre=a.patch", nginx, []plan.Patch{{Target: "pcre2", Path: abs("a.patch")}}, ""},
+		{"customssl is the custom SSL", "customssl=a.patch", nginx, []plan.Patch{{Target: "myssl", Path: abs("a.patch")}}, ""},
+		{"customnginx is the custom server", "customnginx=a.patch", fork, []plan.Patch{{Target: "mynginx", Path: abs("a.patch")}}, ""},
+		{"nginx is a custom server", "nginx=a.patch", fork, []plan.Patch{{Target: "mynginx", Path: abs("a.patch")}}, ""},
+		{"target in any case", "PCRE2=a.patch", nginx, []plan.Patch{{Target: "pcre2", Path: abs("a.patch")}}, ""},
+		{"comma list", "a.patch, pcre=d", nginx, []plan.Patch{{Target: "nginx", Path: abs("a.patch")},
+			{Target: "pcre2", Path: abs("d/01-a.patch")}, {Target: "pcre2", Path: abs("d/02-b.patch")}}, ""},
+		{"comma in a file name", "a,b.patch", nginx, []plan.Patch{{Target: "nginx", Path: abs("a,b.patch")}}, ""},
+		{"comma list with a missing file", "a.patch,none.patch", nginx, nil, "-patch none.patch: patch file none.patch not found"},
+		{"customnginx without one", "customnginx=a.patch", nginx, nil, `"customnginx" is not a patch target here`},
 		{"missing file", "none.patch", nginx, nil, "-patch none.patch: patch file none.patch not found"},
 		{"missing file for a target", "pcre2=none.patch", nginx, nil, "patch file none.patch not found"},
 		{"empty directory", "empty", nginx, nil, "-patch empty: directory empty holds no patch files"},

@@ -58,18 +58,64 @@ func ReadModules(path string) ([]module3rd.Module, []byte, error) {
 
 // ParsePatch reads -patch [target=]PATH for a build of comps. PATH may be
 // a directory: its files are applied in name order. abs makes a path as
-// the user wrote it absolute.
+// the user wrote it absolute. As in nginx-build, one -patch may list
+// several, separated by commas (nginx.patch,openssl=ssl.patch), unless
+// the whole of it names a file.
 func ParsePatch(spec string, comps []Component, abs func(string) string) ([]Patch, error) {
-	target, path := "", spec
-	if t, rest, ok := strings.Cut(spec, "="); ok {
-		_, err := source.Lookup(t)
-		for _, c := range comps {
-			if c.Name == t {
-				err = nil
+	if _, err := os.Stat(abs(spec)); err == nil || !strings.Contains(spec, ",") {
+		return parsePatch(spec, comps, abs)
+	}
+	var all []Patch
+	for part := range strings.SplitSeq(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		patches, err := parsePatch(part, comps, abs)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, patches...)
+	}
+	return all, nil
+}
+
+// patchTarget is the component of comps that a -patch target names:
+// its name, or one of the names nginx-build also accepts for it (nginx
+// for whichever server is built, customnginx and customssl for the
+// custom ones, pcre for pcre2, ngx_openresty), in any case. A known
+// component that is not in comps is returned too, so the error can say
+// which flag adds it.
+func patchTarget(t string, comps []Component) (string, bool) {
+	t = strings.ToLower(t)
+	server := comps[0]
+	switch {
+	case t == "nginx", t == "customnginx" && server.Custom(), t == "ngx_openresty" && server.Name == "openresty":
+		return server.Name, true
+	case t == "customssl":
+		for _, c := range comps[1:] {
+			if c.Custom() {
+				return c.Name, true
 			}
 		}
-		if err == nil {
-			target, path = t, rest
+	case t == "pcre":
+		t = "pcre2"
+	}
+	for _, c := range comps {
+		if strings.EqualFold(c.Name, t) {
+			return c.Name, true
+		}
+	}
+	_, err := source.Lookup(t)
+	return t, err == nil
+}
+
+// parsePatch is ParsePatch for one [target=]PATH.
+func parsePatch(spec string, comps []Component, abs func(string) string) ([]Patch, error) {
+	target, path := "", spec
+	if t, rest, ok := strings.Cut(spec, "="); ok {
+		if name, known := patchTarget(t, comps); known {
+			target, path = name, rest
 		}
 	}
 	if target == "" {
