@@ -338,12 +338,13 @@ func (f *buildFlags) toPlan(g *globalFlags, changed func(string) bool, warn func
 	}
 	p.GitSources = plan.GitSourcesOf(p.Components())
 	if f.configureFile != "" {
+		p.ConfigureFile = f.configureFile
 		if p.ConfigureScript, err = plan.ReadConfigureScript(f.configureFile, g.f.absOr(f.configureFile)); err != nil {
 			return nil, err
 		}
 	}
 	if f.modulesFile != "" {
-		mods, data, err := plan.ReadModules(g.f.absOr(f.modulesFile))
+		mods, data, err := plan.ReadModules(g.f.absOr(f.modulesFile), warn)
 		if err != nil {
 			return nil, err
 		}

@@ -97,7 +97,7 @@ func runModules(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, mf *module
 	if _, err := source.Lookup(info.Name); err != nil {
 		return fmt.Errorf("%s is %s %s, which nginx-build cannot build modules for", mf.fromBinary, info.Name, info.Version)
 	}
-	mods, data, err := plan.ReadModules(g.f.absOr(mf.modulesFile))
+	mods, data, err := plan.ReadModules(g.f.absOr(mf.modulesFile), io.Warnf)
 	if err != nil {
 		return err
 	}

@@ -50,9 +50,19 @@ func Args(script string) ([]string, error) {
 // configureCall is the configure command found in a script.
 type configureCall struct {
 	args []string
+	// words are where each of args is written, so that one can be cut out.
+	words []wordSpan
 	// end is the byte offset just past the command's last word or
 	// redirection, used to tell whether appended options would reach it.
 	end int
+}
+
+// wordSpan is where a word of a command is written: the byte offsets of
+// its start and end, and of the end of the word before it (the command
+// name for the first argument). Between the two words there are only
+// blanks, line continuations and redirections.
+type wordSpan struct {
+	prevEnd, start, end int
 }
 
 func parse(script string) (*syntax.File, error) {
@@ -92,8 +102,13 @@ func findConfigure(script string) (configureCall, error) {
 	}
 	call := found.Cmd.(*syntax.CallExpr)
 	c := configureCall{args: []string{}, end: int(call.End().Offset())}
-	for _, w := range call.Args[first+1:] {
+	for i, w := range call.Args[first+1:] {
 		c.args = append(c.args, wordValue(script, w))
+		c.words = append(c.words, wordSpan{
+			prevEnd: int(call.Args[first+i].End().Offset()),
+			start:   int(w.Pos().Offset()),
+			end:     int(w.End().Offset()),
+		})
 	}
 	for _, r := range found.Redirs {
 		// A here-document body follows the command line, so text appended

@@ -19,6 +19,13 @@ type Arg struct {
 	// means two sources compete for one library, which is reported as such
 	// rather than as a plain duplicate.
 	Embedded bool
+	// Replaced marks an option of the configure script that an embedded
+	// library's option of the same key replaces (--with-openssl=/opt/ssl in
+	// the -c script while -openssl embeds one). nginx-build hands configure
+	// both and configure keeps the last, the embedded one, so the two do not
+	// clash: [Generate] drops the script's option instead. A clash with any
+	// other option the user wrote is still reported.
+	Replaced bool
 }
 
 // repeatable lists options that configure accumulates instead of overriding,
@@ -38,7 +45,8 @@ var repeatable = map[string]bool{
 //     includes --with-cc-opt and --with-ld-opt given twice;
 //   - --with-X together with --without-X;
 //   - an option given by the user for a library nginx-build also embeds:
-//     "--with-openssl=/x in the configure script conflicts with -openssl (embedded ../openssl-3.0.20)".
+//     "--with-openssl=/x in the command line after -- conflicts with -openssl (embedded ../openssl-3.0.20)",
+//     unless it is marked Replaced.
 //
 // --with-pcre (no value) and --with-pcre=DIR may coexist, since they mean
 // different things, and --add-module= / --add-dynamic-module= may repeat with
@@ -53,14 +61,16 @@ func Check(args []Arg) error {
 
 	for i, a := range args {
 		key, hasValue := optionKey(a.Value)
-		if j, ok := byValue[a.Value]; ok {
+		// A replaced option gives way to the embedded one: later options
+		// are then checked against what configure will receive.
+		if j, ok := byValue[a.Value]; ok && !replaces(args[j], a) {
 			errs = append(errs, clash(args[j], a, "duplicate option "+a.Value))
 			continue
 		}
 		byValue[a.Value] = i
 
 		if hasValue && !repeatable[key] {
-			if j, ok := byKey[key]; ok {
+			if j, ok := byKey[key]; ok && !replaces(args[j], a) {
 				errs = append(errs, clash(args[j], a, fmt.Sprintf("conflicting options %s and %s", args[j].Value, a.Value)))
 				continue
 			}
@@ -86,6 +96,12 @@ func Check(args []Arg) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// replaces reports whether one of a and b is a replaced option of the
+// configure script and the other the embedded option that replaces it.
+func replaces(a, b Arg) bool {
+	return (a.Replaced && b.Embedded) || (a.Embedded && b.Replaced)
 }
 
 // optionKey splits "--key=value" into "--key" and reports whether a value was

@@ -67,6 +67,32 @@ func TestCheck(t *testing.T) {
 			want: []string{"--with-openssl=/x in the configure script conflicts with -openssl (embedded ../openssl-3.0.20)"},
 		},
 		{
+			name: "replaced library option before embedded",
+			args: []Arg{{Value: "--with-openssl=/x", Origin: "the configure script", Replaced: true}, embedded("--with-openssl=../openssl-3.0.20", opensslOrigin)},
+		},
+		{
+			name: "replaced library option with the embedded path",
+			args: []Arg{embedded("--with-zlib=../zlib-1.2.13", "-zlib (embedded ../zlib-1.2.13)"), {Value: "--with-zlib=../zlib-1.2.13", Replaced: true}},
+		},
+		{
+			name: "two replaced options still clash",
+			args: []Arg{
+				{Value: "--with-openssl=/x", Origin: "the configure script", Replaced: true},
+				{Value: "--with-openssl=/y", Origin: "the configure script", Replaced: true},
+				embedded("--with-openssl=../openssl-3.0.20", opensslOrigin),
+			},
+			want: []string{"conflicting options --with-openssl=/x and --with-openssl=/y (both from the configure script)"},
+		},
+		{
+			name: "after a replaced option, later ones meet the embedded one",
+			args: []Arg{
+				{Value: "--with-openssl=/x", Origin: "the configure script", Replaced: true},
+				embedded("--with-openssl=../openssl-3.0.20", opensslOrigin),
+				extra("--with-openssl=/y"),
+			},
+			want: []string{"--with-openssl=/y in the command line after -- conflicts with -openssl (embedded ../openssl-3.0.20)"},
+		},
+		{
 			name: "user library option after embedded",
 			args: []Arg{embedded("--with-openssl=../openssl-3.0.20", opensslOrigin), extra("--with-openssl=/x")},
 			want: []string{"--with-openssl=/x in the command line after -- conflicts with -openssl (embedded ../openssl-3.0.20)"},

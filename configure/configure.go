@@ -6,7 +6,9 @@
 // of cubicdaiya/nginx-build so that existing configure scripts keep working.
 // Unlike the original, conflicting or duplicated options are rejected before
 // anything runs, because nginx's configure silently lets the last one win and
-// the resulting binary differs from what the user asked for.
+// the resulting binary differs from what the user asked for. The one
+// exception is the original's: a script's own --with-openssl=DIR (or pcre,
+// zlib) while a flag embeds that library is replaced by the embedded one.
 //
 // Everything here is a pure function of its input: no files are read and no
 // commands are run, so callers decide where scripts come from and how they run.
@@ -15,6 +17,7 @@ package configure
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -32,6 +35,15 @@ type Library struct {
 	Option string // configure option stem: "pcre" → --with-pcre=DIR, "openssl" → --with-openssl=DIR, "zlib" → --with-zlib=DIR
 	Dir    string // path relative to the nginx source dir
 	SSL    bool   // true for an SSL library (openssl/libressl/custom ssl): triggers --with-http_ssl_module
+	Flag   string // the nginx-build flag that embeds it, for messages ("-libressl"); "" means "-" + Option
+}
+
+// Replaced is an option of the user's script that [Generate] dropped
+// because an embedded library's option replaces it.
+type Replaced struct {
+	Line   int    // the option's line in the script, 1-based
+	Option string // as written: "--with-openssl=/opt/ssl"
+	By     string // the library: "-openssl (embedded ../openssl-3.5.7)"
 }
 
 // Input is everything that goes into the generated script.
@@ -123,11 +135,18 @@ func isCommentLine(line string, n int, starts map[int]int) bool {
 // with [Quote]. The script ends with a newline, then the trailing comment lines
 // found by [Normalize], each followed by a newline.
 //
+// A --with-<Option>=DIR of the script for a Library is replaced: it is
+// cut out of the script, with the blanks and line continuation before it,
+// and returned, so that configure receives the embedded library's option
+// once, as nginx-build's last-one-wins gave. The same option after --
+// is the user's explicit choice on the command line next to the flag
+// that embeds the library, and stays a conflict.
+//
 // Generate returns an error, so that nothing runs, when the script does not
 // parse, has no configure command, does not end with that command (appended
 // options would land on another command), or when options are duplicated or
 // conflict (see [Check]).
-func Generate(in Input) (string, error) {
+func Generate(in Input) (string, []Replaced, error) {
 	script := in.UserScript
 	if strings.TrimSpace(script) == "" {
 		script = defaultScript
@@ -135,19 +154,19 @@ func Generate(in Input) (string, error) {
 	body, comments := Normalize(script)
 	call, err := findConfigure(body)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 
 	var args []Arg
 	for _, v := range call.args {
-		args = append(args, Arg{Value: v, Origin: originScript})
+		args = append(args, Arg{Value: v, Origin: originScript, Replaced: replacingLibrary(v, in.Libraries) != nil})
 	}
 	var appended []Arg
 	var sslLib *Library
 	for i := range in.Libraries {
 		lib := &in.Libraries[i]
 		if lib.Option == "" || lib.Dir == "" {
-			return "", fmt.Errorf("embedded library %d has an empty option name or directory (option %q, dir %q)", i+1, lib.Option, lib.Dir)
+			return "", nil, fmt.Errorf("embedded library %d has an empty option name or directory (option %q, dir %q)", i+1, lib.Option, lib.Dir)
 		}
 		appended = append(appended, Arg{Value: "--with-" + lib.Option + "=" + lib.Dir, Origin: libraryOrigin(*lib), Embedded: true})
 		if lib.SSL && sslLib == nil {
@@ -166,10 +185,14 @@ func Generate(in Input) (string, error) {
 
 	if len(appended) > 0 && call.end != len(body) {
 		line, col := lineCol(body, call.end)
-		return "", fmt.Errorf("cannot append options to the configure script: its configure command ends at line %d:%d but the script continues after it, so the options would not reach configure", line, col)
+		return "", nil, fmt.Errorf("cannot append options to the configure script: its configure command ends at line %d:%d but the script continues after it, so the options would not reach configure", line, col)
 	}
 	if err := Check(append(args, appended...)); err != nil {
-		return "", err
+		return "", nil, err
+	}
+	body, replaced, err := cutReplaced(body, call, in.Libraries)
+	if err != nil {
+		return "", nil, err
 	}
 
 	var sb strings.Builder
@@ -183,13 +206,73 @@ func Generate(in Input) (string, error) {
 		sb.WriteString(c)
 		sb.WriteString("\n")
 	}
-	return sb.String(), nil
+	return sb.String(), replaced, nil
+}
+
+// replacingLibrary is the library whose embedded option replaces the
+// script's option opt (a --with-<Option>=DIR), or nil. A bare --with-pcre
+// means something else (use a system PCRE) and stays.
+func replacingLibrary(opt string, libs []Library) *Library {
+	key, hasValue := optionKey(opt)
+	if !hasValue {
+		return nil
+	}
+	for i := range libs {
+		if libs[i].Option != "" && key == "--with-"+libs[i].Option {
+			return &libs[i]
+		}
+	}
+	return nil
+}
+
+// cutReplaced removes the options of the configure call in body that an
+// embedded library replaces, last first so that earlier offsets stay
+// valid, and reports them in script order.
+func cutReplaced(body string, call configureCall, libs []Library) (string, []Replaced, error) {
+	var replaced []Replaced
+	for i := len(call.args) - 1; i >= 0; i-- {
+		lib := replacingLibrary(call.args[i], libs)
+		if lib == nil {
+			continue
+		}
+		w := call.words[i]
+		if w.prevEnd > w.start || w.start > w.end || w.end > len(body) {
+			return "", nil, fmt.Errorf("cannot remove %s from the configure script (replaced by %s): remove it yourself", call.args[i], libraryOrigin(*lib))
+		}
+		line, _ := lineCol(body, w.start)
+		replaced = append(replaced, Replaced{Line: line, Option: call.args[i], By: libraryOrigin(*lib)})
+		body = body[:separatorStart(body, w)] + body[w.end:]
+	}
+	slices.Reverse(replaced)
+	return body, replaced, nil
+}
+
+// separatorStart is where the blanks and line continuations before the
+// word w start, not before the word before it: cutting from there keeps
+// the rest of the command as it was written.
+func separatorStart(body string, w wordSpan) int {
+	from := w.start
+	for from > w.prevEnd {
+		switch {
+		case body[from-1] == ' ' || body[from-1] == '\t':
+			from--
+		case from-2 >= w.prevEnd && body[from-2:from] == "\\\n":
+			from -= 2
+		default:
+			return from
+		}
+	}
+	return from
 }
 
 // libraryOrigin names an embedded library the way the user asked for it, so
 // the error tells them which flag to drop.
 func libraryOrigin(lib Library) string {
-	return fmt.Sprintf("-%s (embedded %s)", lib.Option, lib.Dir)
+	flag := lib.Flag
+	if flag == "" {
+		flag = "-" + lib.Option
+	}
+	return fmt.Sprintf("%s (embedded %s)", flag, lib.Dir)
 }
 
 func hasOption(opt string, lists ...[]string) bool {

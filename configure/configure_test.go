@@ -178,12 +178,94 @@ func TestGenerate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Generate(tt.in)
+			got, replaced, err := Generate(tt.in)
+			if err != nil {
+				t.Fatalf("Generate: %v", err)
+			}
+			if replaced != nil {
+				t.Errorf("Generate replaced %+v", replaced)
+			}
+			if got != tt.want {
+				t.Errorf("Generate =\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+// A script's own --with-pcre=, --with-openssl= or --with-zlib= next to the
+// flag that embeds that library is replaced by the embedded option, as
+// nginx-build's last-one-wins did: cut out of the script and reported.
+func TestGenerateReplacesScriptLibraryOptions(t *testing.T) {
+	libressl := Library{Option: "openssl", Dir: "../libressl-4.3.0", SSL: true, Flag: "-libressl"}
+	tests := []struct {
+		name     string
+		in       Input
+		want     string
+		replaced []Replaced
+	}{
+		{
+			name: "openssl on its own line",
+			in: Input{
+				UserScript: "#!/bin/sh\n./configure \\\n  --prefix=/opt/nginx \\\n  --with-openssl=/opt/ssl \\\n  --with-http_v2_module\n",
+				Libraries:  []Library{openssl},
+			},
+			want:     "#!/bin/sh\n./configure \\\n  --prefix=/opt/nginx \\\n  --with-http_v2_module \\\n--with-openssl=../openssl-3.0.20 \\\n--with-http_ssl_module\n",
+			replaced: []Replaced{{Line: 4, Option: "--with-openssl=/opt/ssl", By: "-openssl (embedded ../openssl-3.0.20)"}},
+		},
+		{
+			name: "all three, first, middle and last",
+			in: Input{
+				UserScript: "./configure --with-pcre=/p --prefix=/x \\\n\t--with-openssl='/opt/my ssl' --with-http_ssl_module \\\n --with-zlib=/z\n# v2\n",
+				Libraries:  []Library{pcre, openssl, zlib},
+			},
+			want: "./configure --prefix=/x --with-http_ssl_module \\\n--with-pcre=../pcre2-10.42 \\\n--with-openssl=../openssl-3.0.20 \\\n--with-zlib=../zlib-1.2.13\n# v2\n",
+			replaced: []Replaced{
+				{Line: 1, Option: "--with-pcre=/p", By: "-pcre (embedded ../pcre2-10.42)"},
+				{Line: 2, Option: "--with-openssl=/opt/my ssl", By: "-openssl (embedded ../openssl-3.0.20)"},
+				{Line: 3, Option: "--with-zlib=/z", By: "-zlib (embedded ../zlib-1.2.13)"},
+			},
+		},
+		{
+			name:     "the embedded path itself",
+			in:       Input{UserScript: "./configure --with-zlib=../zlib-1.2.13", Libraries: []Library{zlib}},
+			want:     "./configure \\\n--with-zlib=../zlib-1.2.13\n",
+			replaced: []Replaced{{Line: 1, Option: "--with-zlib=../zlib-1.2.13", By: "-zlib (embedded ../zlib-1.2.13)"}},
+		},
+		{
+			name:     "a redirection before it stays",
+			in:       Input{UserScript: "./configure >log --with-openssl=$SSL 2>&1", Libraries: []Library{libressl}},
+			want:     "./configure >log 2>&1 \\\n--with-openssl=../libressl-4.3.0 \\\n--with-http_ssl_module\n",
+			replaced: []Replaced{{Line: 1, Option: "--with-openssl=$SSL", By: "-libressl (embedded ../libressl-4.3.0)"}},
+		},
+		{
+			name:     "CRLF script",
+			in:       Input{UserScript: "#!/bin/sh\r\n./configure \\\r\n--with-zlib=/z \\\r\n--prefix=/x\r\n", Libraries: []Library{zlib}},
+			want:     "#!/bin/sh\n./configure \\\n--prefix=/x \\\n--with-zlib=../zlib-1.2.13\n",
+			replaced: []Replaced{{Line: 3, Option: "--with-zlib=/z", By: "-zlib (embedded ../zlib-1.2.13)"}},
+		},
+		{
+			name: "bare --with-pcre and library tuning options stay",
+			in:   Input{UserScript: "./configure --with-pcre --with-pcre-jit --with-openssl-opt=no-weak-ssl-ciphers", Libraries: []Library{pcre, openssl}},
+			want: "./configure --with-pcre --with-pcre-jit --with-openssl-opt=no-weak-ssl-ciphers \\\n--with-pcre=../pcre2-10.42 \\\n--with-openssl=../openssl-3.0.20 \\\n--with-http_ssl_module\n",
+		},
+		{
+			name: "no library embedded, nothing replaced",
+			in:   Input{UserScript: "./configure --with-openssl=/opt/ssl --with-zlib=/z"},
+			want: "./configure --with-openssl=/opt/ssl --with-zlib=/z\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, replaced, err := Generate(tt.in)
 			if err != nil {
 				t.Fatalf("Generate: %v", err)
 			}
 			if got != tt.want {
 				t.Errorf("Generate =\n%s\nwant\n%s", got, tt.want)
+			}
+			if !slices.Equal(replaced, tt.replaced) {
+				t.Errorf("replaced = %+v, want %+v", replaced, tt.replaced)
 			}
 		})
 	}
@@ -201,9 +283,36 @@ func TestGenerateErrors(t *testing.T) {
 			want: "duplicate option --with-http_v2_module (from the configure script and the command line after --)",
 		},
 		{
-			name: "user library option conflicts with embedded one",
-			in:   Input{UserScript: "./configure --with-openssl=/x", Libraries: []Library{openssl}},
-			want: "--with-openssl=/x in the configure script conflicts with -openssl (embedded ../openssl-3.0.20)",
+			name: "library option after -- conflicts with the embedded one",
+			in:   Input{Libraries: []Library{openssl}, ExtraArgs: []string{"--with-openssl=/x"}},
+			want: "--with-openssl=/x in the command line after -- conflicts with -openssl (embedded ../openssl-3.0.20)",
+		},
+		{
+			// The script's is replaced; the one after -- is still the user's
+			// explicit choice against the flag.
+			name: "library option in the script and after --",
+			in:   Input{UserScript: "./configure --with-openssl=/x", Libraries: []Library{openssl}, ExtraArgs: []string{"--with-openssl=/y"}},
+			want: "--with-openssl=/y in the command line after -- conflicts with -openssl (embedded ../openssl-3.0.20)",
+		},
+		{
+			name: "two library options in the script",
+			in:   Input{UserScript: "./configure --with-openssl=/x --with-openssl=/y", Libraries: []Library{openssl}},
+			want: "conflicting options --with-openssl=/x and --with-openssl=/y (both from the configure script)",
+		},
+		{
+			name: "the same library option twice in the script",
+			in:   Input{UserScript: "./configure --with-zlib=/z --with-zlib=/z", Libraries: []Library{zlib}},
+			want: "duplicate option --with-zlib=/z (both from the configure script)",
+		},
+		{
+			name: "disabling an embedded library in the script",
+			in:   Input{UserScript: "./configure --without-pcre", Libraries: []Library{pcre}},
+			want: "--without-pcre in the configure script conflicts with -pcre (embedded ../pcre2-10.42)",
+		},
+		{
+			name: "replaced library option does not hide another conflict",
+			in:   Input{UserScript: "./configure --prefix=/a --with-openssl=/x", Libraries: []Library{openssl}, ExtraArgs: []string{"--prefix=/b"}},
+			want: "conflicting options --prefix=/a and --prefix=/b (from the configure script and the command line after --)",
 		},
 		{
 			name: "without ssl module conflicts with embedded SSL library",
@@ -248,15 +357,15 @@ func TestGenerateErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Generate(tt.in)
+			got, replaced, err := Generate(tt.in)
 			if err == nil {
 				t.Fatalf("Generate succeeded with\n%s\nwant error containing %q", got, tt.want)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %q, want it to contain %q", err, tt.want)
 			}
-			if got != "" {
-				t.Errorf("Generate returned a script along with the error: %q", got)
+			if got != "" || replaced != nil {
+				t.Errorf("Generate returned a script along with the error: %q, %+v", got, replaced)
 			}
 		})
 	}
@@ -290,10 +399,18 @@ func TestGenerateRoundTrip(t *testing.T) {
 			},
 			want: []string{"--prefix=/opt/my nginx", "--user=$NGINX_USER", "--with-zlib=../zlib dir/it's", "--add-dynamic-module=/x y", "--add-module=../a'b", "--with-cc-opt=-DA=\"$HOME\" `id` \\", "", "--with-ld-opt=\n-lm\t-lz", "--build=ü*?[x]~#!;&|<>(){}"},
 		},
+		{
+			name: "replaced library options",
+			in: Input{
+				UserScript: "#!/bin/sh\nexec ./configure --with-pcre=\"/opt/my pcre\" \\\n  --prefix=/x \\\n\t--with-openssl=$SSL_DIR >log \\\n  --with-zlib=/z\n",
+				Libraries:  []Library{pcre, openssl, zlib},
+			},
+			want: []string{"--prefix=/x", "--with-pcre=../pcre2-10.42", "--with-openssl=../openssl-3.0.20", "--with-zlib=../zlib-1.2.13", "--with-http_ssl_module"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			script, err := Generate(tt.in)
+			script, _, err := Generate(tt.in)
 			if err != nil {
 				t.Fatalf("Generate: %v", err)
 			}
@@ -318,11 +435,13 @@ func FuzzGenerate(f *testing.F) {
 	f.Add("cd x && ./configure $'a\\tb' \"$X\" ~/y \\\r\n", "it's")
 	f.Add("nginx version: nginx/1.22.1\nconfigure arguments: --with-cc-opt='-O2 -g'", "$(id)")
 	f.Add("#\nconfigure 00\n#\xa3", "0")
+	f.Add("./configure \\\n  --with-openssl=/opt/ssl \\\n  --prefix=/x", "--with-http_v2_module")
+	f.Add("./configure --with-openssl=\"$A\"'b' > log --with-openssl-opt=x", "")
 	f.Fuzz(func(t *testing.T, script, extra string) {
 		Normalize(script)
 		_, _ = Args(script)
 		_, _ = ParseV(script)
-		out, err := Generate(Input{UserScript: script, Libraries: []Library{openssl}, ExtraArgs: []string{extra}})
+		out, _, err := Generate(Input{UserScript: script, Libraries: []Library{openssl}, ExtraArgs: []string{extra}})
 		// sh runs any bytes, but the parser behind Args rejects invalid
 		// UTF-8 (even in comments) and reads NUL and CRLF lossily, so the
 		// round trip is only checked where Args can read the result.
@@ -335,6 +454,17 @@ func FuzzGenerate(f *testing.F) {
 		}
 		if len(args) == 0 || args[len(args)-1] != extra {
 			t.Fatalf("generated script passes %q to configure, want it to end with %q\nscript:\n%s", args, extra, out)
+		}
+		// The script's own --with-openssl=DIR is replaced: configure
+		// receives the embedded library's once.
+		var ssl []string
+		for _, a := range args {
+			if strings.HasPrefix(a, "--with-openssl=") {
+				ssl = append(ssl, a)
+			}
+		}
+		if len(ssl) != 1 || ssl[0] != "--with-openssl="+openssl.Dir {
+			t.Fatalf("generated script passes %q to configure, want --with-openssl=%s once\nscript:\n%s", ssl, openssl.Dir, out)
 		}
 	})
 }

@@ -1,7 +1,8 @@
 // Package module3rd reads nginx-build's modules.json: the list of third-party
 // nginx modules to fetch and compile in, each by git, hg or a local path.
 // Loading validates everything up front and reports problems as
-// file:line:col, so a typo fails before any download starts.
+// file:line:col, so a mistake fails before any download starts; a key it
+// does not know is ignored, like nginx-build does, with a warning.
 package module3rd
 
 import (
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 )
@@ -51,51 +53,61 @@ const formList = "git, hg, local, tarball, debian"
 
 var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
 
-// Load reads and validates a modules.json file.
-func Load(path string) ([]Module, []byte, error) {
-	data, err := os.ReadFile(path)
+// Load reads and validates a modules.json file. Its warnings are what
+// Parse ignores.
+func Load(path string) (mods []Module, data []byte, warnings []string, err error) {
+	data, err = os.ReadFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read modules file: %w", err)
+		return nil, nil, nil, fmt.Errorf("read modules file: %w", err)
 	}
-	mods, err := Parse(path, data)
-	return mods, data, err
+	mods, warnings, err = Parse(path, data)
+	return mods, data, warnings, err
 }
 
-// Parse validates modules.json content; name is used in error messages.
-func Parse(name string, data []byte) ([]Module, error) {
+// Parse validates modules.json content; name is used in messages.
+//
+// A key that is not modules.json's is ignored, as nginx-build ignores it:
+// people annotate entries with a "comment" key. Since a misspelt key
+// ("dynamc") is ignored too, each one is returned as a warning at its
+// file:line:col, with a did-you-mean. The warnings found before an error
+// are returned with it: an unknown "nmae" explains a missing "name".
+func Parse(name string, data []byte) ([]Module, []string, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	at := func(off int64) string {
 		line, col := position(data, off)
 		return fmt.Sprintf("%s:%d:%d", name, line, col)
 	}
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, wholeDecodeError(name, data, err, dec.InputOffset())
+		return nil, nil, wholeDecodeError(name, data, err, dec.InputOffset())
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, fmt.Errorf("%s: modules file must be a JSON array of modules, like [{\"name\": …, \"form\": \"git\", \"url\": …}]", at(0))
+		return nil, nil, fmt.Errorf("%s: modules file must be a JSON array of modules, like [{\"name\": …, \"form\": \"git\", \"url\": …}]", at(0))
 	}
 	var mods []Module
+	var warnings []string
 	seen := map[string]int64{}
 	for dec.More() {
 		start := skipSpace(data, dec.InputOffset())
 		var m Module
 		if err := dec.Decode(&m); err != nil {
-			return nil, wholeDecodeError(name, data, err, start)
+			return nil, warnings, wholeDecodeError(name, data, err, start)
+		}
+		for _, k := range unknownKeys(data, start) {
+			warnings = append(warnings, fmt.Sprintf("%s: unknown key %q is ignored %s", at(k.off), k.name, suggestKey(k.name)))
 		}
 		if err := m.validate(); err != nil {
-			return nil, fmt.Errorf("%s: module %d: %w", at(start), len(mods)+1, err)
+			return nil, warnings, fmt.Errorf("%s: module %d: %w", at(start), len(mods)+1, err)
 		}
 		if prev, dup := seen[m.Name]; dup {
-			return nil, fmt.Errorf("%s: module %q is listed twice (first at %s)", at(start), m.Name, at(prev))
+			return nil, warnings, fmt.Errorf("%s: module %q is listed twice (first at %s)", at(start), m.Name, at(prev))
 		}
 		seen[m.Name] = start
 		m.Pos = at(start)
 		mods = append(mods, m)
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, wholeDecodeError(name, data, err, dec.InputOffset())
+		return nil, warnings, wholeDecodeError(name, data, err, dec.InputOffset())
 	}
 	// Where the trailing content starts: Token consumes it before we can ask.
 	end := dec.InputOffset()
@@ -103,9 +115,9 @@ func Parse(name string, data []byte) ([]Module, error) {
 		end++
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%s: unexpected content after the module list", at(end))
+		return nil, warnings, fmt.Errorf("%s: unexpected content after the module list", at(end))
 	}
-	return mods, nil
+	return mods, warnings, nil
 }
 
 // The forms a module comes in (modules.json's "form"); package modules
@@ -220,7 +232,6 @@ func ValidSPDXExpression(s string) bool {
 // with one convention.
 func wholeDecodeError(name string, data []byte, err error, start int64) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var all []Module
 	if whole := dec.Decode(&all); whole != nil {
 		var syn *json.SyntaxError
@@ -248,36 +259,57 @@ func (m *Module) SHA256() (string, error) {
 	return strings.ToLower(strings.TrimPrefix(m.Checksum, "sha256:")), nil
 }
 
-// knownFields are modules.json's keys, for did-you-mean suggestions.
+// knownFields are modules.json's keys (Module's JSON names), for
+// telling unknown keys and did-you-mean suggestions.
 func knownFields() []string {
-	return []string{"name", "form", "url", "rev", "dynamic", "shprov", "shprovdir", "checksum", "license"}
-}
-
-// unknownField extracts the field name from encoding/json's unknown-field error.
-func unknownField(msg string) (string, bool) {
-	const prefix = `unknown field "`
-	i := strings.Index(msg, prefix)
-	if i < 0 {
-		return "", false
+	var names []string
+	t := reflect.TypeFor[Module]()
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "-" && name != "" {
+			names = append(names, name)
+		}
 	}
-	field, _, ok := strings.Cut(msg[i+len(prefix):], `"`)
-	return field, ok
+	return names
 }
 
-// keyOffset finds where key is written (its opening quote) among the keys
-// of the JSON object starting at start: not in nested values, not as a
-// value, and compared after unescaping, as encoding/json compares it.
-func keyOffset(data []byte, start int64, key string) (int64, bool) {
+// objectKey is a key of a JSON object and where it is written.
+type objectKey struct {
+	name string // unescaped, as encoding/json compares it
+	off  int64  // its opening quote
+}
+
+// unknownKeys lists the keys of the module object at start that
+// encoding/json matches to no field of Module, and so ignores. It matches
+// a key to a field name case-insensitively, like bytes.EqualFold.
+func unknownKeys(data []byte, start int64) []objectKey {
+	var unknown []objectKey
+	for _, k := range objectKeys(data, start) {
+		known := false
+		for _, f := range knownFields() {
+			known = known || strings.EqualFold(k.name, f)
+		}
+		if !known {
+			unknown = append(unknown, k)
+		}
+	}
+	return unknown
+}
+
+// objectKeys lists the keys of the JSON object starting at start, in
+// order: not those of nested objects, and not a string value spelt like a
+// key. A value that is not an object has none.
+func objectKeys(data []byte, start int64) []objectKey {
 	if start < 0 || start >= int64(len(data)) || data[start] != '{' {
-		return 0, false
+		return nil
 	}
+	var keys []objectKey
 	dec := json.NewDecoder(bytes.NewReader(data[start:]))
 	depth, wantKey := 0, false
 	for {
 		before := dec.InputOffset()
 		tok, err := dec.Token()
 		if err != nil {
-			return 0, false
+			return keys
 		}
 		switch tok := tok.(type) {
 		case json.Delim:
@@ -288,21 +320,19 @@ func keyOffset(data []byte, start int64, key string) (int64, bool) {
 			}
 			depth--
 			if depth == 0 {
-				return 0, false
+				return keys
 			}
 			wantKey = depth == 1 // a nested value ended: a key comes next
 			continue
 		case string:
 			if depth == 1 && wantKey {
-				if tok == key {
-					// before is where the previous token ended: skip the
-					// separators to the key's quote.
-					off := start + before
-					for off < int64(len(data)) && data[off] != '"' {
-						off++
-					}
-					return off, true
+				// before is where the previous token ended: skip the
+				// separators to the key's quote.
+				off := start + before
+				for off < int64(len(data)) && data[off] != '"' {
+					off++
 				}
+				keys = append(keys, objectKey{name: tok, off: off})
 				wantKey = false
 				continue
 			}
@@ -313,24 +343,19 @@ func keyOffset(data []byte, start int64, key string) (int64, bool) {
 	}
 }
 
-// suggestField adds "did you mean" to encoding/json's unknown-field error.
-func suggestField(msg string) string {
-	const prefix = `unknown field "`
-	i := strings.Index(msg, prefix)
-	if i < 0 {
-		return msg
-	}
-	field := strings.TrimSuffix(msg[i+len(prefix):], `"`)
+// suggestKey is the hint for an unknown key: the known key it is likely
+// a misspelling of, else the list of known keys.
+func suggestKey(key string) string {
 	best, bestDist := "", 3
 	for _, k := range knownFields() {
-		if d := editDistance(strings.ToLower(field), k); d < bestDist {
+		if d := editDistance(strings.ToLower(key), k); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
 	if best == "" {
-		return msg + " (known fields: " + strings.Join(knownFields(), ", ") + ")"
+		return "(known keys: " + strings.Join(knownFields(), ", ") + ")"
 	}
-	return msg + ` (did you mean "` + best + `"?)`
+	return `(did you mean "` + best + `"?)`
 }
 
 // editDistance is Levenshtein's distance between two short strings.
@@ -368,17 +393,9 @@ func decodeError(name string, data []byte, err error, fallback int64) error {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		off = int64(len(data))
 		err = errors.New("unexpected end of file")
-	default:
-		// encoding/json names an unknown field but not where it is:
-		// find its key in the object that starts at fallback.
-		if field, ok := unknownField(err.Error()); ok {
-			if k, ok := keyOffset(data, fallback, field); ok {
-				off = k
-			}
-		}
 	}
 	line, col := position(data, off)
-	return fmt.Errorf("%s:%d:%d: %s", name, line, col, suggestField(strings.TrimPrefix(err.Error(), "json: ")))
+	return fmt.Errorf("%s:%d:%d: %s", name, line, col, strings.TrimPrefix(err.Error(), "json: "))
 }
 
 func skipSpace(data []byte, off int64) int64 {

@@ -11,9 +11,9 @@ import (
 )
 
 func TestLoad(t *testing.T) {
-	mods, data, err := Load(filepath.Join("testdata", "modules.json"))
-	if err != nil {
-		t.Fatal(err)
+	mods, data, warnings, err := Load(filepath.Join("testdata", "modules.json"))
+	if err != nil || warnings != nil {
+		t.Fatal(err, warnings)
 	}
 	want := []Module{
 		{Name: "ngx_http_hello_world", Form: "git", URL: "https://github.com/cubicdaiya/ngx_http_hello_world", Rev: "master", Dynamic: true,
@@ -33,7 +33,7 @@ func TestLoad(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, _, err := Load(filepath.Join(t.TempDir(), "nope.json"))
+	_, _, _, err := Load(filepath.Join(t.TempDir(), "nope.json"))
 	if err == nil || !strings.Contains(err.Error(), "nope.json") {
 		t.Fatalf("Load = %v, want an error naming the file", err)
 	}
@@ -44,7 +44,7 @@ func TestLoadReportsPath(t *testing.T) {
 	if err := os.WriteFile(p, []byte("[\n  {\"name\": \"a\"}\n]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := Load(p)
+	_, _, _, err := Load(p)
 	if err == nil || !strings.HasPrefix(err.Error(), p+":2:3: ") {
 		t.Fatalf("Load = %v, want an error at %s:2:3", err, p)
 	}
@@ -66,12 +66,14 @@ func TestParseValid(t *testing.T) {
 		{"null fields", `[{"name":"a","form":"git","url":"u","rev":null,"dynamic":null}]`, []Module{{Name: "a", Form: "git", URL: "u"}}},
 		{"name charset", `[{"name":"A0._+-z","form":"local","url":"../x"}]`, []Module{{Name: "A0._+-z", Form: "local", URL: "../x"}}},
 		{"license", `[{"name":"a","url":"u","license":"BSD-2-Clause"}]`, []Module{{Name: "a", Form: "git", URL: "u", License: "BSD-2-Clause"}}},
+		// encoding/json matches keys to fields case-insensitively: these are known.
+		{"keys in another case", `[{"Name":"a","URL":"u","Dynamic":true}]`, []Module{{Name: "a", Form: "git", URL: "u", Dynamic: true}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Parse("m.json", []byte(tt.in))
-			if err != nil {
-				t.Fatal(err)
+			got, warnings, err := Parse("m.json", []byte(tt.in))
+			if err != nil || warnings != nil {
+				t.Fatal(err, warnings)
 			}
 			for i := range got {
 				got[i].Pos = "" // positions are checked in TestLoad
@@ -136,18 +138,9 @@ func TestParseErrors(t *testing.T) {
 		{"module is not an object",
 			"[\n  " + ok + ",\n  \"echo\"‸\n]",
 			[]string{"cannot unmarshal string", "Module"}},
-		{"unknown field points at its key",
-			"[\n  " + ok + ",\n  {\"name\": \"b\", \"form\": \"git\", \"url\": \"u\",\n   ‸\"dynamc\": true}\n]",
-			[]string{`unknown field "dynamc"`, `did you mean "dynamic"?`}},
-		{"unknown field named like a value before it",
-			"[{\"name\": \"dynamc\", \"rev\": \"dynamc\", ‸\"dynamc\": {\"dynamc\": [1]}, \"url\": \"u\"}]",
-			[]string{`unknown field "dynamc"`}},
-		{"unknown field spelled with escapes",
-			"[{\"name\": \"b\", \"sh\\u0070rov\": \"x\",\n\t‸\"shpr\\u006fvv\": 1, \"url\": \"u\"}]",
-			[]string{`unknown field "shprovv"`}},
-		{"unknown field in the second module on one line",
-			"[" + ok + ", {\"name\": \"b\", \"url\": \"u\", ‸\"lisence\": \"MIT\"}]",
-			[]string{`unknown field "lisence"`, `did you mean "license"?`}},
+		{"wrong type next to an unknown key",
+			"[{\"comment\": \"x\", \"name\": \"b\", \"url\": \"u\", \"rev\": 1‸}]",
+			[]string{"cannot unmarshal number", "rev", "string"}},
 		{"missing name",
 			"[\n  " + ok + ",\n  ‸{\"form\": \"git\", \"url\": \"u\"}\n]",
 			[]string{"module 2", `missing "name"`}},
@@ -230,7 +223,7 @@ func TestParseErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in, line, col := at(t, tt.in)
-			mods, err := Parse("m.json", []byte(in))
+			mods, _, err := Parse("m.json", []byte(in))
 			if err == nil {
 				t.Fatalf("Parse(%q) = %+v, want an error", in, mods)
 			}
@@ -249,13 +242,98 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// A key modules.json does not know is ignored, as nginx-build ignores it
+// (a "comment" annotates an entry), with a warning at the key.
+func TestParseUnknownKeys(t *testing.T) {
+	const ok = `{"name": "a", "form": "git", "url": "u"}`
+	tests := []struct {
+		name string
+		in   string // ‸ marks where the warning must point
+		has  []string
+		want []Module // without Pos
+	}{
+		{"comment key",
+			"[\n  {\"name\": \"a\", \"url\": \"u\",\n   ‸\"comment\": \"pinned for CVE-2024-1\"}\n]",
+			[]string{`unknown key "comment" is ignored`, "(known keys: name, form, url, rev, dynamic, shprov, shprovdir, checksum, license)"},
+			[]Module{{Name: "a", Form: "git", URL: "u"}}},
+		{"misspelt key gets a did-you-mean",
+			"[\n  " + ok + ",\n  {\"name\": \"b\", \"form\": \"git\", \"url\": \"u\",\n   ‸\"dynamc\": true}\n]",
+			[]string{`unknown key "dynamc" is ignored (did you mean "dynamic"?)`},
+			[]Module{{Name: "a", Form: "git", URL: "u"}, {Name: "b", Form: "git", URL: "u"}}},
+		{"named like a value before it",
+			"[{\"name\": \"dynamc\", \"rev\": \"dynamc\", ‸\"dynamc\": {\"dynamc\": [1]}, \"url\": \"u\"}]",
+			[]string{`unknown key "dynamc"`},
+			[]Module{{Name: "dynamc", Form: "git", URL: "u", Rev: "dynamc"}}},
+		{"spelt with escapes",
+			"[{\"name\": \"b\", \"sh\\u0070rov\": \"x\",\n\t‸\"shpr\\u006fvv\": 1, \"url\": \"u\"}]",
+			[]string{`unknown key "shprovv"`, `did you mean "shprov"?`},
+			[]Module{{Name: "b", Form: "git", URL: "u", Shprov: "x"}}},
+		{"in the second module on one line",
+			"[" + ok + ", {\"name\": \"b\", \"url\": \"u\", ‸\"lisence\": \"MIT\"}]",
+			[]string{`unknown key "lisence"`, `did you mean "license"?`},
+			[]Module{{Name: "a", Form: "git", URL: "u"}, {Name: "b", Form: "git", URL: "u"}}},
+		{"any value, nested keys not reported",
+			"[{\"name\": \"b\", \"url\": \"u\", ‸\"notes\": {\"by\": [\"ops\", {\"x\": null}]}, \"rev\": \"v1\"}]",
+			[]string{`unknown key "notes"`},
+			[]Module{{Name: "b", Form: "git", URL: "u", Rev: "v1"}}},
+		{"the struct's hidden field is no key",
+			"[{\"name\": \"b\", \"url\": \"u\", ‸\"Pos\": \"x:1:1\"}]",
+			[]string{`unknown key "Pos"`},
+			[]Module{{Name: "b", Form: "git", URL: "u"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in, line, col := at(t, tt.in)
+			mods, warnings, err := Parse("m.json", []byte(in))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if len(warnings) != 1 {
+				t.Fatalf("warnings = %q, want one", warnings)
+			}
+			if prefix := "m.json:" + strconv.Itoa(line) + ":" + strconv.Itoa(col) + ": "; !strings.HasPrefix(warnings[0], prefix) {
+				t.Errorf("warning %q\ndoes not start with %q", warnings[0], prefix)
+			}
+			for _, s := range tt.has {
+				if !strings.Contains(warnings[0], s) {
+					t.Errorf("warning %q does not mention %s", warnings[0], s)
+				}
+			}
+			for i := range mods {
+				mods[i].Pos = ""
+			}
+			if !reflect.DeepEqual(mods, tt.want) {
+				t.Errorf("Parse = %+v, want %+v", mods, tt.want)
+			}
+		})
+	}
+}
+
+// The warnings found before an error come with it: a misspelt "nmae"
+// explains why "name" is missing.
+func TestParseWarnsBeforeAnError(t *testing.T) {
+	in := "[\n  {\"nmae\": \"a\", \"url\": \"u\", \"comment\": \"x\"}\n]"
+	mods, warnings, err := Parse("m.json", []byte(in))
+	if err == nil || err.Error() != `m.json:2:3: module 1: missing "name"` {
+		t.Fatalf("Parse = %+v, %v; want the missing name", mods, err)
+	}
+	want := []string{
+		`m.json:2:4: unknown key "nmae" is ignored (did you mean "name"?)`,
+		`m.json:2:29: unknown key "comment" is ignored (known keys: name, form, url, rev, dynamic, shprov, shprovdir, checksum, license)`,
+	}
+	if !reflect.DeepEqual(warnings, want) {
+		t.Errorf("warnings =\n%q\nwant\n%q", warnings, want)
+	}
+}
+
 func TestParseDuplicateNames(t *testing.T) {
 	in := "[\n" +
 		"  {\"name\": \"echo\", \"form\": \"git\", \"url\": \"u1\"},\n" +
 		"  {\"name\": \"other\", \"form\": \"git\", \"url\": \"u2\"},\n" +
 		"\t\t{\"name\": \"echo\", \"form\": \"hg\", \"url\": \"u3\"}\n" +
 		"]\n"
-	_, err := Parse("m.json", []byte(in))
+	_, _, err := Parse("m.json", []byte(in))
 	want := `m.json:4:3: module "echo" is listed twice (first at m.json:2:3)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("Parse = %v\nwant     %s", err, want)
@@ -292,21 +370,31 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		mods, err := Parse("f.json", data)
+		mods, warnings, err := Parse("f.json", data)
+		// Every message points into the input.
+		lines := strings.Split(string(data), "\n")
+		inside := func(msg string) {
+			m := errPosition.FindStringSubmatch(msg)
+			if m == nil {
+				t.Fatalf("%q has no f.json:line:col position", msg)
+			}
+			line, _ := strconv.Atoi(m[1])
+			col, _ := strconv.Atoi(m[2])
+			if line < 1 || line > len(lines) || col < 1 || col > len(lines[line-1])+1 {
+				t.Fatalf("%q points outside the input (%d lines)", msg, len(lines))
+			}
+		}
+		for _, w := range warnings {
+			inside(w)
+			if !strings.Contains(w, "unknown key") {
+				t.Errorf("warning %q is not about an unknown key", w)
+			}
+		}
 		if err != nil {
 			if mods != nil {
 				t.Errorf("Parse returned modules and an error")
 			}
-			m := errPosition.FindStringSubmatch(err.Error())
-			if m == nil {
-				t.Fatalf("error %q has no f.json:line:col position", err)
-			}
-			line, _ := strconv.Atoi(m[1])
-			col, _ := strconv.Atoi(m[2])
-			lines := strings.Split(string(data), "\n")
-			if line < 1 || line > len(lines) || col < 1 || col > len(lines[line-1])+1 {
-				t.Fatalf("error %q points outside the input (%d lines)", err, len(lines))
-			}
+			inside(err.Error())
 			return
 		}
 		seen := map[string]bool{}
@@ -343,7 +431,7 @@ func TestValidSPDXExpression(t *testing.T) {
 			t.Errorf("%q accepted", s)
 		}
 	}
-	_, err := Parse("m.json", []byte(`[{"name":"a","url":"u","license":"BSD licence"}]`))
+	_, _, err := Parse("m.json", []byte(`[{"name":"a","url":"u","license":"BSD licence"}]`))
 	if err == nil || !strings.Contains(err.Error(), `"license" "BSD licence" is not an SPDX license expression`) {
 		t.Errorf("bad license: %v", err)
 	}

@@ -39,11 +39,26 @@ func ReadConfigureScript(name, path string) (string, error) {
 	return string(b), nil
 }
 
+// configureFileName names the -c script in messages.
+func (p *Plan) configureFileName() string {
+	if p.ConfigureFile == "" {
+		return "the configure script"
+	}
+	return p.ConfigureFile
+}
+
 // ReadModules reads a modules.json (path absolute); relative paths of
 // local and tarball modules are relative to the file, like includes. It
-// returns the file's content too: it is hashed into the build's inputs.
-func ReadModules(path string) ([]module3rd.Module, []byte, error) {
-	mods, data, err := module3rd.Load(path)
+// returns the file's content too: it is hashed into the build's inputs,
+// so editing even an ignored key (a "comment") rebuilds, as reformatting
+// does, while the lockfile, which holds only the modules' pins, stays
+// valid. What the file holds that is ignored, keys modules.json does not
+// know, goes to warn, each at its file:line:col.
+func ReadModules(path string, warn func(format string, args ...any)) ([]module3rd.Module, []byte, error) {
+	mods, data, warnings, err := module3rd.Load(path)
+	for _, w := range warnings {
+		warn("%s", w)
+	}
 	if err != nil {
 		return nil, nil, inputErrorf("-m: %v", err)
 	}

@@ -278,6 +278,7 @@ func TestPinScript(t *testing.T) {
 		extra      []string
 		want       []string
 		notWant    []string
+		replaced   []configure.Replaced
 		wantErr    string
 	}{
 		{name: "libraries and modules", server: "nginx", extra: []string{"--with-http_v2_module"},
@@ -285,6 +286,9 @@ func TestPinScript(t *testing.T) {
 		{name: "keep compat", server: "nginx", keepCompat: true, want: []string{"--add-dynamic-module=../dyn"}, notWant: []string{"--with-compat"}},
 		{name: "user script", server: "nginx", userScript: "#!/bin/sh\n./configure --prefix=/opt/ngx --with-compat\n",
 			want: []string{"--prefix=/opt/ngx", "--with-compat", "--add-dynamic-module=../dyn"}},
+		{name: "user script's library option is replaced", server: "nginx", userScript: "#!/bin/sh\n./configure \\\n  --with-pcre=/opt/pcre \\\n  --prefix=/opt/ngx\n",
+			want: []string{"--prefix=/opt/ngx", "--with-pcre=../pcre2-10.42"}, notWant: []string{"--with-pcre=/opt/pcre"},
+			replaced: []configure.Replaced{{Line: 3, Option: "--with-pcre=/opt/pcre", By: "-pcre (embedded ../pcre2-10.42)"}}},
 		{name: "openresty uses absolute dirs", server: "openresty", want: []string{"-j3", "--add-module=BUILD/static", "--with-pcre=BUILD/pcre2-10.42"}},
 		{name: "broken user script", server: "nginx", userScript: "./configure '--prefix=/x\n", wantErr: "configure script"},
 	}
@@ -302,7 +306,7 @@ func TestPinScript(t *testing.T) {
 				{Name: "local", Form: "local", URL: "/src/local"},
 			}
 			r := pinned(p, pin.Component{Name: tt.server, Version: "1.30.1"}, pin.Component{Name: "pcre2", Version: "10.42"}, pin.Component{Name: "zlib", Version: "1.3.2"})
-			script, moduleArgs, err := generateScript(r)
+			script, moduleArgs, replaced, err := generateScript(r)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -326,6 +330,9 @@ func TestPinScript(t *testing.T) {
 				if slices.Contains(args, w) {
 					t.Errorf("args have %s: %q", w, args)
 				}
+			}
+			if !slices.Equal(replaced, tt.replaced) {
+				t.Errorf("replaced = %+v, want %+v", replaced, tt.replaced)
 			}
 			if len(moduleArgs) < 3 {
 				t.Errorf("ModuleArgs = %q", moduleArgs)

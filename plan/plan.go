@@ -93,8 +93,10 @@ type Plan struct {
 	// Libraries are embedded statically (pcre2, openssl/libressl, zlib), in
 	// the order their configure options are appended.
 	Libraries []Component
-	// ConfigureScript is the content of the -c file ("" for the default).
+	// ConfigureScript is the content of the -c file ("" for the default),
+	// and ConfigureFile its name as the user gave it, for messages.
 	ConfigureScript string
+	ConfigureFile   string
 	// ExtraArgs are the configure options given after "--".
 	ExtraArgs []string
 	// Modules are third-party modules from modules.json.

@@ -84,8 +84,12 @@ func Pin(ctx context.Context, p *Plan, env Env, opt Options) (*Resolved, error) 
 		}
 	}
 	if opt.Script {
-		if r.Script, r.ModuleArgs, err = generateScript(r); err != nil {
+		var replaced []configure.Replaced
+		if r.Script, r.ModuleArgs, replaced, err = generateScript(r); err != nil {
 			return nil, err
+		}
+		for _, o := range replaced {
+			env.IO.Warnf("%s:%d: %s is replaced by %s", r.Plan.configureFileName(), o.Line, o.Option, o.By)
 		}
 	}
 	return r, nil
@@ -507,33 +511,35 @@ func (r *Resolved) verifyPlan(a source.Artifact) string {
 }
 
 // generateScript writes the configure script before anything is
-// downloaded, so duplicate or conflicting options fail fast.
-func generateScript(r *Resolved) (string, []string, error) {
+// downloaded, so duplicate or conflicting options fail fast. It returns
+// the -c script's options that an embedded library's replaced, for a
+// warning.
+func generateScript(r *Resolved) (string, []string, []configure.Replaced, error) {
 	p := r.Plan
 	// OpenResty's configure hands the options to nginx's configure inside
 	// build/nginx-X/, where ../ means something else: use absolute paths.
 	openresty := p.Server.Name == "openresty"
 	var libs []configure.Library
 	for _, spec := range r.Components[1:] {
-		option, ssl := "openssl", true // a custom library is an SSL library (-customssl)
+		option, ssl, flag := "openssl", true, "-customssl" // a custom library is an SSL library
 		if spec.CustomURL == "" {
 			c, err := source.Lookup(spec.Name)
 			if err != nil {
-				return "", nil, err
+				return "", nil, nil, err
 			}
-			option, ssl = c.ConfigureOption, c.Role == source.RoleSSL
+			option, ssl, flag = c.ConfigureOption, c.Role == source.RoleSSL, "-"+flagFor(spec.Name)
 		}
 		dir := "../" + TreeName(spec)
 		if openresty {
 			dir = r.TreeDir(spec)
 		}
-		libs = append(libs, configure.Library{Option: option, Dir: dir, SSL: ssl})
+		libs = append(libs, configure.Library{Option: option, Dir: dir, SSL: ssl, Flag: flag})
 	}
 	userArgs := append([]string(nil), p.ExtraArgs...)
 	if strings.TrimSpace(p.ConfigureScript) != "" {
 		args, err := configure.Args(p.ConfigureScript)
 		if err != nil {
-			return "", nil, fmt.Errorf("configure script: %w", err)
+			return "", nil, nil, fmt.Errorf("configure script: %w", err)
 		}
 		userArgs = append(userArgs, args...)
 	}
@@ -564,16 +570,16 @@ func generateScript(r *Resolved) (string, []string, error) {
 		// OpenResty's configure builds LuaJIT and friends itself; -jN is its option.
 		extra = append([]string{fmt.Sprintf("-j%d", p.Jobs)}, extra...)
 	}
-	script, err := configure.Generate(configure.Input{
+	script, replaced, err := configure.Generate(configure.Input{
 		UserScript: p.ConfigureScript,
 		Libraries:  libs,
 		ModuleArgs: moduleArgs,
 		ExtraArgs:  extra,
 	})
 	if err != nil {
-		return "", nil, fmt.Errorf("configure script: %w", err)
+		return "", nil, nil, fmt.Errorf("configure script: %w", err)
 	}
-	return script, moduleArgs, nil
+	return script, moduleArgs, replaced, nil
 }
 
 // Tarballs are the module tarballs (tarball and debian modules) to
