@@ -80,7 +80,7 @@ func TestCustomLayout(t *testing.T) {
 			if tt.openssl == "" {
 				return
 			}
-			script, _, err := generateScript(r)
+			script, _, _, err := generateScript(r)
 			if err != nil {
 				t.Fatal(err)
 			}
