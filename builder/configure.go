@@ -6,6 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/nginx-build/nginx-build/modules"
+	"github.com/nginx-build/nginx-build/plan"
 )
 
 // configureStage writes the generated script as nginx-configure in the
@@ -34,8 +37,7 @@ func (configureStage) Run(ctx context.Context, s *State) error {
 		if err := beginStep(s, stepConfigure); err != nil {
 			return err
 		}
-		server := s.Resolved.Server()
-		s.Env.IO.Infof("configuring %s %s (log: %s)", server.Name, server.Version, filepath.Join(src, "nginx-configure.log"))
+		s.Env.IO.Infof("configuring %s (log: %s)", serverLabel(s.Resolved), filepath.Join(src, "nginx-configure.log"))
 		if err := runLogged(ctx, "configure", src, filepath.Join(src, "nginx-configure.log"), teeFor(s), tc.Env, "/bin/sh", "./nginx-configure"); err != nil {
 			return err
 		}
@@ -60,4 +62,19 @@ func teeFor(s *State) io.Writer {
 		return s.Env.IO.Err
 	}
 	return nil
+}
+
+// serverLabel names the server being built: its version, or for a custom
+// one from git its tag (or default branch) and commit.
+func serverLabel(r *plan.Resolved) string {
+	server := r.Server()
+	commit := r.Commits[plan.CustomTreeName(server.Name)]
+	switch {
+	case commit == "":
+		return server.Name + " " + server.Version
+	case server.Version == plan.DefaultBranch:
+		return fmt.Sprintf("%s (default branch) at %s", server.Name, modules.Short(commit))
+	default:
+		return fmt.Sprintf("%s %s at %s", server.Name, server.Version, modules.Short(commit))
+	}
 }

@@ -131,7 +131,7 @@ func TestRealModulesAndPatch(t *testing.T) {
 	buildDir := filepath.Join(work, "nginx", "1.22.1")
 	src := filepath.Join(buildDir, "nginx-1.22.1")
 	for _, want := range []string{
-		"cloning module echo-nginx-module from " + echoRepo,
+		"cloning echo-nginx-module from " + echoRepo,
 		"applying " + patchFile + " to nginx-1.22.1",
 		"nginx version: nginx-build-e2e/1.22.1",
 		"--add-module=../echo-nginx-module",

@@ -229,7 +229,7 @@ func (c Cache) fetchGitLocked(ctx context.Context, m module3rd.Module, commit st
 	log := strings.TrimSuffix(repo, ".git") + ".log"
 	_ = os.WriteFile(log, nil, 0o644)
 	if _, err := os.Stat(repo); err != nil {
-		c.IO.Infof("cloning module %s from %s", m.Name, c.Remote(m))
+		c.IO.Infof("cloning %s from %s", m.Name, c.Remote(m))
 		err := cloneIntoCache(ctx, m, repo, log, func(tmp string) []string {
 			return append(append([]string{"git"}, gitHTTP()...), "clone", "--quiet", "--bare", "--", c.Remote(m), tmp)
 		})
@@ -369,7 +369,7 @@ func (c Cache) FetchHg(ctx context.Context, m module3rd.Module, node string) err
 	log := strings.TrimSuffix(repo, ".hg") + ".log"
 	_ = os.WriteFile(log, nil, 0o644)
 	if _, err := os.Stat(repo); err != nil {
-		c.IO.Infof("cloning module %s from %s", m.Name, m.URL)
+		c.IO.Infof("cloning %s from %s", m.Name, m.URL)
 		err := cloneIntoCache(ctx, m, repo, log, func(tmp string) []string {
 			return []string{"hg", "clone", "--noninteractive", "--quiet", "--noupdate", "--", m.URL, tmp}
 		})
