@@ -15,6 +15,8 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+
+	"github.com/nginx-build/nginx-build/internal/suggest"
 )
 
 // Module is one entry of modules.json, in nginx-build's format.
@@ -346,37 +348,10 @@ func objectKeys(data []byte, start int64) []objectKey {
 // suggestKey is the hint for an unknown key: the known key it is likely
 // a misspelling of, else the list of known keys.
 func suggestKey(key string) string {
-	best, bestDist := "", 3
-	for _, k := range knownFields() {
-		if d := editDistance(strings.ToLower(key), k); d < bestDist {
-			best, bestDist = k, d
-		}
+	if best := suggest.Closest(key, knownFields()); best != "" {
+		return `(did you mean "` + best + `"?)`
 	}
-	if best == "" {
-		return "(known keys: " + strings.Join(knownFields(), ", ") + ")"
-	}
-	return `(did you mean "` + best + `"?)`
-}
-
-// editDistance is Levenshtein's distance between two short strings.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return "(known keys: " + strings.Join(knownFields(), ", ") + ")"
 }
 
 // decodeError turns encoding/json's offsets into file:line:col.
