@@ -152,3 +152,25 @@ func TestPinDefaultBranchOfCustomSource(t *testing.T) {
 		t.Errorf("locked: said %q, want %q", out.String(), want)
 	}
 }
+
+func TestIsTarballURL(t *testing.T) {
+	t.Parallel()
+	for u, want := range map[string]bool{
+		"https://example.com/nginx-quic.tar.gz":                                        true,
+		"https://example.com/fork-1.0.tgz?raw=1":                                       true,
+		"https://github.com/o/r/archive/refs/tags/v1.tar.gz":                           true,
+		"https://codeload.github.com/o/r/tar.gz/refs/tags/v1":                          true,
+		"https://boringssl.googlesource.com/boringssl/+archive/refs/heads/main.tar.gz": true,
+		"/srv/src/fork-2.0.tar.xz":                                                     true,
+		"https://github.com/webserver-llc/angie.git":                                   false,
+		"https://github.com/o/r":                                                       false,
+		"https://boringssl.googlesource.com/boringssl":                                 false,
+		"file:///srv/git/fork":                                                         false,
+		"/srv/git/fork":                                                                false,
+		"git@github.com:o/r.git":                                                       false,
+	} {
+		if got := IsTarballURL(u); got != want {
+			t.Errorf("IsTarballURL(%q) = %v, want %v", u, got, want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ package plan
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -52,10 +53,20 @@ const DefaultBranch = "HEAD"
 func CustomTreeName(name string) string { return name + "-custom" }
 
 // IsTarballURL reports whether a custom source URL names a tarball rather
-// than a git repository.
+// than a git repository: its path ends in a tarball's extension (a query
+// string aside), or it is one of GitHub's archive download hosts, whose
+// URLs (codeload.github.com/OWNER/REPO/tar.gz/TAG) have none.
 func IsTarballURL(u string) bool {
+	path := u
+	if parsed, err := url.Parse(u); err == nil && parsed.Scheme != "" {
+		switch strings.ToLower(parsed.Hostname()) {
+		case "codeload.github.com", "api.github.com":
+			return true
+		}
+		path = parsed.Path
+	}
 	for _, ext := range []string{".tar.gz", ".tgz", ".tar.xz", ".tar.bz2"} {
-		if strings.HasSuffix(u, ext) {
+		if strings.HasSuffix(path, ext) {
 			return true
 		}
 	}
