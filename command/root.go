@@ -98,7 +98,10 @@ compiles. Running it again with the same inputs does nothing.
 
 Flags work with one dash or two: "-openssl -opensslversion 3.0.20" and
 "--openssl --opensslversion=3.0.20" mean the same, as in nginx-build.
-nginx configure options go after "--" and are passed through verbatim.`
+nginx configure options go after "--" and are passed through verbatim;
+given as flags (-conf-path=/etc/nginx/nginx.conf, the form scripts for
+nginx-build before v0.16 use) they are passed on too. -help-all lists
+every flag and every configure option accepted that way.`
 
 const rootExample = `  # nginx with the default version and system libraries
   nginx-build -d work
