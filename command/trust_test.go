@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
@@ -389,5 +390,62 @@ func TestScopedKeyrings(t *testing.T) {
 	r = run(t, f.args("--keyring", "nosuch="+someone.keyring)...)
 	if r.code != 2 || !strings.Contains(r.err, `"nosuch" is not a component`) {
 		t.Errorf("unknown scope: exit %d\n%s", r.code, r.err)
+	}
+}
+
+// TestKeyringCopiesOfOneKeyAreMerged: a key extended after an older copy
+// of it was trusted. Both copies given (as a built-in copy plus the
+// user's --keyring update would be): the newer self-signature counts, and
+// a tarball signed after the first expiry verifies.
+func TestKeyringCopiesOfOneKeyAreMerged(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	now := time.Now()
+	year := uint32(365 * 24 * 3600)
+	cfg := func(at time.Time, lifetime uint32) *packet.Config {
+		return &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA, Time: func() time.Time { return at }, KeyLifetimeSecs: lifetime}
+	}
+	e, err := openpgp.NewEntity("Zlib Release", "", "zlib@example.test", cfg(now.AddDate(-2, 0, 0), year))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeKey := func(name string) string {
+		var buf bytes.Buffer
+		w, _ := armor.Encode(&buf, openpgp.PublicKeyType, nil)
+		if err := e.Serialize(w); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		path := filepath.Join(t.TempDir(), name)
+		os.WriteFile(path, buf.Bytes(), 0o644)
+		return path
+	}
+	old := writeKey("old.asc") // expired a year ago
+	// Upstream extends the key (gpg --quick-set-expire): a new self-signature.
+	for _, id := range e.Identities {
+		ext := *id.SelfSignature
+		ext.CreationTime, ext.KeyLifetimeSecs = now.AddDate(-1, -6, 0), new(3*year)
+		if err := ext.SignUserId(id.UserId.Id, e.PrimaryKey, e.PrivateKey, cfg(ext.CreationTime, 0)); err != nil {
+			t.Fatal(err)
+		}
+		id.SelfSignature, id.Signatures = &ext, append(id.Signatures, &ext)
+	}
+	extended := writeKey("extended.asc")
+	data, _ := os.ReadFile(filepath.Join(f.m.Dir, "zlib", "zlib-1.2.13.tar.xz"))
+	var sig bytes.Buffer
+	if err := openpgp.ArmoredDetachSign(&sig, e, bytes.NewReader(data), cfg(now.AddDate(0, -6, 0), 0)); err != nil {
+		t.Fatal(err)
+	}
+	f.m.WriteFile(t, "zlib", "zlib-1.2.13.tar.xz.asc", sig.Bytes())
+
+	r := run(t, f.args("-zlib", "-zlibversion", "1.2.13", "--keyring", "zlib="+old)...)
+	if r.code != 1 || !strings.Contains(r.err, "expired") {
+		t.Fatalf("old copy alone: exit %d, want the expired key refused\n%s", r.code, r.err)
+	}
+	for _, order := range [][2]string{{old, extended}, {extended, old}} {
+		r = run(t, f.args("-zlib", "-zlibversion", "1.2.13", "--keyring", "zlib="+order[0], "--keyring", "zlib="+order[1], "-clear")...)
+		if r.code != 0 || !strings.Contains(r.err, "verified zlib 1.2.13: OpenPGP signature by Zlib Release") {
+			t.Errorf("both copies (%s first): exit %d\n%s", filepath.Base(order[0]), r.code, r.err)
+		}
 	}
 }

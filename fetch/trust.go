@@ -125,23 +125,23 @@ func (t Trust) check(ctx context.Context, a source.Artifact, path, sha256 string
 		v.Checks = append(v.Checks, Check{"known-checksum", sum.Algo + " from " + a.Component + "'s published checksums (built in)"})
 	}
 	if side.signature != nil {
-		keys, err := verify.Keyring(a.Component)
+		builtIn, err := verify.Keyring(a.Component)
 		if err != nil {
 			return v, err
 		}
-		keys = append(keys, t.ComponentKeys[a.Component]...)
+		var shipped openpgp.EntityList
 		if a.SigningKeyFile != "" {
 			// The distribution's copy of upstream's key (Debian ships it
 			// in debian/upstream/signing-key.asc).
-			if shipped, err := verify.ReadKeyringFile(a.SigningKeyFile); err == nil {
-				keys = append(keys, shipped...)
-			}
+			shipped, _ = verify.ReadKeyringFile(a.SigningKeyFile)
 		}
 		// Keys meant for this component: a signature by anyone else is
 		// fatal. Unscoped --keyring keys only add trust: they do not turn
-		// a component nginx-build has no key for into a failure.
-		own := len(keys) > 0
-		keys = append(keys, t.ExtraKeys...)
+		// a component nginx-build has no key for into a failure. Copies
+		// of one key are merged, so the newest self-signature (a later
+		// expiry) counts wherever it came from.
+		own := len(builtIn)+len(t.ComponentKeys[a.Component])+len(shipped) > 0
+		keys := verify.MergeKeys(builtIn, t.ComponentKeys[a.Component], shipped, t.ExtraKeys)
 		var signer verify.Signer
 		if len(keys) > 0 {
 			signer, err = verify.CheckSignature(ctx, path, side.signature, keys)
