@@ -3,6 +3,7 @@ package command
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -63,18 +64,22 @@ type commandLine struct {
 // exactly like GNU style ones: every known long flag gets two dashes and
 // every known one-letter flag one. Values are never rewritten, and nothing
 // after "--" is touched: those are configure options. An nginx configure
-// option given as a flag joins them, for the commands that take them.
+// option given as a flag joins them, for the commands that take them;
+// abs makes the paths of -add-module given that way absolute, as
+// nginx-build did.
 //
 // A flag the command does not know is reported here, by the name the
 // user wrote and with the closest known one, rather than by cobra, which
 // would take the next word for its value and might then report that
 // word as an unknown command.
-func normalizeArgs(root *cobra.Command, args []string) (commandLine, error) {
-	// Shell completion hands over half-typed words: never refuse them.
+func normalizeArgs(root *cobra.Command, args []string, abs func(string) string) (commandLine, error) {
+	// Shell completion hands over half-typed words: never refuse or move
+	// them.
 	lenient := len(args) > 0 && strings.HasPrefix(args[0], cobra.ShellCompRequestCmd)
-	configureOptions := configure.Options(mentionsOpenResty(args))
+	configureOptions := configure.Options(mentionsOpenResty(args, flagsOf(root)))
 	cmd, known := root, flagsOf(root)
 	var line commandLine
+	var firstLegacy [2]string // dashes, name
 	out := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -110,33 +115,123 @@ func normalizeArgs(root *cobra.Command, args []string) (commandLine, error) {
 			}
 			continue
 		}
-		// Before shorthands: -conf-path is configure's, not -c onf-path.
-		if kind, ok := configureOptions["--"+name]; ok && cmd.Annotations[acceptsConfigure] != "" {
-			opt := "--" + name
-			switch {
-			case hasValue:
-				opt += "=" + value
-			case kind == configure.Value && i+1 < len(args):
-				i++
-				opt += "=" + args[i]
-			case kind == configure.Value:
-				return commandLine{}, usagef("%s%s needs a value: %s%s=VALUE (a configure option, passed to configure)", dashes, name, dashes, name)
-			}
-			line.legacyConfigure = append(line.legacyConfigure, opt)
-			continue
-		}
-		if first, ok := known[name[:1]]; ok && len(dashes) == 1 && first.shorthand && first.takesValue {
-			out = append(out, a) // -j8, -v1.22.1: a shorthand with its value attached
-			continue
-		}
 		if lenient {
 			out = append(out, a)
 			continue
 		}
+		// Before shorthands: -conf-path is configure's, not -c onf-path.
+		if opt, ok := legacyOption(configureOptions, name); ok {
+			var next *string
+			if i+1 < len(args) {
+				next = &args[i+1]
+			}
+			opts, usedNext, err := opt.expand(dashes, value, hasValue, next, abs)
+			if err != nil {
+				return commandLine{}, err
+			}
+			if usedNext {
+				i++
+			}
+			if firstLegacy[1] == "" {
+				firstLegacy = [2]string{dashes, name}
+			}
+			line.legacyConfigure = append(line.legacyConfigure, opts...)
+			continue
+		}
+		if attachedValue(known, dashes, body) {
+			out = append(out, a) // -j8, -v1.22.1: a shorthand with its value attached
+			continue
+		}
 		return commandLine{}, unknownFlag(cmd, dashes, name, known)
+	}
+	if firstLegacy[1] != "" && cmd.Annotations[acceptsConfigure] == "" {
+		// Given before a subcommand that passes nothing to configure.
+		return commandLine{}, unknownFlag(cmd, firstLegacy[0], firstLegacy[1], known)
 	}
 	line.args = withConfigure(out, line.legacyConfigure)
 	return line, nil
+}
+
+// attachedValue reports whether -j8 or -v1.22.1 is a shorthand with its
+// value attached. Only these two, and only with a value that looks like
+// one: nginx-build never took attached values, so -dryrun or -verbos must
+// be reported as the typos they are, not read as -d ryrun or -v erbos.
+func attachedValue(known map[string]flagShape, dashes, body string) bool {
+	if len(dashes) != 1 || len(body) < 2 || !known[body[:1]].shorthand {
+		return false
+	}
+	rest := body[1:]
+	switch body[0] {
+	case 'j':
+		return strings.Trim(rest, "0123456789") == ""
+	case 'v':
+		return rest[0] >= '0' && rest[0] <= '9'
+	}
+	return false
+}
+
+// legacyConfigureOption is a configure option given as a flag.
+type legacyConfigureOption struct {
+	name string // with two dashes
+	arg  configure.OptionArg
+	// dynamic: the nginx-build spelling -with-stream_dynamic of
+	// --with-stream=dynamic.
+	dynamic bool
+}
+
+// legacyOption finds the configure option a flag name stands for.
+func legacyOption(options map[string]configure.OptionArg, name string) (legacyConfigureOption, bool) {
+	if arg, ok := options["--"+name]; ok {
+		return legacyConfigureOption{name: "--" + name, arg: arg}, true
+	}
+	if base, ok := strings.CutSuffix(name, "_dynamic"); ok && options["--"+base] == configure.OptionalValue {
+		return legacyConfigureOption{name: "--" + base, dynamic: true}, true
+	}
+	return legacyConfigureOption{}, false
+}
+
+// expand turns the flag into configure options, as nginx-build read them:
+// a switch takes true/false (Go's flag syntax), a value may be the next
+// word, and -add-module takes a comma list of paths relative to the
+// current directory.
+func (o legacyConfigureOption) expand(dashes, value string, hasValue bool, next *string, abs func(string) string) (opts []string, usedNext bool, err error) {
+	flag := dashes + strings.TrimPrefix(o.name, "--")
+	switch {
+	case o.dynamic:
+		if hasValue {
+			if on, err := strconv.ParseBool(value); err != nil || !on {
+				return nil, false, usagef("%s_dynamic=%s: give %s_dynamic alone", flag, value, flag)
+			}
+		}
+		return []string{o.name + "=dynamic"}, false, nil
+	case o.arg == configure.NoValue && hasValue:
+		on, err := strconv.ParseBool(value)
+		if err != nil {
+			return nil, false, usagef("%s=%s: %s is a switch; give it alone (or =true/=false)", flag, value, flag)
+		}
+		if !on {
+			return nil, false, nil
+		}
+		return []string{o.name}, false, nil
+	case o.arg == configure.NoValue:
+		return []string{o.name}, false, nil
+	case !hasValue && next != nil && (o.arg == configure.Value || !strings.HasPrefix(*next, "-")):
+		value, hasValue, usedNext = *next, true, true
+	case !hasValue && o.arg == configure.Value:
+		return nil, false, usagef("%s needs a value: %s=VALUE (a configure option, passed to configure)", flag, flag)
+	}
+	if !hasValue {
+		return []string{o.name}, false, nil
+	}
+	if o.name == "--add-module" || o.name == "--add-dynamic-module" {
+		for m := range strings.SplitSeq(value, ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				opts = append(opts, o.name+"="+abs(m))
+			}
+		}
+		return opts, usedNext, nil
+	}
+	return []string{o.name + "=" + value}, usedNext, nil
 }
 
 // withConfigure puts configure options given as flags first after "--",
@@ -153,20 +248,25 @@ func withConfigure(args, opts []string) []string {
 }
 
 // mentionsOpenResty reports whether the command line asks for OpenResty,
-// whose configure takes options of its own.
-func mentionsOpenResty(args []string) bool {
-	for _, a := range args {
-		if a == "--" {
-			return false
+// whose configure takes options of its own. Values of flags (-d openresty)
+// do not count.
+func mentionsOpenResty(args []string, known map[string]flagShape) bool {
+	for i := 0; i < len(args) && args[i] != "--"; i++ {
+		body := strings.TrimLeft(args[i], "-")
+		if body == args[i] {
+			continue
 		}
-		switch strings.TrimLeft(a, "-") {
-		case "openresty", "openresty=true", "openresty=1":
-			return true
+		name, value, hasValue := strings.Cut(body, "=")
+		if name == "openresty" {
+			on, err := strconv.ParseBool(value)
+			return !hasValue || (err == nil && on)
+		}
+		if shape, ok := known[name]; ok && shape.takesValue && !hasValue {
+			i++
 		}
 	}
 	return false
 }
-
 // unknownFlag says which flag is unknown as the user wrote it, and which
 // known flag of the command it is closest to.
 func unknownFlag(cmd *cobra.Command, dashes, name string, known map[string]flagShape) error {

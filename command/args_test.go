@@ -1,6 +1,7 @@
 package command
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,12 @@ func testRoot() *Factory {
 
 func TestNormalizeArgs(t *testing.T) {
 	t.Parallel()
+	cwd := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join("/cwd", p)
+	}
 	for _, tc := range []struct{ in, want, configure string }{
 		{in: "-d work -openssl -opensslversion 3.0.20", want: "-d work --openssl --opensslversion 3.0.20"},
 		{in: "-opensslversion=3.0.20 --pcre", want: "--opensslversion=3.0.20 --pcre"},
@@ -43,10 +50,20 @@ func TestNormalizeArgs(t *testing.T) {
 		// OpenResty's own configure options, only with -openresty.
 		{in: "-d w -openresty -without-lua_cjson", want: "-d w --openresty -- --without-lua_cjson", configure: "--without-lua_cjson"},
 		{in: "lock -d w -with-http_v2_module", want: "lock -d w -- --with-http_v2_module", configure: "--with-http_v2_module"},
-		// Shell completion's half-typed words are never refused.
+		// nginx-build's spellings: a string flag's value as the next word,
+		// *_dynamic, Go's =true/=false, -add-module lists relative to here.
+		{in: "-d w -with-pcre /opt/pcre -with-stream_dynamic", want: "-d w -- --with-pcre=/opt/pcre --with-stream=dynamic",
+			configure: "--with-pcre=/opt/pcre --with-stream=dynamic"},
+		{in: "-d w -with-debug=false -with-file-aio=true", want: "-d w -- --with-file-aio", configure: "--with-file-aio"},
+		{in: "-d w -add-module=mods/a,/abs/b -add-dynamic-module x", want: "-d w -- --add-module=/cwd/mods/a --add-module=/abs/b --add-dynamic-module=/cwd/x",
+			configure: "--add-module=/cwd/mods/a --add-module=/abs/b --add-dynamic-module=/cwd/x"},
+		{in: "-d w -openresty=T -with-dtrace-probes", want: "-d w --openresty=T -- --with-dtrace-probes", configure: "--with-dtrace-probes"},
+		// Shell completion's half-typed words are never refused or moved.
 		{in: "__complete -d w -opens", want: "__complete -d w -opens"},
+		{in: "__complete -d w -with-debug --ope", want: "__complete -d w -with-debug --ope"},
+		{in: "__complete -d w -with-cc-opt", want: "__complete -d w -with-cc-opt"},
 	} {
-		line, err := normalizeArgs(newRoot(testRoot()), strings.Fields(tc.in))
+		line, err := normalizeArgs(newRoot(testRoot()), strings.Fields(tc.in), cwd)
 		if err != nil {
 			t.Errorf("normalize(%q): %v", tc.in, err)
 			continue
@@ -73,6 +90,16 @@ func TestUnknownFlagsAreNamedAsWritten(t *testing.T) {
 		{"fetch -with-debug", `unknown flag -with-debug for nginx-build fetch (nginx configure options go after "--"`},
 		{"versions -openssl", "unknown flag -openssl for nginx-build versions"},
 		{"-d w -conf-path", "-conf-path needs a value: -conf-path=VALUE"},
+		// A shorthand takes an attached value only when it looks like one.
+		{"-d w -dryrun", "unknown flag -dryrun (did you mean -dry-run?)"},
+		{"-d w -verbos", "unknown flag -verbos (did you mean -verbose?)"},
+		{"-d w -mirorr DIR", "unknown flag -mirorr (did you mean -mirror?)"},
+		{"-d w -jobz 3", "unknown flag -jobz (did you mean -jobs?)"},
+		{"-d w -customngnx http://x/y.git", "unknown flag -customngnx (did you mean -customnginx?)"},
+		{"-d w -with-debug=maybe", "-with-debug=maybe: -with-debug is a switch"},
+		// OpenResty's options need -openresty, not a work dir called so.
+		{"-d openresty -with-luajit", "unknown flag -with-luajit"},
+		{"-with-debug versions", "unknown flag -with-debug for nginx-build versions"},
 	} {
 		r := run(t, strings.Fields(tc.args)...)
 		if r.code != ExitUsage || !strings.Contains(r.err, "nginx-build: "+tc.want) {
@@ -97,8 +124,9 @@ func TestLegacyVersionsPrintsTheDefaults(t *testing.T) {
 
 func TestHelpAllListsEveryFlagAndConfigureOption(t *testing.T) {
 	t.Parallel()
-	for _, flag := range []string{"-help-all", "--help-all"} {
-		r := run(t, flag)
+	for _, args := range [][]string{{"-help-all"}, {"--help-all"}, {"build", "-help-all"}} {
+		flag := strings.Join(args, " ")
+		r := run(t, args...)
 		if r.code != 0 {
 			t.Fatalf("nginx-build %s: exit %d\n%s", flag, r.code, r.err)
 		}

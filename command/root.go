@@ -55,7 +55,7 @@ func RunWith(ctx context.Context, f *Factory, args []string) (code int) {
 		}
 	}()
 	root := newRoot(f)
-	err := execute(ctx, root, io, args)
+	err := execute(ctx, root, f, args)
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
 		// cobra's own argument errors are usage errors too.
 		err = &usageError{msg: err.Error()}
@@ -79,8 +79,9 @@ func RunWith(ctx context.Context, f *Factory, args []string) (code int) {
 
 // execute parses args the way nginx-build users write them and runs
 // the command they name.
-func execute(ctx context.Context, root *cobra.Command, io *iostreams.IO, args []string) error {
-	line, err := normalizeArgs(root, args)
+func execute(ctx context.Context, root *cobra.Command, f *Factory, args []string) error {
+	io := f.IO
+	line, err := normalizeArgs(root, args, f.absOr)
 	if err != nil {
 		return err
 	}
@@ -156,7 +157,7 @@ func newRoot(f *Factory) *cobra.Command {
 	addBuildFlags(root.Flags(), &bf, f)
 	addPlanFlags(root.Flags(), &pf)
 	root.Flags().BoolVar(&showVersion, "version", false, "print nginx-build's version and exit")
-	root.Flags().BoolVar(&listVers, "versions", false, "print the default nginx, OpenResty and freenginx versions and exit (`nginx-build versions` lists them all)")
+	root.Flags().BoolVar(&listVers, "versions", false, "print the default nginx, OpenResty and freenginx versions and exit ('nginx-build versions' lists them all)")
 	root.Flags().BoolVar(&helpAll, "help-all", false, "print every flag, and the nginx configure options also accepted as flags, and exit")
 	root.Flags().SortFlags = false
 
@@ -188,8 +189,11 @@ func strictCompletion(root *cobra.Command) {
 }
 
 func newBuildCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
-	var bf buildFlags
-	var pf planFlags
+	var (
+		bf      buildFlags
+		pf      planFlags
+		helpAll bool
+	)
 	cmd := &cobra.Command{
 		Use:         "build [flags] [-- nginx configure options]",
 		Short:       "Build nginx (the default command)",
@@ -197,12 +201,16 @@ func newBuildCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 		Example:     rootExample,
 		Annotations: map[string]string{acceptsConfigure: "yes"},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if helpAll {
+				return printHelpAll(io.Out, cmd)
+			}
 			return runBuild(cmd, io, g, &bf, &pf, args)
 		},
 	}
 	cmd.SetFlagErrorFunc(flagError)
 	addBuildFlags(cmd.Flags(), &bf, g.f)
 	addPlanFlags(cmd.Flags(), &pf)
+	cmd.Flags().BoolVar(&helpAll, "help-all", false, "print every flag, and the nginx configure options also accepted as flags, and exit")
 	cmd.Flags().SortFlags = false
 	return cmd
 }

@@ -176,9 +176,13 @@ const nginxOptionList = `
 `
 
 // openRestyOptionList is what OpenResty's ./configure (util/configure
-// in openresty/openresty, releases 1.11 to 1.31) parses itself, in the
-// same notation; everything else it hands to nginx's configure.
+// in openresty/openresty, releases 1.11 to 1.31) parses itself, and the
+// options of the nginx it bundles that nginx itself lacks (its dtrace
+// patch), in the same notation; everything else it hands to nginx's
+// configure.
 const openRestyOptionList = `
+--with-dtrace-probes
+--with-dtrace=
 --platform=
 --with-http_drizzle_module
 --with-http_iconv_module
