@@ -267,6 +267,7 @@ func mentionsOpenResty(args []string, known map[string]flagShape) bool {
 	}
 	return false
 }
+
 // unknownFlag says which flag is unknown as the user wrote it, and which
 // known flag of the command it is closest to.
 func unknownFlag(cmd *cobra.Command, dashes, name string, known map[string]flagShape) error {
