@@ -141,7 +141,8 @@ func TestUpToDateStage(t *testing.T) {
 		{name: "configured", stage: "configured"},
 		{name: "configured, -configureonly", stage: "configured", configureOnly: true, wantStop: true},
 		{name: "configured, -configureonly dry run", stage: "configured", configureOnly: true, dryRun: true, wantUpToDate: true},
-		{name: "clear", stage: "built", clear: true, wantGone: true},
+		// -clear is never up to date; workDirStage removes the dir later.
+		{name: "clear", stage: "built", clear: true},
 		{name: "clear dry run", stage: "built", clear: true, dryRun: true},
 	}
 	for _, tt := range tests {
@@ -285,8 +286,20 @@ func TestWorkDirStage(t *testing.T) {
 		})
 	}
 
-	// A -d that cannot be a directory is an error naming it.
+	// -clear removes the build dir, here and only here.
 	s, _ := unitState(t)
+	s.Plan.Clear = true
+	old := filepath.Join(s.Resolved.BuildDir(), "old")
+	testrepo.WriteFile(t, old, "from an earlier build\n", 0o644)
+	if err := (workDirStage{}).Run(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("-clear left %s: %v", old, err)
+	}
+
+	// A -d that cannot be a directory is an error naming it.
+	s, _ = unitState(t)
 	s.Plan.WorkDir = filepath.Join(dir, "same", "work")
 	err := workDirStage{}.Run(context.Background(), s)
 	if err == nil || !strings.Contains(err.Error(), "-d "+s.Plan.WorkDir) {

@@ -22,7 +22,7 @@ type stamp struct {
 
 // upToDateStage ends the run at once when the build dir already holds the
 // result of exactly these inputs — before any network or process work.
-// It also applies -clear.
+// With -clear there is always something to do.
 type upToDateStage struct{}
 
 func (upToDateStage) Name() string { return "up-to-date check" }
@@ -36,11 +36,7 @@ func (upToDateStage) Run(ctx context.Context, s *State) error {
 		return nil
 	}
 	if s.Plan.Clear {
-		s.Env.IO.Infof("removing %s (-clear)", dir)
-		if err := os.RemoveAll(dir); err != nil {
-			return fmt.Errorf("clear work dir: %w", err)
-		}
-		return nil
+		return nil // cleared by workDirStage, once there is something to build
 	}
 	b, err := os.ReadFile(filepath.Join(dir, plan.StampFile))
 	if err != nil {

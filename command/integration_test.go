@@ -569,8 +569,16 @@ func TestIdempotentNothingToDoCreatesNothing(t *testing.T) {
 	if r := run(t, f.args("--install", "--", "--prefix="+prefix)...); r.code != 0 {
 		t.Fatalf("install: exit %d\n%s", r.code, r.err)
 	}
+	built := f.src()
 	cwd := t.TempDir()
 	chdir(t, cwd)
+	// -clear, with nothing to do, removes nothing either.
+	if r := run(t, f.args("-idempotent", "-clear", "--", "--prefix="+prefix)...); r.code != 0 || strings.Contains(r.err, "removing") {
+		t.Errorf("-idempotent -clear, unchanged: exit %d\n%s", r.code, r.err)
+	}
+	if _, err := os.Stat(filepath.Join(built, "objs", "nginx")); err != nil {
+		t.Errorf("-idempotent -clear with nothing to do removed the build: %v", err)
+	}
 	f.work = filepath.Join(t.TempDir(), "work2")
 
 	r := run(t, f.args("-idempotent", "--", "--prefix="+prefix)...)
