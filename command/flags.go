@@ -201,6 +201,9 @@ func (f *componentFlags) specs(changed func(string) bool, warn func(string, ...a
 	}
 	customNginx := customSpec(f.customNginx, f.customNginxName, defaultCustomNginxName, f.customNginxTag)
 	customSSL := customSpec(f.customSSL, f.customSSLName, defaultCustomSSLName, f.customSSLTag)
+	if customNginx.Custom() && customSSL.Custom() && strings.EqualFold(customNginx.Name, customSSL.Name) {
+		return plan.Component{}, nil, usagef("-customnginxname and -customsslname are both %q: their trees would be the same %s directory; give them different names", customNginx.Name, plan.CustomTreeName(customNginx.Name))
+	}
 	for _, c := range []struct {
 		flag, tag string
 		spec      plan.Component
@@ -435,6 +438,9 @@ func checkCustom(flag, name, tag string) error {
 	switch {
 	case !customNamePattern.MatchString(name):
 		return usagef("-%sname %q must be a plain name (letters, digits, . _ + -)", flag, name)
+	case name[0] >= '0' && name[0] <= '9':
+		// DIR/nginx/NAME would be the build dir of nginx version NAME.
+		return usagef("-%sname %q starts with a digit, like an nginx version, whose build dir it would share; choose a name that starts with a letter", flag, name)
 	case tag != "" && !customNamePattern.MatchString(tag):
 		return usagef("-%stag %q must be a plain tag or branch name", flag, tag)
 	}
