@@ -96,6 +96,62 @@ func TestRealOpenSSLSignature(t *testing.T) {
 	})
 }
 
+// TestRealOpenSSLSignatureExtendedKey is issue 13's real case: OpenSSL
+// 3.5.7 (trixie's orig tarball and upstream's .asc) was signed on
+// 2026-06-09, after the first expiry (2026-04-08) of OpenSSL's key
+// BA5473A2…, so only a copy of the key with upstream's later self-signatures
+// verifies it. nginx-build ships that copy; passing the old one (from
+// e2e/testdata) with --keyring must not undo it: gpg merges copies of a
+// key, and the newest self-signature decides its expiry.
+func TestRealOpenSSLSignatureExtendedKey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-tarball tier skipped in -short mode")
+	}
+	mirror := mirrorDir(t)
+	tarball := filepath.Join(mirror, "openssl", "openssl-3.5.7.tar.gz")
+	for _, f := range []string{tarball, tarball + ".asc"} {
+		if _, err := os.Stat(f); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s missing under CI: run scripts/e2e-mirror.sh", f)
+			}
+			t.Skipf("%s missing: run scripts/e2e-mirror.sh again to add it", f)
+		}
+	}
+	oldKey, err := filepath.Abs(filepath.Join("testdata", "openssl-BA5473A2B0587B07FB27CF2D216094DFD0CB81EF-expiring-2026-04-08.asc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tool := buildTool(t)
+	srv := serveMirror(t, map[string]string{
+		"nginx/nginx-1.22.1.tar.gz":        filepath.Join(mirror, "nginx", "nginx-1.22.1.tar.gz"),
+		"openssl/openssl-3.5.7.tar.gz":     tarball,
+		"openssl/openssl-3.5.7.tar.gz.asc": tarball + ".asc",
+	})
+
+	for _, tc := range []struct {
+		name  string
+		flags []string
+	}{
+		{"built-in key", nil},
+		{"old copy of the key with --keyring", []string{"--keyring", "openssl=" + oldKey}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			args := append([]string{"fetch", "--mirror", srv.URL, "-v", "1.22.1", "-openssl", "-opensslversion", "3.5.7"}, tc.flags...)
+			code, out := runToolCode(t, tool, tmp, filepath.Join(tmp, "cache"), args...)
+			if code != 0 {
+				t.Fatalf("nginx-build %s: exit %d, want 0:\n%s", strings.Join(args, " "), code, out)
+			}
+			// Whether "key since expired" follows depends on the clock
+			// (the extended key expires 2026-09-08), so not asserted.
+			want := "verified openssl 3.5.7: OpenPGP signature by OpenSSL <openssl@openssl.org> (BA5473A2B0587B07FB27CF2D216094DFD0CB81EF)"
+			if !strings.Contains(out, want) {
+				t.Errorf("fetch output lacks %q:\n%s", want, out)
+			}
+		})
+	}
+}
+
 // serveMirror serves a mirror made of the given files (mirror path → real
 // file, linked, not copied) over loopback HTTP.
 func serveMirror(t *testing.T, files map[string]string) *httptest.Server {
