@@ -378,3 +378,41 @@ func TestCustomNginxDefaultBranchIsLocked(t *testing.T) {
 		t.Errorf("after relocking, built %s, want %s", got, newer)
 	}
 }
+
+// TestLockfileFromBeforeTheCustomLayoutStillPins: lockfiles written before
+// custom sources moved to <name>-custom name the tree <name>-<tag>. Their
+// pin still holds (here under --locked, after the tag was moved), and
+// the next `lock` writes the new name.
+func TestLockfileFromBeforeTheCustomLayoutStillPins(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	dir := t.TempDir()
+	chdir(t, dir)
+	repo := forkRepo(t, filepath.Join(dir, "fork"), "main")
+	git(t, repo, "tag", "v1")
+	pinned := gitHead(t, repo)
+	flags := []string{"--mirror", f.m.URL, "-customnginx", repo, "-customnginxname", "mynginx", "-customnginxtag", "v1"}
+	if r := run(t, append([]string{"lock"}, flags...)...); r.code != 0 {
+		t.Fatalf("lock: exit %d\n%s", r.code, r.err)
+	}
+	lockPath := filepath.Join(dir, "nginx-build.lock")
+	b, err := os.ReadFile(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := strings.ReplaceAll(string(b), `"mynginx-custom"`, `"mynginx-v1"`)
+	if old == string(b) {
+		t.Fatalf("lockfile has no mynginx-custom entry:\n%s", b)
+	}
+	os.WriteFile(lockPath, []byte(old), 0o644)
+
+	gitCommit(t, repo, "later")
+	git(t, repo, "tag", "-f", "v1")
+	r := run(t, append([]string{"-d", f.work, "--locked"}, flags...)...)
+	if r.code != 0 {
+		t.Fatalf("--locked with the old lockfile: exit %d\n%s", r.code, r.err)
+	}
+	if got := git(t, filepath.Join(f.work, "nginx", "mynginx", "mynginx-custom"), "rev-parse", "HEAD"); got != pinned {
+		t.Errorf("built %s, want the commit the old lockfile pins, %s", got, pinned)
+	}
+}

@@ -136,7 +136,7 @@ func (r *Resolved) applyLockfile() error {
 		}
 	}
 	for _, m := range p.Trees() {
-		if e := l.Module(m.Name); e == nil || e.URL != m.URL || e.Rev != m.Rev || e.Form != m.Form {
+		if e := p.lockedTree(l, m); e == nil || e.URL != m.URL || e.Rev != m.Rev || e.Form != m.Form {
 			diffs = append(diffs, fmt.Sprintf("module %s differs from the lockfile", m.Name))
 		}
 	}
@@ -144,6 +144,20 @@ func (r *Resolved) applyLockfile() error {
 		return fmt.Errorf("--locked: the build differs from %s:\n  %s\nrun `nginx-build lock` with these flags to update it", p.Lockfile, strings.Join(diffs, "\n  "))
 	}
 	r.LockDiffs = diffs
+	return nil
+}
+
+// lockedTree is the lockfile's entry for a module or git source tree.
+// Lockfiles written before custom sources moved to nginx-build's layout
+// name a source's tree <name>-<tag>: that entry still counts, so their
+// pins keep holding (the next lockfile write renames it).
+func (p *Plan) lockedTree(l *lockfile.File, m module3rd.Module) *pin.Module {
+	if e := l.Module(m.Name); e != nil {
+		return e
+	}
+	if c, ok := p.SourceOf(m); ok {
+		return l.Module(c.Name + "-" + m.Rev)
+	}
 	return nil
 }
 
@@ -317,7 +331,7 @@ func (r *Resolved) pinCommits(ctx context.Context, env Env, dryRun bool) error {
 			continue
 		}
 		if r.Lock != nil {
-			if e := r.Lock.Module(m.Name); e != nil && e.URL == m.URL && e.Rev == m.Rev && e.Form == m.Form && e.Commit != "" {
+			if e := r.Plan.lockedTree(r.Lock, m); e != nil && e.URL == m.URL && e.Rev == m.Rev && e.Form == m.Form && e.Commit != "" {
 				r.Commits[m.Name] = e.Commit
 				r.announceSource(env, m, "pinned in "+filepath.Base(r.Plan.Lockfile))
 				continue
