@@ -213,13 +213,13 @@ func TestConfigureOptionConflictsStayErrors(t *testing.T) {
 		want   string
 	}{
 		{"two prefixes after --", "", []string{"--", "--prefix=/a", "--prefix=/b"},
-			"conflicting options --prefix=/a and --prefix=/b (both from the command line after --)"},
+			"conflicting options --prefix=/a and --prefix=/b (both from the command line)"},
 		{"prefix in the script and after --", "./configure --prefix=/a\n", []string{"--", "--prefix=/b"},
-			"conflicting options --prefix=/a and --prefix=/b (from the configure script and the command line after --)"},
+			"conflicting options --prefix=/a and --prefix=/b (from the configure script and the command line)"},
 		{"library option after --", "", []string{"-zlib", "-zlibversion", "1.2.13", "--", "--with-zlib=/opt/zlib"},
-			"--with-zlib=/opt/zlib in the command line after -- conflicts with -zlib (embedded ../zlib-1.2.13)"},
+			"--with-zlib=/opt/zlib in the command line conflicts with -zlib (embedded ../zlib-1.2.13)"},
 		{"library option in the script and after --", "./configure --with-zlib=/opt/zlib\n", []string{"-zlib", "-zlibversion", "1.2.13", "--", "--with-zlib=/usr/src/zlib"},
-			"--with-zlib=/usr/src/zlib in the command line after -- conflicts with -zlib (embedded ../zlib-1.2.13)"},
+			"--with-zlib=/usr/src/zlib in the command line conflicts with -zlib (embedded ../zlib-1.2.13)"},
 		{"two library options in the script", "./configure --with-zlib=/a --with-zlib=/b\n", []string{"-zlib", "-zlibversion", "1.2.13"},
 			"conflicting options --with-zlib=/a and --with-zlib=/b (both from the configure script)"},
 	}

@@ -12,7 +12,7 @@ type Arg struct {
 	// Value is the option as configure receives it, e.g. "--prefix=/opt/nginx".
 	Value string
 	// Origin names its source as a noun phrase, e.g. "the configure script",
-	// "the command line after --" or "-openssl (embedded ../openssl-3.0.20)".
+	// "the command line" or "-openssl (embedded ../openssl-3.0.20)".
 	Origin string
 	// Embedded marks options nginx-build adds for a library it embeds
 	// (--with-openssl=DIR and the like). The same option from the user then
@@ -45,7 +45,7 @@ var repeatable = map[string]bool{
 //     includes --with-cc-opt and --with-ld-opt given twice;
 //   - --with-X together with --without-X;
 //   - an option given by the user for a library nginx-build also embeds:
-//     "--with-openssl=/x in the command line after -- conflicts with -openssl (embedded ../openssl-3.0.20)",
+//     "--with-openssl=/x in the command line conflicts with -openssl (embedded ../openssl-3.0.20)",
 //     unless it is marked Replaced.
 //
 // --with-pcre (no value) and --with-pcre=DIR may coexist, since they mean

@@ -14,7 +14,7 @@ func TestCheck(t *testing.T) {
 		return args
 	}
 	embedded := func(v, origin string) Arg { return Arg{Value: v, Origin: origin, Embedded: true} }
-	extra := func(v string) Arg { return Arg{Value: v, Origin: "the command line after --"} }
+	extra := func(v string) Arg { return Arg{Value: v, Origin: "the command line"} }
 	cat := func(lists ...[]Arg) []Arg {
 		var all []Arg
 		for _, l := range lists {
@@ -45,7 +45,7 @@ func TestCheck(t *testing.T) {
 		{
 			name: "duplicate across origins",
 			args: cat(script("--with-http_ssl_module"), []Arg{extra("--with-http_ssl_module")}),
-			want: []string{"duplicate option --with-http_ssl_module (from the configure script and the command line after --)"},
+			want: []string{"duplicate option --with-http_ssl_module (from the configure script and the command line)"},
 		},
 		{
 			name: "identical module paths",
@@ -55,7 +55,7 @@ func TestCheck(t *testing.T) {
 		{
 			name: "conflicting prefix",
 			args: cat(script("--prefix=/a"), []Arg{extra("--prefix=/b")}),
-			want: []string{"conflicting options --prefix=/a and --prefix=/b (from the configure script and the command line after --)"},
+			want: []string{"conflicting options --prefix=/a and --prefix=/b (from the configure script and the command line)"},
 		},
 		{name: "cc-opt twice", args: script("--with-cc-opt=-O2", "--with-cc-opt=-g"), want: []string{"conflicting options --with-cc-opt=-O2 and --with-cc-opt=-g"}},
 		{name: "ld-opt twice", args: script("--with-ld-opt=-lm", "--with-ld-opt=-lz"), want: []string{"conflicting options --with-ld-opt=-lm and --with-ld-opt=-lz"}},
@@ -90,12 +90,12 @@ func TestCheck(t *testing.T) {
 				embedded("--with-openssl=../openssl-3.0.20", opensslOrigin),
 				extra("--with-openssl=/y"),
 			},
-			want: []string{"--with-openssl=/y in the command line after -- conflicts with -openssl (embedded ../openssl-3.0.20)"},
+			want: []string{"--with-openssl=/y in the command line conflicts with -openssl (embedded ../openssl-3.0.20)"},
 		},
 		{
 			name: "user library option after embedded",
 			args: []Arg{embedded("--with-openssl=../openssl-3.0.20", opensslOrigin), extra("--with-openssl=/x")},
-			want: []string{"--with-openssl=/x in the command line after -- conflicts with -openssl (embedded ../openssl-3.0.20)"},
+			want: []string{"--with-openssl=/x in the command line conflicts with -openssl (embedded ../openssl-3.0.20)"},
 		},
 		{
 			name: "user repeats the embedded path",

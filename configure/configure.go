@@ -58,7 +58,7 @@ type Input struct {
 const (
 	originScript  = "the configure script"
 	originModules = "the module configuration"
-	originExtra   = "the command line after --"
+	originExtra   = "the command line"
 )
 
 // Normalize applies nginx-build's -c normalization so that options can be

@@ -280,19 +280,19 @@ func TestGenerateErrors(t *testing.T) {
 		{
 			name: "duplicate between script and extra args",
 			in:   Input{UserScript: "./configure --with-http_v2_module", ExtraArgs: []string{"--with-http_v2_module"}},
-			want: "duplicate option --with-http_v2_module (from the configure script and the command line after --)",
+			want: "duplicate option --with-http_v2_module (from the configure script and the command line)",
 		},
 		{
 			name: "library option after -- conflicts with the embedded one",
 			in:   Input{Libraries: []Library{openssl}, ExtraArgs: []string{"--with-openssl=/x"}},
-			want: "--with-openssl=/x in the command line after -- conflicts with -openssl (embedded ../openssl-3.0.20)",
+			want: "--with-openssl=/x in the command line conflicts with -openssl (embedded ../openssl-3.0.20)",
 		},
 		{
 			// The script's is replaced; the one after -- is still the user's
 			// explicit choice against the flag.
 			name: "library option in the script and after --",
 			in:   Input{UserScript: "./configure --with-openssl=/x", Libraries: []Library{openssl}, ExtraArgs: []string{"--with-openssl=/y"}},
-			want: "--with-openssl=/y in the command line after -- conflicts with -openssl (embedded ../openssl-3.0.20)",
+			want: "--with-openssl=/y in the command line conflicts with -openssl (embedded ../openssl-3.0.20)",
 		},
 		{
 			name: "two library options in the script",
@@ -312,12 +312,12 @@ func TestGenerateErrors(t *testing.T) {
 		{
 			name: "replaced library option does not hide another conflict",
 			in:   Input{UserScript: "./configure --prefix=/a --with-openssl=/x", Libraries: []Library{openssl}, ExtraArgs: []string{"--prefix=/b"}},
-			want: "conflicting options --prefix=/a and --prefix=/b (from the configure script and the command line after --)",
+			want: "conflicting options --prefix=/a and --prefix=/b (from the configure script and the command line)",
 		},
 		{
 			name: "without ssl module conflicts with embedded SSL library",
 			in:   Input{ExtraArgs: []string{"--without-http_ssl_module"}, Libraries: []Library{openssl}},
-			want: "--without-http_ssl_module in the command line after -- conflicts with -openssl (embedded ../openssl-3.0.20)",
+			want: "--without-http_ssl_module in the command line conflicts with -openssl (embedded ../openssl-3.0.20)",
 		},
 		{
 			name: "two libraries for one option",
