@@ -31,8 +31,10 @@ func (fetchStage) Run(ctx context.Context, s *State) error {
 		return err
 	}
 	s.Fetched = Fetched{Modules: map[string]fetch.Result{}, Bundles: bundles}
+	pinned := &fetch.PinnedKeys{Pins: s.Env.KeyPins, CacheDir: s.Plan.CacheDir, Mirrors: s.Plan.Mirrors(), HTTP: s.Env.HTTP, IO: s.Env.IO}
 	f := &fetch.Fetcher{CacheDir: s.Plan.CacheDir, HTTP: s.Env.HTTP, IO: s.Env.IO, Trust: fetch.Trust{
-		Policy: s.Plan.Verify, ExtraKeys: s.Plan.ExtraKeys, ComponentKeys: s.Plan.ComponentKeys, Pins: r.Pins, PinSource: filepath.Base(s.Plan.Lockfile), IO: s.Env.IO,
+		Policy: s.Plan.Verify, ExtraKeys: s.Plan.ExtraKeys, ComponentKeys: s.Plan.ComponentKeys, Pins: r.Pins, PinSource: filepath.Base(s.Plan.Lockfile),
+		Pinned: pinned, IO: s.Env.IO,
 	}}
 	moduleArts, moduleOf, err := r.Tarballs(ctx)
 	if err != nil {

@@ -2,6 +2,8 @@ package builder
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path"
@@ -15,6 +17,7 @@ import (
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/modules"
 	"github.com/nginx-build/nginx-build/pin"
+	"github.com/nginx-build/nginx-build/source"
 )
 
 // mirrorCopyStage copies the verified tarballs, with the signatures and
@@ -23,7 +26,8 @@ import (
 // tarballs included) as they are, git repositories as bundles. A file
 // without a published checksum gets a .sha256 of what was verified here,
 // so builds from the mirror can check it. Files already there with the
-// same content are left alone.
+// same content are left alone. The pinned keys that verified the
+// tarballs go to keys/<component>/ (see mirrorKey).
 type mirrorCopyStage struct{}
 
 func (mirrorCopyStage) Name() string { return "populate mirror" }
@@ -35,6 +39,7 @@ func (mirrorCopyStage) Run(ctx context.Context, s *State) error {
 	idx := old
 	idx.Files = append([]pin.Component(nil), old.Files...)
 	idx.Modules = append([]pin.Module(nil), old.Modules...)
+	idx.Keys = append([]mirrorindex.Key(nil), old.Keys...)
 	added, total := 0, 0
 	for _, r := range s.Fetched.Components {
 		a := r.Artifact
@@ -58,6 +63,13 @@ func (mirrorCopyStage) Run(ctx context.Context, s *State) error {
 			f.Verified = append(f.Verified, c.Detail)
 		}
 		idx = idx.UpsertFile(f)
+		k, ok, err := mirrorKey(s, r, root)
+		if err != nil {
+			return err
+		}
+		if ok {
+			idx = idx.UpsertKey(k)
+		}
 	}
 	for _, m := range s.Plan.Modules {
 		r, ok := s.Fetched.Modules[m.Name]
@@ -137,6 +149,39 @@ func mirrorTarball(s *State, r fetch.Result, root, rel string) (int, error) {
 		return added, err
 	}
 	return added, nil
+}
+
+// mirrorKey writes the key that verified r's signature to
+// keys/<component>/<FINGERPRINT>.asc, so that builds from the mirror
+// verify without a network, and returns its index entry. Only a key
+// pinned for the component is carried, whether it is built in, was
+// fetched, or is the user's --keyring copy of a pinned key: a build from
+// the mirror accepts nothing else from it (a mirror is trusted no more
+// than upstream), so the user's own keys stay with the user, who passes
+// them with --keyring there too.
+func mirrorKey(s *State, r fetch.Result, root string) (mirrorindex.Key, bool, error) {
+	v, comp := r.Verification, r.Artifact.Component
+	if v.Signer == nil || len(v.SignerKey) == 0 {
+		return mirrorindex.Key{}, false, nil
+	}
+	pk, ok := s.Env.KeyPins.Pinned(comp, v.Signer.Fingerprint)
+	if !ok {
+		return mirrorindex.Key{}, false, nil
+	}
+	rel := source.KeyPath(comp, pk.Fingerprint)
+	dst := filepath.Join(root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return mirrorindex.Key{}, false, fmt.Errorf("mirror: %w", err)
+	}
+	changed, err := atomicfile.WriteIfChanged(dst, v.SignerKey, 0o644)
+	if err != nil {
+		return mirrorindex.Key{}, false, fmt.Errorf("mirror: %w", err)
+	}
+	if changed {
+		s.Env.IO.Infof("mirrored %s (%s)", dst, pk.Name)
+	}
+	sum := sha256.Sum256(v.SignerKey)
+	return mirrorindex.Key{Component: comp, Fingerprint: pk.Fingerprint, Path: rel, SHA256: hex.EncodeToString(sum[:])}, true, nil
 }
 
 // mirrorBundle writes a git bundle of every branch and tag of the module's

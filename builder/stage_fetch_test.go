@@ -22,6 +22,7 @@ import (
 	"github.com/nginx-build/nginx-build/pin"
 	"github.com/nginx-build/nginx-build/plan"
 	"github.com/nginx-build/nginx-build/source"
+	"github.com/nginx-build/nginx-build/verify"
 )
 
 // mirrorState is a unitState downloading from an in-process mirror that
@@ -316,5 +317,65 @@ func TestMirrorCopyStage(t *testing.T) {
 	after, _ := os.ReadFile(filepath.Join(s.Mode.MirrorDir, "index.json"))
 	if !bytes.Equal(before, after) || !strings.Contains(out.String(), "0 file(s) added, 1 already there") {
 		t.Errorf("second run changed the index or added files:\n%s", out)
+	}
+}
+
+// The mirror carries the key that verified a tarball when it is pinned
+// for the component, and lists it in index.json; a key that is not
+// pinned stays out (builds from the mirror would not accept it).
+func TestMirrorCopyStageCarriesPinnedKeys(t *testing.T) {
+	t.Parallel()
+	const pinnedFpr, otherFpr = "5ED46A6721D365587791E2AA783FCD8E58BCAFBA", "0123456789ABCDEF0123456789ABCDEF01234567"
+	s, out := unitState(t)
+	s.Mode.MirrorDir = filepath.Join(t.TempDir(), "mirror")
+	s.Env.KeyPins = verify.KeyPins{"zlib": {{Fingerprint: pinnedFpr, Name: "zlib's release key"}}}
+	signed := func(component, version, fpr, key string) fetch.Result {
+		src := testrepo.Tarball(t, map[string]string{component + "-" + version + "/README": "hi\n"})
+		r := fetched(component, version, src)
+		r.Artifact.FileName = component + "-" + version + ".tar.gz"
+		r.SHA256, _ = fetch.FileSHA256(src)
+		r.Verification = fetch.Verification{Signer: &verify.Signer{Fingerprint: fpr}, SignerKey: []byte(key)}
+		return r
+	}
+	s.Fetched.Components = []fetch.Result{
+		signed("nginx", "1.30.1", otherFpr, "nginx key"), // nothing pinned for nginx here
+		signed("zlib", "1.3.2", pinnedFpr, "zlib key"),
+		signed("pcre2", "10.47", pinnedFpr, "pcre2 key"), // pinned for zlib, not for pcre2
+	}
+	if err := (mirrorCopyStage{}).Run(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	rel := "keys/zlib/" + pinnedFpr + ".asc"
+	if b, err := os.ReadFile(filepath.Join(s.Mode.MirrorDir, filepath.FromSlash(rel))); err != nil || string(b) != "zlib key" {
+		t.Errorf("carried key = %q, %v", b, err)
+	}
+	var keys []string
+	filepath.WalkDir(filepath.Join(s.Mode.MirrorDir, "keys"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			keys = append(keys, p)
+		}
+		return nil
+	})
+	if len(keys) != 1 {
+		t.Errorf("the mirror carries %q", keys)
+	}
+	sum := sha256.Sum256([]byte("zlib key"))
+	idx := mirrorindex.Read(filepath.Join(s.Mode.MirrorDir, "index.json"))
+	want := mirrorindex.Key{Component: "zlib", Fingerprint: pinnedFpr, Path: rel, SHA256: hex.EncodeToString(sum[:])}
+	if len(idx.Keys) != 1 || idx.Keys[0] != want {
+		t.Errorf("index keys = %+v, want %+v", idx.Keys, want)
+	}
+	if msg := "mirrored " + filepath.Join(s.Mode.MirrorDir, filepath.FromSlash(rel)) + " (zlib's release key)"; !strings.Contains(out.String(), msg) {
+		t.Errorf("output does not say %q:\n%s", msg, out)
+	}
+
+	// Again: nothing changes.
+	before, _ := os.ReadFile(filepath.Join(s.Mode.MirrorDir, "index.json"))
+	out.Reset()
+	if err := (mirrorCopyStage{}).Run(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(s.Mode.MirrorDir, "index.json")); !bytes.Equal(before, after) || strings.Contains(out.String(), "mirrored") {
+		t.Errorf("second run changed the mirror:\n%s", out)
 	}
 }

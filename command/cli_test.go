@@ -9,18 +9,21 @@ import (
 
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/verify"
 )
 
 // cli is one test's outside world for RunWith: a private environment
 // (empty but for what the test sets, and HOME in a temp dir, so never the
 // user's cache), its own working directory instead of the process's, and a
 // fast-retrying HTTP client. Tests that use nothing process-wide can then
-// run in parallel.
+// run in parallel. No signing key is pinned unless a test pins some
+// (setKeyPins): a test must never reach out to a real key server.
 type cli struct {
 	mu   sync.Mutex
 	env  map[string]string
 	dir  string
 	http *http.Client
+	pins verify.KeyPins
 }
 
 // testNetwork retries as often as the real client (tests count requests),
@@ -38,7 +41,7 @@ func cliFor(t *testing.T) *cli {
 	// The synthetic builds compile nothing, so ccache would only add two
 	// --print-stats runs to each; builder's toolchain tests and the e2e
 	// tier cover it.
-	c := &cli{env: map[string]string{"HOME": t.TempDir(), "NGINX_BUILD_CCACHE": "0"}, dir: t.TempDir(), http: testNetwork.Client()}
+	c := &cli{env: map[string]string{"HOME": t.TempDir(), "NGINX_BUILD_CCACHE": "0"}, dir: t.TempDir(), http: testNetwork.Client(), pins: verify.KeyPins{}}
 	if got, loaded := clis.LoadOrStore(t, c); loaded {
 		return got.(*cli)
 	}
@@ -77,11 +80,20 @@ func chdir(t *testing.T, dir string) {
 	c.dir = dir
 }
 
+// setKeyPins makes pins the signing keys pinned in t's runs.
+func setKeyPins(t *testing.T, pins verify.KeyPins) {
+	t.Helper()
+	c := cliFor(t)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pins = pins
+}
+
 // factory is the Factory of one run: a snapshot of t's environment.
 func (c *cli) factory(io *iostreams.IO) *Factory {
 	c.mu.Lock()
 	env := maps.Clone(c.env)
-	dir := c.dir
+	dir, pins := c.dir, c.pins
 	c.mu.Unlock()
 	return &Factory{
 		IO:         io,
@@ -89,5 +101,6 @@ func (c *cli) factory(io *iostreams.IO) *Factory {
 		LookupEnv:  func(name string) (string, bool) { v, ok := env[name]; return v, ok },
 		Dir:        dir,
 		Now:        time.Now,
+		KeyPins:    pins,
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/internal/sourcedate"
 	"github.com/nginx-build/nginx-build/plan"
+	"github.com/nginx-build/nginx-build/verify"
 )
 
 // Factory is everything a command takes from the outside world: the
@@ -33,6 +34,10 @@ type Factory struct {
 	Dir string
 	// Now is the clock.
 	Now func() time.Time
+	// KeyPins are the signing keys pinned for each component, fetched
+	// from where upstream publishes them when a signature needs one; nil
+	// takes verify.DefaultKeyPins. Tests point them at a loopback server.
+	KeyPins verify.KeyPins
 }
 
 // System is the factory of the real program: the process's streams,
@@ -55,6 +60,9 @@ func (f *Factory) withDefaults() *Factory {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.KeyPins == nil {
+		c.KeyPins = verify.DefaultKeyPins()
 	}
 	return &c
 }
@@ -124,7 +132,7 @@ const defaultLockfile = "nginx-build.lock"
 // variables that shape a compile, read here and nowhere below.
 func (g *globalFlags) env(io *iostreams.IO) builder.Env {
 	return builder.Env{
-		Env: plan.Env{IO: io, HTTP: g.f.HTTPClient, ToolVersion: Version}, Now: g.f.Now,
+		Env: plan.Env{IO: io, HTTP: g.f.HTTPClient, ToolVersion: Version, KeyPins: g.f.KeyPins}, Now: g.f.Now,
 		SourceDateEpoch: g.f.env("SOURCE_DATE_EPOCH"),
 		CC:              g.f.env("CC"),
 		CCacheDisabled:  g.f.env("NGINX_BUILD_CCACHE") == "0",

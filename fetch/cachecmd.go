@@ -147,8 +147,9 @@ func CleanCache(ctx context.Context, dir string, olderThan time.Duration, now ti
 		}
 	}
 	if olderThan == 0 {
-		// Version indexes, git and hg clones and apt downloads are not slots.
-		for _, sub := range []string{"index", "git", "hg", "debian"} {
+		// Version indexes, git and hg clones, apt downloads and fetched
+		// signing keys are not slots.
+		for _, sub := range []string{"index", "git", "hg", "debian", "keys"} {
 			p := filepath.Join(dir, sub)
 			freed += treeSize(p)
 			if err := os.RemoveAll(p); err != nil {

@@ -47,7 +47,10 @@ type Trust struct {
 	Pins map[string]string
 	// PinSource names the lockfile in messages.
 	PinSource string
-	IO        *iostreams.IO
+	// Pinned gets the keys pinned for a component when a signature needs
+	// one that is not at hand (nil: nothing is pinned).
+	Pinned *PinnedKeys
+	IO     *iostreams.IO
 }
 
 // PinKey is the key of a lockfile pin.
@@ -67,6 +70,9 @@ type Verification struct {
 	Signer *verify.Signer `json:"signer,omitempty"`
 	// Skipped is true under --verify off.
 	Skipped bool `json:"skipped,omitempty"`
+	// SignerKey is the signer's public key (armored), as it was trusted:
+	// what a mirror carries for builds from it.
+	SignerKey []byte `json:"-"`
 }
 
 // Summary is a one-line description for logs, the cache record and plans.
@@ -125,42 +131,8 @@ func (t Trust) check(ctx context.Context, a source.Artifact, path, sha256 string
 		v.Checks = append(v.Checks, Check{"known-checksum", sum.Algo + " from " + a.Component + "'s published checksums (built in)"})
 	}
 	if side.signature != nil {
-		builtIn, err := verify.Keyring(a.Component)
-		if err != nil {
+		if err := t.checkSignature(ctx, a, path, side, &v); err != nil {
 			return v, err
-		}
-		var shipped openpgp.EntityList
-		if a.SigningKeyFile != "" {
-			// The distribution's copy of upstream's key (Debian ships it
-			// in debian/upstream/signing-key.asc).
-			shipped, _ = verify.ReadKeyringFile(a.SigningKeyFile)
-		}
-		// Keys meant for this component: a signature by anyone else is
-		// fatal. Unscoped --keyring keys only add trust: they do not turn
-		// a component nginx-build has no key for into a failure. Copies
-		// of one key are merged, so the newest self-signature (a later
-		// expiry) counts wherever it came from.
-		own := len(builtIn)+len(t.ComponentKeys[a.Component])+len(shipped) > 0
-		keys := verify.MergeKeys(builtIn, t.ComponentKeys[a.Component], shipped, t.ExtraKeys)
-		var signer verify.Signer
-		if len(keys) > 0 {
-			signer, err = verify.CheckSignature(ctx, path, side.signature, keys)
-		}
-		var unknown *verify.UnknownSignerError
-		switch {
-		case len(keys) == 0:
-			t.warn("%s: %s is signed, but nginx-build has no %s signing key to check it with (add one with --keyring %s=FILE)", what, a.FileName, a.Component, a.Component)
-		case err != nil && !own && errors.As(err, &unknown):
-			t.warn("%s: %s is signed by key %s, which is none of the --keyring keys, and nginx-build has no %s key of its own: not checked (trust a key for it with --keyring %s=FILE)", what, a.FileName, unknown.IssuerKeyID, a.Component, a.Component)
-		case err != nil:
-			return v, signatureError(what, a, side.signatureURL, err)
-		default:
-			v.Signer = &signer
-			detail := fmt.Sprintf("OpenPGP signature by %s (%s)", signer.Owner, signer.Fingerprint)
-			if signer.KeyExpired {
-				detail += ", key since expired, signed " + signer.SignedAt.Format("2006-01-02")
-			}
-			v.Checks = append(v.Checks, Check{"signature", detail})
 		}
 	}
 	if len(v.Checks) == 0 {
@@ -170,6 +142,176 @@ func (t Trust) check(ctx context.Context, a source.Artifact, path, sha256 string
 		t.warn("%s: nothing to verify %s against (no signature by a known key, no published checksum, no built-in checksum, no lockfile pin); building it unverified", what, a.FileName)
 	}
 	return v, nil
+}
+
+// checkSignature checks a's detached signature against every key trusted
+// for its component and records the signer in v. When the signer is not
+// at hand but keys are pinned for the component, the pinned keys it may
+// be are got first (PinnedKeys); if they cannot be had, the signature
+// cannot be checked, and that is an error, never a warning.
+func (t Trust) checkSignature(ctx context.Context, a source.Artifact, path string, side sidecars, v *Verification) error {
+	what := strings.TrimSpace(a.Component + " " + a.Version)
+	keys, own, err := t.keyring(a, nil)
+	if err != nil {
+		return err
+	}
+	pinned := len(t.Pinned.For(a.Component)) > 0
+	if len(keys) == 0 && !pinned {
+		t.warn("%s: %s is signed, but nginx-build has no %s signing key to check it with (add one with --keyring %s=FILE)", what, a.FileName, a.Component, a.Component)
+		return nil
+	}
+	signer, err := verify.CheckSignature(ctx, path, side.signature, keys)
+	var unknown *verify.UnknownSignerError
+	if pinned && errors.As(err, &unknown) {
+		keys, signer, err = t.recheckWithPinned(ctx, a, path, side, unknown, keys, err)
+	}
+	var cannot *pinnedKeyError
+	switch {
+	case errors.As(err, &cannot):
+		return err
+	case err != nil && !own && errors.As(err, &unknown):
+		t.warn("%s: %s is signed by key %s, which is none of the --keyring keys, and nginx-build has no %s key of its own: not checked (trust a key for it with --keyring %s=FILE)", what, a.FileName, unknown.IssuerKeyID, a.Component, a.Component)
+	case err != nil:
+		return signatureError(what, a, side.signatureURL, err)
+	default:
+		v.Signer = &signer
+		v.SignerKey, _ = verify.ArmorKeys(verify.WithFingerprint(keys, signer.Fingerprint))
+		detail := fmt.Sprintf("OpenPGP signature by %s (%s)", signer.Owner, signer.Fingerprint)
+		if signer.KeyExpired {
+			detail += ", key since expired, signed " + signer.SignedAt.Format("2006-01-02")
+		}
+		v.Checks = append(v.Checks, Check{"signature", detail})
+	}
+	return nil
+}
+
+// recheckWithPinned gets the pinned keys that the unknown signer may be
+// and that have lacks, and checks the signature again with them (err is
+// the first check's error). A signer still unknown while pinned keys
+// could not be had is a *pinnedKeyError: the signature cannot be checked.
+func (t Trust) recheckWithPinned(ctx context.Context, a source.Artifact, path string, side sidecars, unknown *verify.UnknownSignerError, have openpgp.EntityList, err error) (openpgp.EntityList, verify.Signer, error) {
+	got, missing, ferr := t.fetchPinned(ctx, a.Component, unknown, have)
+	if ferr != nil {
+		return have, verify.Signer{}, ferr
+	}
+	keys, signer := have, verify.Signer{}
+	if len(got) > 0 {
+		if keys, _, err = t.keyring(a, got); err != nil {
+			return have, verify.Signer{}, err
+		}
+		signer, err = verify.CheckSignature(ctx, path, side.signature, keys)
+	}
+	if errors.As(err, &unknown) && len(missing) > 0 {
+		what := strings.TrimSpace(a.Component + " " + a.Version)
+		return keys, signer, newPinnedKeyError(what, a, side.signatureURL, unknown, missing)
+	}
+	return keys, signer, err
+}
+
+// keyring is every key trusted for a's component: built in, --keyring
+// NAME=FILE, the distribution's copy of upstream's key (Debian ships it
+// in debian/upstream/signing-key.asc), pinned keys got for it (more), and
+// the unscoped --keyring FILE keys. own says whether any key is meant for
+// the component, or keys are pinned for it: a signature by anyone else is
+// then fatal. Unscoped --keyring keys only add trust: they do not turn a
+// component nginx-build has no key for into a failure.
+func (t Trust) keyring(a source.Artifact, more openpgp.EntityList) (keys openpgp.EntityList, own bool, err error) {
+	builtin, err := verify.Keyring(a.Component)
+	if err != nil {
+		return nil, false, err
+	}
+	var shipped openpgp.EntityList
+	if a.SigningKeyFile != "" {
+		if k, err := verify.ReadKeyringFile(a.SigningKeyFile); err == nil {
+			shipped = k
+		}
+	}
+	// The one place where keys from different sources meet: copies of
+	// one key merge, so the newest self-signature (a later expiry)
+	// counts wherever it came from.
+	mine := verify.MergeKeys(builtin, t.ComponentKeys[a.Component], shipped, more)
+	own = len(mine) > 0 || len(t.Pinned.For(a.Component)) > 0
+	return verify.MergeKeys(mine, t.ExtraKeys), own, nil
+}
+
+// fetchPinned gets the pinned keys of component that the unknown issuer
+// may be and have lacks. It returns those it got and those that could not
+// be had; any other error (the run was cancelled) ends it.
+func (t Trust) fetchPinned(ctx context.Context, component string, issuer *verify.UnknownSignerError, have openpgp.EntityList) (got openpgp.EntityList, missing []*KeyUnavailableError, err error) {
+	for _, pk := range t.Pinned.missing(component, issuer, have) {
+		keys, err := t.Pinned.Get(ctx, component, pk)
+		var unavailable *KeyUnavailableError
+		switch {
+		case err == nil:
+			got = append(got, keys...)
+		case errors.As(err, &unavailable):
+			missing = append(missing, unavailable)
+		default:
+			return nil, nil, err
+		}
+	}
+	return got, missing, nil
+}
+
+// pinnedKeyError is a signature that cannot be checked because the keys
+// pinned for its component could not be had. It unwraps to why, so that
+// a machine without network gets the command's offline hint.
+type pinnedKeyError struct {
+	msg     string
+	missing []*KeyUnavailableError
+}
+
+func (e *pinnedKeyError) Error() string { return e.msg }
+
+func (e *pinnedKeyError) Unwrap() []error {
+	errs := make([]error, len(e.missing))
+	for i, m := range e.missing {
+		errs[i] = m
+	}
+	return errs
+}
+
+// newPinnedKeyError names the signer, each pinned key that could not be
+// had and why, where upstream publishes it, and --keyring NAME=FILE.
+func newPinnedKeyError(what string, a source.Artifact, sigURL string, unknown *verify.UnknownSignerError, missing []*KeyUnavailableError) error {
+	e := &pinnedKeyError{missing: missing}
+	head := fmt.Sprintf("verify %s: %s (%s) is signed by", what, a.FileName, sigURL)
+	if len(missing) == 1 && isIssuer(missing[0].Key, unknown) {
+		m := missing[0]
+		e.msg = fmt.Sprintf("%s %s %s, which nginx-build pins for %s but could not get: %s; upstream publishes it at %s: download it and pass it with --keyring %s=FILE",
+			head, m.Key.Name, m.Key.Fingerprint, a.Component, joinErrors(m.Tried), strings.Join(m.Key.URLs, " and "), a.Component)
+		return e
+	}
+	issuer := unknown.IssuerFingerprint
+	if issuer == "" {
+		issuer = unknown.IssuerKeyID
+	}
+	var keys, where []string
+	for _, m := range missing {
+		keys = append(keys, fmt.Sprintf("%s %s (%s)", m.Key.Name, m.Key.Fingerprint, joinErrors(m.Tried)))
+		where = append(where, m.Key.Fingerprint+" at "+strings.Join(m.Key.URLs, " and "))
+	}
+	e.msg = fmt.Sprintf("%s key %s, which may be a key nginx-build pins for %s, but these could not be had to check: %s; upstream publishes %s: download the signer's key and pass it with --keyring %s=FILE",
+		head, issuer, a.Component, strings.Join(keys, "; "), strings.Join(where, ", "), a.Component)
+	return e
+}
+
+// isIssuer reports whether the unknown issuer is pk's primary key or one
+// of its known subkeys.
+func isIssuer(pk verify.PinnedKey, unknown *verify.UnknownSignerError) bool {
+	return len(verify.KeyPins{"": {pk}}.ForIssuer("", unknown.IssuerKeyID, unknown.IssuerFingerprint)) > 0
+}
+
+// joinErrors is errs on one line.
+func joinErrors(errs []error) string {
+	if len(errs) == 0 {
+		return "nowhere to get it from"
+	}
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
 }
 
 func signatureError(what string, a source.Artifact, sigURL string, err error) error {

@@ -2,7 +2,9 @@
 // tarball the mirror holds with its sha256 and how it was verified when it
 // was mirrored, and every module (tarballs, Debian orig tarballs, git
 // bundles) with the URL and rev modules.json names it by. Its entries are
-// the pin types, encoded with the fields the file has always had.
+// the pin types, encoded with the fields the file has always had. Keys
+// lists the pinned signing keys the mirror carries (a later addition: an
+// index without keys is written as before).
 package mirrorindex
 
 import (
@@ -28,12 +30,26 @@ type Index struct {
 	// Modules are modules and git sources under modules/<name>/: Name,
 	// Form, URL, Rev, Commit (git), Version (debian), Path, SHA256.
 	Modules []pin.Module
+	// Keys are the signing keys that verified the mirrored tarballs,
+	// under keys/<component>/<FINGERPRINT>.asc.
+	Keys []Key
+}
+
+// Key is a pinned signing key a mirror carries for a component. A build
+// from the mirror accepts it only if its fingerprint is pinned for the
+// component: a mirror is not trusted more than upstream.
+type Key struct {
+	Component   string `json:"component"`
+	Fingerprint string `json:"fingerprint"`
+	Path        string `json:"path"`
+	SHA256      string `json:"sha256"`
 }
 
 type indexJSON struct {
 	Updated time.Time    `json:"updated"`
 	Files   []fileJSON   `json:"files"`
 	Modules []moduleJSON `json:"modules,omitempty"`
+	Keys    []Key        `json:"keys,omitempty"`
 }
 
 type fileJSON struct {
@@ -56,7 +72,7 @@ type moduleJSON struct {
 
 // MarshalJSON writes the index.json format.
 func (x Index) MarshalJSON() ([]byte, error) {
-	j := indexJSON{Updated: x.Updated}
+	j := indexJSON{Updated: x.Updated, Keys: x.Keys}
 	for _, f := range x.Files {
 		j.Files = append(j.Files, fileJSON{Path: f.Path, SHA256: f.SHA256, Verified: f.Verified, URL: f.CustomURL})
 	}
@@ -72,7 +88,7 @@ func (x *Index) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*x = Index{Updated: j.Updated}
+	*x = Index{Updated: j.Updated, Keys: j.Keys}
 	for _, f := range j.Files {
 		x.Files = append(x.Files, pin.Component{Path: f.Path, SHA256: f.SHA256, Verified: f.Verified, CustomURL: f.URL})
 	}
@@ -128,6 +144,20 @@ func (x Index) UpsertModule(m pin.Module) Index {
 		}
 		return x.Modules[i].Rev < x.Modules[j].Rev
 	})
+	return x
+}
+
+// UpsertKey adds k, or replaces the entry with its path; keys are kept in
+// path order.
+func (x Index) UpsertKey(k Key) Index {
+	for i := range x.Keys {
+		if x.Keys[i].Path == k.Path {
+			x.Keys[i] = k
+			return x
+		}
+	}
+	x.Keys = append(x.Keys, k)
+	sort.Slice(x.Keys, func(i, j int) bool { return x.Keys[i].Path < x.Keys[j].Path })
 	return x
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/source"
+	"github.com/nginx-build/nginx-build/verify"
 )
 
 // Component names one component and the version asked for. Constraint
@@ -214,4 +215,8 @@ type Env struct {
 	// ToolVersion is recorded in the input digest: a new nginx-build
 	// rebuilds rather than trusting an older one's output.
 	ToolVersion string
+	// KeyPins are the signing keys pinned for each component, fetched
+	// when a signature needs one (verify.DefaultKeyPins in the real
+	// program; nil: none).
+	KeyPins verify.KeyPins
 }

@@ -438,7 +438,7 @@ func Locate(ctx context.Context, r *Resolved, env Env) (*Resolved, error) {
 		}
 		out.Artifacts = append(out.Artifacts, a)
 		out.Components[i].URL = a.URLs[0]
-		out.Components[i].Verify = out.verifyPlan(a)
+		out.Components[i].Verify = out.verifyPlan(a, env.KeyPins)
 	}
 	return out, nil
 }
@@ -490,8 +490,9 @@ func (e joinedErrors) Error() string {
 
 func (e joinedErrors) Unwrap() []error { return e }
 
-// verifyPlan says how a tarball will be checked once downloaded.
-func (r *Resolved) verifyPlan(a source.Artifact) string {
+// verifyPlan says how a tarball will be checked once downloaded; pins
+// are the keys that will be fetched if its signature needs one.
+func (r *Resolved) verifyPlan(a source.Artifact, pins verify.KeyPins) string {
 	p := r.Plan
 	if p.Verify == fetch.PolicyOff {
 		return "nothing (--verify off)"
@@ -503,9 +504,12 @@ func (r *Resolved) verifyPlan(a source.Artifact) string {
 	var checks []string
 	if a.SignatureURL != "" {
 		keys, _ := verify.Keyring(a.Component)
-		if len(keys)+len(p.ComponentKeys[a.Component])+len(p.ExtraKeys) > 0 {
+		switch {
+		case len(keys)+len(p.ComponentKeys[a.Component])+len(p.ExtraKeys) > 0:
 			checks = append(checks, "OpenPGP signature "+a.SignatureURL+maybe)
-		} else {
+		case len(pins[a.Component]) > 0:
+			checks = append(checks, "OpenPGP signature "+a.SignatureURL+maybe+" by a key pinned for "+a.Component+", fetched if needed")
+		default:
 			checks = append(checks, "signature "+a.SignatureURL+maybe+" cannot be checked: no "+a.Component+" key")
 		}
 	}

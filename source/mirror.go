@@ -198,6 +198,12 @@ func (m Mirror) FileURL(rel string) string {
 	return m.base + strings.Join(parts, "/")
 }
 
+// KeyPath is where a mirror tree carries a component's pinned signing key
+// (see `nginx-build mirror`): keys/<component>/<FINGERPRINT>.asc.
+func KeyPath(component, fingerprint string) string {
+	return "keys/" + component + "/" + fingerprint + ".asc"
+}
+
 // ReadFile reads a small file of the mirror, such as its index.json.
 func (m Mirror) ReadFile(ctx context.Context, hc *http.Client, rel string) ([]byte, error) {
 	if m.dir != "" {
