@@ -36,6 +36,21 @@ type PlanView struct {
 	UpToDate *bool `json:"up_to_date,omitempty"`
 	// WouldRemove is the build dir that -clear would remove.
 	WouldRemove string `json:"would_remove,omitempty"`
+	// Package is the package `package --dry-run` would write (nil
+	// otherwise); the command fills it in.
+	Package *PackageView `json:"package,omitempty"`
+}
+
+// PackageView is the package a dry run of `package` would write.
+type PackageView struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Release string `json:"release"`
+	Format  string `json:"format"`
+	// Arch is the architecture, as given or this machine's (the package
+	// takes that of the binary built here).
+	Arch string `json:"arch"`
+	Path string `json:"path"`
 }
 
 // Describe returns the resolved plan of a state that has passed the

@@ -86,8 +86,8 @@ func TestUnknownFlagsAreNamedAsWritten(t *testing.T) {
 		{"-d w -x", "unknown flag -x"},
 		// OpenResty's options without -openresty are nginx's: unknown.
 		{"-d w -without-lua_cjson", "unknown flag -without-lua_cjson"},
-		// Only build, lock and package pass configure options on.
-		{"fetch -with-debug", `unknown flag -with-debug for nginx-build fetch (nginx configure options go after "--"`},
+		// Only build, lock, fetch and package take configure options.
+		{"versions -with-debug", `unknown flag -with-debug for nginx-build versions (nginx configure options go after "--"`},
 		{"versions -openssl", "unknown flag -openssl for nginx-build versions"},
 		{"-d w -conf-path", "-conf-path needs a value: -conf-path=VALUE"},
 		// A shorthand takes an attached value only when it looks like one.

@@ -3,7 +3,8 @@ package command
 import (
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,47 +30,24 @@ was verified; runs sharing the cache take turns per file.`,
 	var asJSON bool
 	ls := &cobra.Command{
 		Use:   "ls",
-		Short: "List the cached tarballs",
-		Args:  usageArgs(cobra.NoArgs),
+		Short: "List the cached tarballs and module clones",
+		Long: `ls lists the cached tarballs (component, size, sha256, how each was
+verified, path) and the git and hg clones of modules (size, repository,
+path), then, on stderr, the total: what "cache clean" frees, version
+indexes, checksums, signatures and keys included. On a terminal the
+table fits its width (sha256s shortened to 12 characters, long paths and
+texts cut with "…"); piped, every value is printed in full, and --json
+prints every entry with its full sha256.`,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, err := cacheDir()
 			if err != nil {
 				return err
 			}
-			entries, err := fetch.ListCache(dir)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				enc := json.NewEncoder(io.Out)
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				return enc.Encode(entries)
-			}
-			tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "COMPONENT\tSIZE\tSHA256\tVERIFIED\tPATH")
-			var total int64
-			for _, e := range entries {
-				sum, ver := e.SHA256, e.Verified
-				if !e.Complete {
-					sum, ver = "-", "incomplete (never used; `cache clean` removes it)"
-				} else if len(sum) > 16 {
-					sum = sum[:16] + "…"
-				}
-				if ver == "" {
-					ver = "nothing to verify against"
-				}
-				total += e.Size
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Component, fetch.HumanBytes(e.Size), sum, ver, e.Path)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			io.Infof("%d tarball(s), %s, in %s", len(entries), fetch.HumanBytes(total), dir)
-			return nil
+			return listCache(io, dir, asJSON, g.f.OutWidth())
 		},
 	}
-	ls.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	ls.Flags().BoolVar(&asJSON, "json", false, "print every entry as JSON, with full sha256s")
 	verify := &cobra.Command{
 		Use:   "verify",
 		Short: "Re-hash every cached tarball; remove damaged and incomplete ones",
@@ -93,12 +71,12 @@ was verified; runs sharing the cache take turns per file.`,
 			return nil
 		},
 	}
-	var olderThan time.Duration
+	var olderThan age
 	clean := &cobra.Command{
 		Use:   "clean [--older-than DURATION]",
 		Short: "Remove cached downloads (all, or those unused for a while)",
-		Example: `  nginx-build cache clean                    # everything
-  nginx-build cache clean --older-than 720h  # tarballs untouched for 30 days`,
+		Example: `  nginx-build cache clean                   # everything: tarballs, clones, indexes, keys
+  nginx-build cache clean --older-than 30d  # tarballs untouched for 30 days (also 2w, 36h, 90m)`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if olderThan < 0 {
@@ -108,7 +86,7 @@ was verified; runs sharing the cache take turns per file.`,
 			if err != nil {
 				return err
 			}
-			freed, err := fetch.CleanCache(cmd.Context(), dir, olderThan, time.Now(), waitingFor(io))
+			freed, err := fetch.CleanCache(cmd.Context(), dir, time.Duration(olderThan), time.Now(), waitingFor(io))
 			if err != nil {
 				return err
 			}
@@ -116,12 +94,125 @@ was verified; runs sharing the cache take turns per file.`,
 			return nil
 		},
 	}
-	clean.Flags().DurationVar(&olderThan, "older-than", 0, "only remove tarballs not modified for this long (e.g. 720h)")
+	clean.Flags().Var(&olderThan, "older-than", "only remove tarballs not modified for this long: days (30d), weeks (2w), hours, minutes or seconds (36h, 90m), or a sum (1w2d)")
 	for _, c := range []*cobra.Command{ls, verify, clean} {
 		c.SetFlagErrorFunc(flagError)
 	}
 	cmd.AddCommand(ls, verify, clean)
 	return cmd
+}
+
+// listCache prints the cache's tarballs and clones, fitted to width (0:
+// not a terminal, everything in full), or as JSON, and the total on
+// stderr: the same sum that "cache clean" frees.
+func listCache(io *iostreams.IO, dir string, asJSON bool, width int) error {
+	tarballs, err := fetch.ListCache(dir)
+	if err != nil {
+		return err
+	}
+	clones, err := fetch.ListClones(dir)
+	if err != nil {
+		return err
+	}
+	total, err := fetch.CacheSize(dir)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(io.Out)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(append(append([]fetch.CacheEntry{}, tarballs...), clones...))
+	}
+	t := newTable(column{"COMPONENT", fitKeep}, column{"SIZE", fitKeep}, column{"SHA256", fitHash}, column{"VERIFIED", fitEnd}, column{"PATH", fitMiddle})
+	var tarballBytes, cloneBytes int64
+	for _, e := range tarballs {
+		sum, ver := e.SHA256, e.Verified
+		if !e.Complete {
+			sum, ver = "-", "incomplete (never used; `cache clean` removes it)"
+		}
+		if ver == "" {
+			ver = "nothing to verify against"
+		}
+		tarballBytes += e.Size
+		t.add(e.Component, fetch.HumanBytes(e.Size), sum, ver, e.Path)
+	}
+	if err := t.write(io.Out, width); err != nil {
+		return err
+	}
+	if len(clones) > 0 {
+		c := newTable(column{"CLONE", fitKeep}, column{"SIZE", fitKeep}, column{"REPOSITORY", fitMiddle}, column{"PATH", fitMiddle})
+		for _, e := range clones {
+			cloneBytes += e.Size
+			c.add(e.Kind, fetch.HumanBytes(e.Size), orDash(e.URL), e.Path)
+		}
+		fmt.Fprintln(io.Out)
+		if err := c.write(io.Out, width); err != nil {
+			return err
+		}
+	}
+	other := max(total-tarballBytes-cloneBytes, 0)
+	io.Infof("%d tarball(s) (%s), %d clone(s) (%s), indexes, checksums and keys (%s): %s in %s, all freed by `cache clean`",
+		len(tarballs), fetch.HumanBytes(tarballBytes), len(clones), fetch.HumanBytes(cloneBytes), fetch.HumanBytes(other), fetch.HumanBytes(total), dir)
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// age is a --older-than value: a Go duration (36h, 90m) that may also
+// count days and weeks (30d, 2w, 1w2d12h), since a cache is cleaned by
+// the day, not the hour.
+type age time.Duration
+
+func (a *age) String() string {
+	if *a == 0 {
+		return "0" // help shows no default for "everything"
+	}
+	return time.Duration(*a).String()
+}
+
+func (a *age) Type() string { return "duration" }
+
+func (a *age) Set(s string) error {
+	d, err := parseAge(s)
+	if err != nil {
+		return err
+	}
+	*a = age(d)
+	return nil
+}
+
+// parseAge reads days (d) and weeks (w) at the start of s, and the rest
+// as a Go duration: "2w", "7d", "1.5d", "1d12h", "36h".
+func parseAge(s string) (time.Duration, error) {
+	bad := fmt.Errorf("%q is not a duration: use e.g. 30d, 2w, 36h or 90m (units w, d, h, m, s)", s)
+	units := map[byte]time.Duration{'w': 7 * 24 * time.Hour, 'd': 24 * time.Hour}
+	rest, total := s, time.Duration(0)
+	for rest != "" {
+		i := strings.IndexFunc(rest, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+		if i <= 0 || units[rest[i]] == 0 {
+			break
+		}
+		n, err := strconv.ParseFloat(rest[:i], 64)
+		if err != nil {
+			return 0, bad
+		}
+		total += time.Duration(n * float64(units[rest[i]]))
+		rest = rest[i+1:]
+	}
+	if rest == "" && s != "" {
+		return total, nil
+	}
+	d, err := time.ParseDuration(rest)
+	if err != nil {
+		return 0, bad
+	}
+	return total + d, nil
 }
 
 // waitingFor tells the user that a cache command waits for another

@@ -24,6 +24,8 @@ type cli struct {
 	dir  string
 	http *http.Client
 	pins verify.KeyPins
+	// width is the terminal width stdout has (0: not a terminal).
+	width int
 }
 
 // testNetwork retries as often as the real client (tests count requests),
@@ -89,11 +91,21 @@ func setKeyPins(t *testing.T, pins verify.KeyPins) {
 	c.pins = pins
 }
 
+// setWidth makes t's runs print to a terminal of width columns (0: not a
+// terminal, the default).
+func setWidth(t *testing.T, width int) {
+	t.Helper()
+	c := cliFor(t)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.width = width
+}
+
 // factory is the Factory of one run: a snapshot of t's environment.
 func (c *cli) factory(io *iostreams.IO) *Factory {
 	c.mu.Lock()
 	env := maps.Clone(c.env)
-	dir, pins := c.dir, c.pins
+	dir, pins, width := c.dir, c.pins, c.width
 	c.mu.Unlock()
 	return &Factory{
 		IO:         io,
@@ -102,5 +114,6 @@ func (c *cli) factory(io *iostreams.IO) *Factory {
 		Dir:        dir,
 		Now:        time.Now,
 		KeyPins:    pins,
+		OutWidth:   func() int { return width },
 	}
 }

@@ -38,6 +38,11 @@ type Factory struct {
 	// from where upstream publishes them when a signature needs one; nil
 	// takes verify.DefaultKeyPins. Tests point them at a loopback server.
 	KeyPins verify.KeyPins
+	// OutWidth is the width, in columns, of the terminal IO.Out prints
+	// to, or 0 when it is not a terminal: tables are fitted to it, or
+	// printed in full for scripts. nil asks the terminal of IO.Out's file
+	// descriptor; tests give a width.
+	OutWidth func() int
 }
 
 // System is the factory of the real program: the process's streams,
@@ -63,6 +68,10 @@ func (f *Factory) withDefaults() *Factory {
 	}
 	if c.KeyPins == nil {
 		c.KeyPins = verify.DefaultKeyPins()
+	}
+	if c.OutWidth == nil {
+		out := c.IO.Out
+		c.OutWidth = func() int { return terminalWidth(out) }
 	}
 	return &c
 }

@@ -3,6 +3,7 @@ package command
 import (
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -27,15 +28,19 @@ type packageFlags struct {
 	arch        string
 	output      string
 	depends     []string
+	// force allows a name distributions use for their own nginx packages.
+	force bool
 }
 
 // defaultPackageName is not "nginx": a package of that name would replace
-// the distribution's nginx package and collide with nginx-common's files.
+// the distribution's nginx package and collide with nginx-common's files
+// (packaging.ReservedName).
 const defaultPackageName = "nginx-custom"
 
 func newPackageCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 	var bf buildFlags
 	var pk packageFlags
+	var pf planFlags
 	cmd := &cobra.Command{
 		Use:         "package [--format deb|rpm|apk|tar.gz] [build flags] [-- nginx configure options]",
 		Annotations: map[string]string{acceptsConfigure: "yes"},
@@ -55,12 +60,20 @@ configure options, package paths named after the package are compiled in:
 With --prefix, nginx's own layout under that prefix is packaged.
 
 The default name, nginx-custom, installs beside the distribution's nginx.
-The service is never started or enabled by installing the package.`,
+The names of the distributions' own nginx packages (nginx, nginx-common,
+nginx-full, libnginx-mod-*, ...) are refused: such a package would replace
+theirs; --force allows them. The service is never started or enabled by
+installing the package.
+
+--dry-run resolves everything, prints the plan and the package that would
+be written (name, version, format, architecture, path), and downloads and
+builds nothing.`,
 		Example: `  nginx-build package -d work --format deb -pcre -zlib -- --with-http_ssl_module
   nginx-build package -d work --format rpm --name nginx-edge --release 2 --maintainer "Ops <ops@example.com>"
-  nginx-build package -d work --format tar.gz -- --prefix=/opt/nginx`,
+  nginx-build package -d work --format tar.gz -- --prefix=/opt/nginx
+  nginx-build package -d work --format rpm --dry-run`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPackage(cmd, io, g, &bf, &pk, args)
+			return runPackage(cmd, io, g, &bf, &pk, &pf, args)
 		},
 	}
 	cmd.SetFlagErrorFunc(flagError)
@@ -75,23 +88,32 @@ The service is never started or enabled by installing the package.`,
 	fs.StringVar(&pk.arch, "arch", "", "package architecture, Go's name (amd64, arm64) or the format's own (default: the binary's)")
 	fs.StringVarP(&pk.output, "output", "o", ".", "directory to write the package to")
 	fs.StringArrayVar(&pk.depends, "depends", nil, "add a dependency, in the format's syntax (repeatable)")
+	fs.BoolVar(&pk.force, "force", false, "allow a --name that the distributions' own nginx packages have (nginx, nginx-common, …): the package then replaces theirs")
+	fs.BoolVar(&pf.dryRun, "dry-run", false, "resolve everything and print the plan and the package that would be written; download and build nothing")
+	fs.BoolVar(&pf.json, "json", false, "with --dry-run: print the plan, and the package, as JSON")
 	addBuildFlags(fs, &bf, g.f)
 	fs.SortFlags = false
 	return cmd
 }
 
-func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFlags, pk *packageFlags, args []string) error {
+func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFlags, pk *packageFlags, pf *planFlags, args []string) error {
 	extra, err := configureArgs(cmd, args)
 	if err != nil {
 		return err
 	}
 	io.Verbose = g.verbose
+	if pf.json && !pf.dryRun {
+		return usagef("--json goes with --dry-run")
+	}
 	format, err := packaging.ParseFormat(pk.format)
 	if err != nil {
 		return usagef("--format: %v", err)
 	}
 	if err := packaging.CheckName(pk.name); err != nil {
 		return usagef("--name: %v", err)
+	}
+	if why := packaging.ReservedName(pk.name); why != "" && !pk.force {
+		return usagef("--name %s: %s; keep the default name %s or choose another, or add --force if replacing it is what you want", pk.name, why, defaultPackageName)
 	}
 	if pk.version != "" {
 		if err := packaging.CheckVersion(pk.version); err != nil {
@@ -141,7 +163,13 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	if err != nil {
 		return fmt.Errorf("--output %s: %w", pk.output, err)
 	}
-	state, err := g.pipeline(cmd.Context(), io, pl, builder.Mode{Packaging: true}, builder.BuildStages())
+	state, err := g.pipeline(cmd.Context(), io, pl, builder.Mode{Packaging: true, DryRun: pf.dryRun}, builder.BuildStages())
+	if pf.dryRun {
+		if err != nil {
+			return err
+		}
+		return printPackagePlan(io, state, pk, format, out, pf.json)
+	}
 	// Stdout is for the package's path alone: the build's results,
 	// binary path included, go to stderr.
 	printBuild(io, io.Err, state)
@@ -151,12 +179,9 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	if state.Built.Binary == "" {
 		return fmt.Errorf("the build left no nginx binary to package")
 	}
-	version := pk.version
-	if version == "" {
-		version = state.Resolved.Server().Version
-		if err := packaging.CheckVersion(version); err != nil {
-			return usagef("%s %s cannot be a package version (%v): give --pkg-version", pl.Server.Name, version, err)
-		}
+	version, err := packageVersion(pk, state)
+	if err != nil {
+		return err
 	}
 	req := packaging.Request{
 		Format: format,
@@ -195,6 +220,44 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	io.Infof("wrote %s", res.Path)
 	fmt.Fprintln(io.Out, res.Path)
 	return nil
+}
+
+// packageVersion is --pkg-version, else the server's version, which must
+// be one a package can have.
+func packageVersion(pk *packageFlags, state *builder.State) (string, error) {
+	if pk.version != "" {
+		return pk.version, nil
+	}
+	server := state.Resolved.Server()
+	if err := packaging.CheckVersion(server.Version); err != nil {
+		return "", usagef("%s %s cannot be a package version (%v): give --pkg-version", server.Name, server.Version, err)
+	}
+	return server.Version, nil
+}
+
+// printPackagePlan prints a dry run's plan with the package it would
+// write: its name, version, format, architecture (--arch, else this
+// machine's, where the binary is built) and path.
+func printPackagePlan(io *iostreams.IO, state *builder.State, pk *packageFlags, format packaging.Format, outDir string, asJSON bool) error {
+	version, err := packageVersion(pk, state)
+	if err != nil {
+		return err
+	}
+	arch := pk.arch
+	if arch == "" {
+		arch = runtime.GOARCH
+	}
+	meta := packaging.Meta{Name: pk.name, Version: version, Release: pk.release, Arch: arch}
+	name, err := packaging.FileName(format, meta)
+	if err != nil {
+		return err
+	}
+	v, err := builder.Describe(state)
+	if err != nil {
+		return err
+	}
+	v.Package = &builder.PackageView{Name: pk.name, Version: version, Release: pk.release, Format: string(format), Arch: arch, Path: filepath.Join(outDir, name)}
+	return printPlanView(io, v, asJSON)
 }
 
 func orNone(s string) string {

@@ -15,6 +15,11 @@ func printPlan(io *iostreams.IO, s *builder.State, asJSON bool) error {
 	if err != nil {
 		return err
 	}
+	return printPlanView(io, v, asJSON)
+}
+
+// printPlanView shows a described plan, as text or JSON.
+func printPlanView(io *iostreams.IO, v builder.PlanView, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(io.Out)
 		enc.SetEscapeHTML(false)
@@ -47,6 +52,9 @@ func printPlan(io *iostreams.IO, s *builder.State, asJSON bool) error {
 			yes = "yes (a real run would do nothing)"
 		}
 		fmt.Fprintf(io.Out, "up to date: %s\n", yes)
+	}
+	if p := v.Package; p != nil {
+		fmt.Fprintf(io.Out, "\npackage: %s %s-%s, %s for %s\nwould write %s\n", p.Name, p.Version, p.Release, p.Format, p.Arch, p.Path)
 	}
 	fmt.Fprintln(io.Out, "\n(dry run: nothing was downloaded or built)")
 	return nil

@@ -20,6 +20,7 @@ import (
 	"github.com/nginx-build/nginx-build/builder"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
 	"github.com/nginx-build/nginx-build/internal/netfail"
+	"github.com/nginx-build/nginx-build/source"
 )
 
 // Version is this tool's release.
@@ -70,11 +71,73 @@ func RunWith(ctx context.Context, f *Factory, args []string) (code int) {
 		if isUsage(err) {
 			fmt.Fprintln(io.Err, "Run 'nginx-build --help' for usage.")
 		}
-		if netfail.Find(err) != nil {
-			fmt.Fprintln(io.Err, "hint: "+offlineHint)
+		for _, hint := range networkHints(netfail.All(err), givenMirrors(root)) {
+			fmt.Fprintln(io.Err, "hint: "+hint)
 		}
 	}
 	return exitCode(err)
+}
+
+// givenMirror is a --mirror the user gave, and where it was given.
+type givenMirror struct {
+	mirror source.Mirror
+	// from is "--mirror" or "NGINX_BUILD_MIRROR".
+	from string
+}
+
+// givenMirrors are the mirrors of the run that just ended: --mirror, or
+// NGINX_BUILD_MIRROR (the flag's default).
+func givenMirrors(root *cobra.Command) []givenMirror {
+	fl := root.PersistentFlags().Lookup("mirror")
+	values, err := root.PersistentFlags().GetStringArray("mirror")
+	if fl == nil || err != nil {
+		return nil
+	}
+	from := "--mirror"
+	if !fl.Changed {
+		from = "NGINX_BUILD_MIRROR"
+	}
+	var out []givenMirror
+	for _, v := range values {
+		if m, err := source.ParseMirror(v); err == nil && !m.IsZero() {
+			out = append(out, givenMirror{m, from})
+		}
+	}
+	return out
+}
+
+// networkHints say what to do about the hosts a run could not reach. A
+// mirror the user gave that is down is named, with where it was given:
+// telling them to use a mirror would be no help. Any other host
+// (upstream, a key server) gets the hint at building offline.
+func networkHints(failed []*netfail.Error, mirrors []givenMirror) []string {
+	var hints []string
+	named := map[string]bool{}
+	offline := false
+	for _, f := range failed {
+		m, ok := mirrorOf(f.URL, mirrors)
+		switch {
+		case !ok:
+			offline = true
+		case !named[m.mirror.String()]:
+			named[m.mirror.String()] = true
+			hints = append(hints, fmt.Sprintf("the mirror %s (%s) cannot be reached (%s): check that it is up and its URL is right, or give another (repeat --mirror for fallbacks)", m.mirror, m.from, f.Cause))
+		}
+	}
+	if offline {
+		hints = append(hints, offlineHint)
+	}
+	return hints
+}
+
+// mirrorOf finds the mirror a URL is on.
+func mirrorOf(u string, mirrors []givenMirror) (givenMirror, bool) {
+	for _, m := range mirrors {
+		if base := m.mirror.String(); m.mirror.IsFileTree() && strings.HasPrefix(u, base) {
+			return m, true
+		}
+	}
+	return givenMirror{}, false
 }
 
 // execute parses args the way nginx-build users write them and runs

@@ -95,6 +95,8 @@ func TestRecordRoundTrip(t *testing.T) {
 	for _, r := range []record{
 		{SHA256: sumA, Verified: "sha256 from https://example/x.sha256"},
 		{SHA256: sumB},
+		{SHA256: sumB, WarnedUnverified: true},
+		{SHA256: sumA, Verified: "sha256 from https://example/x.sha256", WarnedUnverified: true},
 	} {
 		if err := writeRecord(final, r); err != nil {
 			t.Fatal(err)

@@ -12,14 +12,20 @@ import (
 	"github.com/nginx-build/nginx-build/internal/human"
 )
 
-// CacheEntry is one tarball in the cache.
+// CacheEntry is one tarball, or one git or hg clone, in the cache.
 type CacheEntry struct {
-	Component string    `json:"component"`
-	Path      string    `json:"path"`
-	Size      int64     `json:"size"`
-	SHA256    string    `json:"sha256"`
-	Verified  string    `json:"verified"`
-	Modified  time.Time `json:"modified"`
+	// Kind is "tarball", "git" or "hg".
+	Kind string `json:"kind"`
+	// Component is a tarball's component ("" for a clone).
+	Component string `json:"component,omitempty"`
+	// URL is the repository a clone was made from, as its configuration
+	// says ("" for a tarball, or when it cannot be read).
+	URL      string    `json:"url,omitempty"`
+	Path     string    `json:"path"`
+	Size     int64     `json:"size"`
+	SHA256   string    `json:"sha256"`
+	Verified string    `json:"verified"`
+	Modified time.Time `json:"modified"`
 	// Complete is false for a tarball without its record: an interrupted
 	// download that no run will use.
 	Complete bool `json:"complete"`
@@ -44,7 +50,7 @@ func ListCache(dir string) ([]CacheEntry, error) {
 			return err
 		}
 		rel, _ := filepath.Rel(root, p)
-		e := CacheEntry{Component: strings.SplitN(filepath.ToSlash(rel), "/", 2)[0], Path: p, Size: info.Size(), Modified: info.ModTime()}
+		e := CacheEntry{Kind: "tarball", Component: strings.SplitN(filepath.ToSlash(rel), "/", 2)[0], Path: p, Size: info.Size(), Modified: info.ModTime()}
 		if rec, err := readRecord(p); err == nil {
 			e.SHA256, e.Verified, e.Complete = rec.SHA256, rec.Verified, true
 		}
@@ -55,6 +61,81 @@ func ListCache(dir string) ([]CacheEntry, error) {
 		return nil, fmt.Errorf("list cache %s: %w", dir, err)
 	}
 	return out, nil
+}
+
+// ListClones returns the git and hg clones of modules in the cache
+// (git/<key>.git, hg/<key>.hg), each with its size and the repository
+// it was cloned from. Clones still being made (.part-*) are left out.
+func ListClones(dir string) ([]CacheEntry, error) {
+	var out []CacheEntry
+	for _, kind := range vcsKinds() {
+		entries, err := os.ReadDir(filepath.Join(dir, kind))
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list cache %s: %w", dir, err)
+		}
+		for _, d := range entries {
+			if !d.IsDir() || !strings.HasSuffix(d.Name(), "."+kind) {
+				continue
+			}
+			p := filepath.Join(dir, kind, d.Name())
+			e := CacheEntry{Kind: kind, URL: cloneURL(p, kind), Path: p, Size: treeSize(p), Complete: true}
+			if info, err := d.Info(); err == nil {
+				e.Modified = info.ModTime()
+			}
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// vcsKinds are the version control systems whose clones the cache keeps.
+func vcsKinds() []string { return []string{"git", "hg"} }
+
+// cloneURL reads the repository a clone was made from out of its
+// configuration: a bare git clone's config (remote "origin"), an hg
+// clone's .hg/hgrc ([paths] default). It is "" when there is none.
+func cloneURL(repo, kind string) string {
+	conf, key := filepath.Join(repo, "config"), "url"
+	if kind == "hg" {
+		conf, key = filepath.Join(repo, ".hg", "hgrc"), "default"
+	}
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		return ""
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// notSlots are the cache's directories that are not tarball slots:
+// version indexes, git and hg clones, apt downloads and fetched signing
+// keys. CleanCache removes them whole; CacheSize counts them.
+func notSlots() []string { return []string{"index", "git", "hg", "debian", "keys"} }
+
+// CacheSize is the size of everything CleanCache without an age removes:
+// every slot (tarballs, their records and sidecars, partial downloads)
+// and the directories that are not slots.
+func CacheSize(dir string) (int64, error) {
+	slots, err := cacheSlots(dir)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, slot := range slots {
+		n += treeSize(slot)
+	}
+	for _, sub := range notSlots() {
+		n += treeSize(filepath.Join(dir, sub))
+	}
+	return n, nil
 }
 
 // isTarballName excludes records, sidecars, locks and partial downloads.
@@ -147,9 +228,7 @@ func CleanCache(ctx context.Context, dir string, olderThan time.Duration, now ti
 		}
 	}
 	if olderThan == 0 {
-		// Version indexes, git and hg clones, apt downloads and fetched
-		// signing keys are not slots.
-		for _, sub := range []string{"index", "git", "hg", "debian", "keys"} {
+		for _, sub := range notSlots() {
 			p := filepath.Join(dir, sub)
 			freed += treeSize(p)
 			if err := os.RemoveAll(p); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -106,5 +107,65 @@ func TestCleanCacheWaitsForTheSlotLock(t *testing.T) {
 			t.Errorf("lock taken on a removed file: %v", err)
 		}
 		unlock()
+	}
+}
+
+// TestListClonesAndCacheSize: the git and hg clones are listed with the
+// repository each was cloned from (clones still being made are not), and
+// CacheSize is exactly what CleanCache without an age frees.
+func TestListClonesAndCacheSize(t *testing.T) {
+	cache := t.TempDir()
+	write := func(rel, body string) {
+		p := filepath.Join(cache, filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, final := slotWithTarball(t, cache)
+	write("tarballs/nginx/0123456789abcdef/nginx-1.30.1.tar.gz", "tarball")
+	if err := writeRecord(final, record{SHA256: sha([]byte("tarball"))}); err != nil {
+		t.Fatal(err)
+	}
+	write("tarballs/nginx/0123456789abcdef/.part-aa-nginx-1.31.0.tar.gz", "partial")
+	write("git/aaaa.git/config", "[core]\n\tbare = true\n[remote \"origin\"]\n\turl = https://github.com/openresty/echo-nginx-module\n")
+	write("git/aaaa.git/objects/pack/pack-1.pack", strings.Repeat("x", 4096))
+	write("git/aaaa.log", "")
+	write("git/bbbb.git.part-123/config", "[remote \"origin\"]\n\turl = https://example/half\n")
+	write("hg/cccc.hg/.hg/hgrc", "[paths]\ndefault = https://hg.example/mod\n")
+	write("hg/cccc.hg/.hg/store/data", "data")
+	write("index/nginx.json", "{}")
+	write("keys/nginx/ABCD.asc", "key")
+
+	clones, err := ListClones(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		filepath.Join(cache, "git", "aaaa.git"): "https://github.com/openresty/echo-nginx-module",
+		filepath.Join(cache, "hg", "cccc.hg"):   "https://hg.example/mod",
+	}
+	if len(clones) != len(want) {
+		t.Fatalf("ListClones = %+v, want %d clones", clones, len(want))
+	}
+	for _, c := range clones {
+		if want[c.Path] != c.URL || c.Kind != strings.TrimPrefix(filepath.Ext(c.Path), ".") || c.Size == 0 {
+			t.Errorf("clone %+v: want url %q, its kind and size", c, want[c.Path])
+		}
+	}
+	if c := clones[0]; c.Kind == "git" && c.Size < 4096 {
+		t.Errorf("git clone size %d: its objects are not counted", c.Size)
+	}
+
+	size, err := CacheSize(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	freed, err := CleanCache(context.Background(), cache, 0, time.Now(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size != freed || size == 0 {
+		t.Errorf("CacheSize = %d, CleanCache freed %d", size, freed)
 	}
 }

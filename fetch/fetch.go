@@ -46,6 +46,13 @@ type Result struct {
 	// Cached is true when no download was needed.
 	Cached bool
 	Size   int64
+	// Unverified is true when there was nothing to verify the tarball
+	// against (Verification.Unverified).
+	Unverified bool
+	// WarnedBefore is true for an unverified tarball whose full warning an
+	// earlier run gave (the cache records it): this run names it only in
+	// FetchAll's one-line summary.
+	WarnedBefore bool
 }
 
 // record is what the cache keeps beside a tarball once it is verified; its
@@ -53,6 +60,9 @@ type Result struct {
 type record struct {
 	SHA256   string
 	Verified string
+	// WarnedUnverified says that the tarball's "nothing to verify"
+	// warning was given in full, so later runs give only a summary.
+	WarnedUnverified bool
 }
 
 // FetchAll fetches every artifact concurrently. The first failure cancels the
@@ -78,7 +88,29 @@ func (f *Fetcher) FetchAll(ctx context.Context, arts []source.Artifact) ([]Resul
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	if line := unverifiedSummary(results); line != "" {
+		f.IO.Warnf("%s", line)
+	}
 	return results, nil
+}
+
+// unverifiedSummary is one line naming the unverified tarballs whose full
+// warning earlier runs gave, or "": repeating that paragraph on every
+// run buries what is new, saying nothing would hide that they still are.
+func unverifiedSummary(results []Result) string {
+	var names []string
+	for _, r := range results {
+		if r.WarnedBefore {
+			names = append(names, strings.TrimSpace(r.Artifact.Component+" "+r.Artifact.Version))
+		}
+	}
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("1 tarball unverified (%s): nothing to check it against, as said when it was first fetched (--verify strict refuses it)", names[0])
+	}
+	return fmt.Sprintf("%d tarballs unverified (%s): nothing to check them against, as said when they were first fetched (--verify strict refuses them)", len(names), strings.Join(names, ", "))
 }
 
 func (f *Fetcher) slot(a source.Artifact) string {
@@ -109,7 +141,8 @@ func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *progress) 
 	}
 
 	path, cached := final, true
-	if _, ok := f.cached(a, final); !ok {
+	rec, ok := f.cached(a, final)
+	if !ok {
 		cached = false
 		tmp, err := f.download(ctx, a, dir, prog)
 		if err != nil {
@@ -130,20 +163,31 @@ func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *progress) 
 		removeSidecars(final)
 		return Result{}, err
 	}
+	warnedBefore := cached && rec.WarnedUnverified
+	if v.Unverified() && !warnedBefore {
+		f.IO.Warnf("%s", unverifiedWarning(a))
+	}
 	if !cached {
 		if err := os.Rename(path, final); err != nil {
 			return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 		}
 		// The record is written last: a tarball without one is never trusted.
-		if err := writeRecord(final, record{SHA256: got, Verified: v.Summary()}); err != nil {
+		if err := writeRecord(final, record{SHA256: got, Verified: v.Summary(), WarnedUnverified: v.Unverified()}); err != nil {
 			return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 		}
+	} else if v.Unverified() && !warnedBefore {
+		// A tarball cached before the warning was recorded (or verified
+		// then, and no longer): said now, and noted. Failing to note it
+		// only means saying it again next time.
+		rec.WarnedUnverified = true
+		_ = writeRecord(final, rec)
 	}
 	fi, err := os.Stat(final)
 	if err != nil {
 		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 	}
-	r := Result{Artifact: a, Path: final, SHA256: got, Verified: v.Summary(), Verification: v, Cached: cached, Size: fi.Size()}
+	r := Result{Artifact: a, Path: final, SHA256: got, Verified: v.Summary(), Verification: v, Cached: cached, Size: fi.Size(),
+		Unverified: v.Unverified(), WarnedBefore: v.Unverified() && warnedBefore}
 	if cached {
 		f.IO.Debugf("fetch %s: cached %s", what, final)
 	} else {
@@ -153,23 +197,24 @@ func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *progress) 
 }
 
 // cached reports whether the cache holds a complete tarball that still
-// matches the checksum recorded when it was stored; a damaged one is removed.
-func (f *Fetcher) cached(a source.Artifact, final string) (Result, bool) {
+// matches the checksum recorded when it was stored, and returns its
+// record; a damaged one is removed.
+func (f *Fetcher) cached(a source.Artifact, final string) (record, bool) {
 	rec, err := readRecord(final)
 	if err != nil {
-		return Result{}, false
+		return record{}, false
 	}
 	got, err := FileSHA256(final)
 	if err != nil {
-		return Result{}, false
+		return record{}, false
 	}
 	if got != rec.SHA256 {
 		f.IO.Warnf("cached %s is damaged (sha256 %s, recorded %s); downloading it again", final, got, rec.SHA256)
 		os.Remove(final)
 		os.Remove(final + recordSuffix)
-		return Result{}, false
+		return record{}, false
 	}
-	return Result{}, true
+	return rec, true
 }
 
 // sidecars returns the checksum file and signature published beside the
@@ -216,7 +261,7 @@ func (f *Fetcher) sidecar(ctx context.Context, url, keep string, optional bool) 
 	}
 	tmp := tempName(filepath.Dir(keep), filepath.Base(keep))
 	defer os.Remove(tmp)
-	if err := f.get(ctx, url, tmp, nil, false); err != nil {
+	if err := f.get(ctx, url, tmp, nil, nil); err != nil {
 		if optional && strings.Contains(err.Error(), "bad response code: 404") {
 			_ = os.WriteFile(keep+".absent", []byte(url), 0o644)
 			return nil, nil
@@ -270,16 +315,18 @@ func (f *Fetcher) download(ctx context.Context, a source.Artifact, dir string, p
 	for _, u := range a.URLs {
 		http := strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")
 		tmp := tempName(dir, a.FileName)
+		var report func(resumeOutcome)
 		if http {
 			tmp = partName(dir, u, a.FileName)
-			if n := resumable(tmp, u); n > 0 {
-				f.IO.Infof("resuming %s %s from byte %d (left by an earlier run)", a.Component, a.Version, n)
-			} else {
+			if resumable(tmp, u) == 0 {
 				removePartial(tmp)
 			}
+			// Said once the server has answered: only then is it known
+			// whether the download resumes or starts over.
+			report = func(o resumeOutcome) { f.IO.Infof("%s", o.message(a)) }
 		}
 		prog.start(a.Component+" "+a.Version, u)
-		err := f.get(ctx, u, tmp, prog, http)
+		err := f.get(ctx, u, tmp, prog, report)
 		if err == nil {
 			os.Remove(tmp + resumeSuffix)
 			return tmp, nil
@@ -309,12 +356,13 @@ func urlUnlessNamed(u string, err error) string {
 }
 
 // get copies one URL to dst with go-getter, never unpacking it: extraction
-// is done later, by our own safe extractor. resume makes an http(s)
-// download continue a partial dst of the same URL (see resumeGetter).
-func (f *Fetcher) get(ctx context.Context, src, dst string, prog *progress, resume bool) error {
+// is done later, by our own safe extractor. A non-nil resume makes an
+// http(s) download continue a partial dst of the same URL (see
+// resumeGetter), and is told what became of that partial file.
+func (f *Fetcher) get(ctx context.Context, src, dst string, prog *progress, resume func(resumeOutcome)) error {
 	var web getter.Getter = &getter.HttpGetter{Client: f.HTTP, XTerraformGetDisabled: true, DoNotCheckHeadFirst: true}
-	if resume {
-		web = &resumeGetter{client: f.HTTP}
+	if resume != nil {
+		web = &resumeGetter{client: f.HTTP, report: resume}
 	}
 	client := &getter.Client{
 		Decompressors: map[string]getter.Decompressor{},
@@ -334,10 +382,18 @@ func (f *Fetcher) get(ctx context.Context, src, dst string, prog *progress, resu
 
 const recordSuffix = ".verified"
 
+// warnedLine marks a record whose tarball's "nothing to verify" warning
+// was given. It is not a "# " line, which older versions would read as
+// how the tarball was verified; they ignore it.
+const warnedLine = "#warned-unverified"
+
 func writeRecord(final string, r record) error {
 	content := r.SHA256 + "  " + filepath.Base(final) + "\n"
 	if r.Verified != "" {
 		content += "# " + r.Verified + "\n"
+	}
+	if r.WarnedUnverified {
+		content += warnedLine + "\n"
 	}
 	return atomicfile.Write(final+recordSuffix, []byte(content), 0o644)
 }
@@ -352,6 +408,8 @@ func readRecord(final string) (record, error) {
 		switch {
 		case strings.HasPrefix(line, "# "):
 			r.Verified = strings.TrimPrefix(line, "# ")
+		case line == warnedLine:
+			r.WarnedUnverified = true
 		case r.SHA256 == "" && len(line) >= 64:
 			r.SHA256 = line[:64]
 		}

@@ -193,6 +193,8 @@ func TestFetchAllDownloadsAndCaches(t *testing.T) {
 		wantRec := sha(c.body) + "  " + c.a.FileName + "\n"
 		if c.verified != "" {
 			wantRec += "# " + c.verified + "\n"
+		} else {
+			wantRec += warnedLine + "\n" // the warning was given
 		}
 		if string(rec) != wantRec {
 			t.Errorf("%s: record %q, want %q", c.a.Component, rec, wantRec)
@@ -719,6 +721,79 @@ func TestHumanBytes(t *testing.T) {
 	} {
 		if got := humanBytes(n); got != want {
 			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestFetchAllWarnsUnverifiedOnce: the "nothing to verify" warning is
+// given in full once per cached tarball (the cache records it); later
+// runs name the unverified tarballs in one summary line. A tarball cached
+// by an older version, whose record does not say so, is warned about
+// once more and then recorded.
+func TestFetchAllWarnsUnverifiedOnce(t *testing.T) {
+	pcre, zlib, openssl := tarball("pcre2"), tarball("zlib"), tarball("openssl")
+	srv := newServer(t, map[string][]byte{
+		"/pcre2-10.42.tar.gz":           pcre,
+		"/zlib-1.2.13.tar.gz":           zlib,
+		"/openssl-3.0.20.tar.gz":        openssl,
+		"/openssl-3.0.20.tar.gz.sha256": []byte(sha(openssl) + "\n"),
+	})
+	arts := []source.Artifact{
+		art("pcre2", "10.42", srv.URL+"/pcre2-10.42.tar.gz"),
+		art("zlib", "1.2.13", srv.URL+"/zlib-1.2.13.tar.gz"),
+		art("openssl", "3.0.20", srv.URL+"/openssl-3.0.20.tar.gz"),
+	}
+	arts[2].ChecksumURL = srv.URL + "/openssl-3.0.20.tar.gz.sha256"
+	cache := t.TempDir()
+	full := func(name string) string { return "warning: " + name + ": nothing to verify" }
+	const both = "warning: 2 tarballs unverified (pcre2 10.42, zlib 1.2.13): nothing to check them against, as said when they were first fetched"
+	for _, step := range []struct {
+		name string
+		// forget removes the note of the warning from zlib's record, as
+		// an older nginx-build left it.
+		forget    bool
+		warned    []string // full warnings given
+		notWarned []string
+		summary   string
+	}{
+		{name: "first download", warned: []string{"pcre2 10.42", "zlib 1.2.13"}},
+		{name: "cached", notWarned: []string{"pcre2 10.42", "zlib 1.2.13"}, summary: both},
+		{name: "cached again", notWarned: []string{"pcre2 10.42", "zlib 1.2.13"}, summary: both},
+		{name: "record from before", forget: true, warned: []string{"zlib 1.2.13"}, notWarned: []string{"pcre2 10.42"},
+			summary: "warning: 1 tarball unverified (pcre2 10.42): nothing to check it against"},
+		{name: "then noted", notWarned: []string{"pcre2 10.42", "zlib 1.2.13"}, summary: both},
+	} {
+		if step.forget {
+			final := filepath.Join(cache, "tarballs", "zlib", URLKey(arts[1].URLs[0]), arts[1].FileName)
+			if err := writeRecord(final, record{SHA256: sha(zlib)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := &syncBuffer{}
+		f := &Fetcher{CacheDir: cache, HTTP: &http.Client{}, IO: iostreams.New(out, out)}
+		res, err := f.FetchAll(context.Background(), arts)
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		log := out.String()
+		for _, name := range step.warned {
+			if strings.Count(log, full(name)) != 1 {
+				t.Errorf("%s: want the full warning for %s once:\n%s", step.name, name, log)
+			}
+		}
+		for _, name := range append(step.notWarned, "openssl 3.0.20") {
+			if strings.Contains(log, full(name)) {
+				t.Errorf("%s: full warning for %s repeated:\n%s", step.name, name, log)
+			}
+		}
+		if step.summary == "" && strings.Contains(log, "unverified (") || !strings.Contains(log, step.summary) {
+			t.Errorf("%s: want summary %q:\n%s", step.name, step.summary, log)
+		}
+		if strings.Count(log, "unverified (") > 1 || strings.Contains(log, "openssl 3.0.20)") {
+			t.Errorf("%s: one summary line, without the verified openssl:\n%s", step.name, log)
+		}
+		if !res[0].Unverified || !res[1].Unverified || res[2].Unverified {
+			t.Errorf("%s: Unverified = %v %v %v, want true true false", step.name, res[0].Unverified, res[1].Unverified, res[2].Unverified)
 		}
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	getter "github.com/hashicorp/go-getter/v2"
+
+	"github.com/nginx-build/nginx-build/source"
 )
 
 // Downloads that survive the run. A tarball downloads over HTTP into a
@@ -93,6 +95,38 @@ func validator(h http.Header) string {
 // run.
 type resumeGetter struct {
 	client *http.Client
+	// report, when set, is told what became of a partial file an earlier
+	// run left, once the server has answered.
+	report func(resumeOutcome)
+}
+
+// resumeOutcome is what became of a partial download an earlier run left.
+type resumeOutcome struct {
+	// Have is how many bytes it held.
+	Have int64
+	// Resumed is true when the server sent only the rest.
+	Resumed bool
+	// Why the whole file is downloaded again, when it is.
+	Why string
+}
+
+// message says what happened, for the component of a.
+func (o resumeOutcome) message(a source.Artifact) string {
+	what := strings.TrimSpace(a.Component + " " + a.Version)
+	if o.Resumed {
+		return fmt.Sprintf("resuming %s from byte %d (left by an earlier run)", what, o.Have)
+	}
+	return fmt.Sprintf("%s: downloading the whole file again: %s; the %d bytes an earlier run left are discarded", what, o.Why, o.Have)
+}
+
+// restartReason says why a server answered a request to resume at byte
+// have with the whole file (200), judging by its validator: a new one
+// means the file changed, the same one (or none) that ranges are ignored.
+func restartReason(h http.Header, earlier string, have int64) string {
+	if v := validator(h); v != "" && v != earlier {
+		return "the file changed on the server since the earlier run"
+	}
+	return fmt.Sprintf("the server ignored the request to resume at byte %d", have)
 }
 
 func (g *resumeGetter) Detect(req *getter.Request) (bool, error) {
@@ -116,6 +150,12 @@ func (g *resumeGetter) GetFile(ctx context.Context, req *getter.Request) error {
 	}
 	defer f.Close()
 	have := resumable(req.Dst, src)
+	earlier, _ := readResume(req.Dst)
+	tell := func(o resumeOutcome) {
+		if g.report != nil && o.Have > 0 {
+			g.report(o)
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		resp, err := g.request(ctx, req.Dst, src, have)
 		if err != nil {
@@ -125,11 +165,15 @@ func (g *resumeGetter) GetFile(ctx context.Context, req *getter.Request) error {
 		case resp.StatusCode == http.StatusPartialContent && have > 0 &&
 			strings.HasPrefix(resp.Header.Get("Content-Range"), fmt.Sprintf("bytes %d-", have)):
 			// The rest of the same file.
+			tell(resumeOutcome{Have: have, Resumed: true})
 		case resp.StatusCode == http.StatusOK:
-			have = 0 // changed on the server, or no range support: all of it
+			// Changed on the server, or no range support: all of it.
+			tell(resumeOutcome{Have: have, Why: restartReason(resp.Header, earlier.Validator, have)})
+			have = 0
 		case (resp.StatusCode == http.StatusPartialContent || resp.StatusCode == http.StatusRequestedRangeNotSatisfiable) && attempt == 0:
 			// A range we did not ask for, or one past the end: start over.
 			resp.Body.Close()
+			tell(resumeOutcome{Have: have, Why: fmt.Sprintf("the server answered the request to resume at byte %d with %s", have, resp.Status)})
 			have = 0
 			continue
 		default:

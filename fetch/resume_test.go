@@ -28,6 +28,9 @@ type resumeServer struct {
 	etag     string
 	modtime  time.Time
 	breakOff string // "drop" or "stall": how the first response ends
+	// noRanges makes the server ignore Range after the first response,
+	// sending the whole file (200) as servers without range support do.
+	noRanges bool
 	requests []http.Header
 	sent     []int
 }
@@ -37,7 +40,7 @@ func newResumeServer(t *testing.T, body []byte, etag string, modtime time.Time, 
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.requests = append(s.requests, r.Header.Clone())
-		n, body, etag, modtime := len(s.requests), s.body, s.etag, s.modtime
+		n, body, etag, modtime, noRanges := len(s.requests), s.body, s.etag, s.modtime, s.noRanges
 		s.mu.Unlock()
 		if etag != "" {
 			w.Header().Set("ETag", etag)
@@ -59,6 +62,12 @@ func newResumeServer(t *testing.T, body []byte, etag string, modtime time.Time, 
 			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
 				conn.Close()
 			}
+			return
+		}
+		if noRanges {
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			cw.Write(body)
+			s.record(n, cw.n)
 			return
 		}
 		http.ServeContent(cw, r, "x.tar.gz", modtime, bytes.NewReader(body))
@@ -126,7 +135,8 @@ func partials(t *testing.T, cache string) []string {
 // TestResumeAcrossRuns: a download broken off (network failure, or the
 // run interrupted) leaves its partial file; the next run asks for the
 // rest with Range and If-Range and gets only that, when the server can
-// prove it is the same file. Otherwise it starts over.
+// prove it is the same file. Otherwise it starts over, and says why
+// rather than claiming to resume.
 func TestResumeAcrossRuns(t *testing.T) {
 	body := tarball("resume")
 	for _, tc := range []struct {
@@ -135,19 +145,25 @@ func TestResumeAcrossRuns(t *testing.T) {
 		modtime   time.Time
 		breakOff  string
 		change    bool // the file changes on the server between the runs
+		noRanges  bool // the server ignores Range in run 2
 		cancel    bool // the first run is interrupted, not failed
 		wantRange bool
 		ifRange   string
+		restart   string // run 2 says it starts over, and why
 	}{
 		{name: "etag", etag: `"v1"`, breakOff: "drop", wantRange: true, ifRange: `"v1"`},
 		{name: "last-modified", modtime: time.Unix(1700000000, 0), breakOff: "drop", wantRange: true, ifRange: "Tue, 14 Nov 2023 22:13:20 GMT"},
 		{name: "interrupted", etag: `"v1"`, breakOff: "stall", cancel: true, wantRange: true, ifRange: `"v1"`},
-		{name: "changed on the server", etag: `"v1"`, breakOff: "drop", change: true, wantRange: true, ifRange: `"v1"`},
+		{name: "changed on the server", etag: `"v1"`, breakOff: "drop", change: true, wantRange: true, ifRange: `"v1"`,
+			restart: "nginx 1.30.1: downloading the whole file again: the file changed on the server since the earlier run; the " + strconv.Itoa(len(body)/2) + " bytes an earlier run left are discarded"},
+		{name: "server ignores ranges", etag: `"v1"`, breakOff: "drop", noRanges: true, wantRange: true, ifRange: `"v1"`,
+			restart: "nginx 1.30.1: downloading the whole file again: the server ignored the request to resume at byte " + strconv.Itoa(len(body)/2)},
 		{name: "weak etag only", etag: `W/"v1"`, breakOff: "drop"},
 		{name: "no validator", breakOff: "drop"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newResumeServer(t, body, tc.etag, tc.modtime, tc.breakOff)
+			srv.noRanges = tc.noRanges
 			cache := t.TempDir()
 			a := art("nginx", "1.30.1", srv.URL+"/nginx-1.30.1.tar.gz")
 
@@ -215,9 +231,16 @@ func TestResumeAcrossRuns(t *testing.T) {
 				t.Errorf("run 2 asked for a range (%q) without a validator", gotRange)
 			}
 			wantSent := len(want)
-			if tc.wantRange && !tc.change {
+			resuming := "resuming nginx 1.30.1 from byte " + strconv.Itoa(len(body)/2)
+			switch {
+			case tc.restart != "":
+				mustHave(t, f2, tc.restart)
+				mustNotHave(t, f2, resuming)
+			case tc.wantRange:
 				wantSent = len(body) - len(body)/2
-				mustHave(t, f2, "resuming nginx 1.30.1 from byte "+strconv.Itoa(len(body)/2))
+				mustHave(t, f2, resuming)
+			default:
+				mustNotHave(t, f2, "resuming")
 			}
 			if sent[len(sent)-1] != wantSent {
 				t.Errorf("run 2 transferred %d bytes, want %d", sent[len(sent)-1], wantSent)
@@ -234,6 +257,14 @@ func mustHave(t *testing.T, f *Fetcher, s string) {
 	out := f.IO.Err.(*syncBuffer).String()
 	if !strings.Contains(out, s) {
 		t.Errorf("output lacks %q:\n%s", s, out)
+	}
+}
+
+func mustNotHave(t *testing.T, f *Fetcher, s string) {
+	t.Helper()
+	out := f.IO.Err.(*syncBuffer).String()
+	if strings.Contains(out, s) {
+		t.Errorf("output has %q:\n%s", s, out)
 	}
 }
 

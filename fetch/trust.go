@@ -139,9 +139,22 @@ func (t Trust) check(ctx context.Context, a source.Artifact, path, sha256 string
 		if t.Policy == PolicyStrict {
 			return v, fmt.Errorf("verify %s: nothing to verify %s against (no signature by a known key, no published checksum, no built-in checksum, no lockfile pin) and --verify strict refuses it; add a .sha256 beside it on the mirror, pin it in a lockfile, or use --verify auto", what, a.FileName)
 		}
-		t.warn("%s: nothing to verify %s against (no signature by a known key, no published checksum, no built-in checksum, no lockfile pin); building it unverified", what, a.FileName)
+		// Not said here: the fetcher says it once per cached tarball
+		// (unverifiedWarning), not on every run that uses it.
 	}
 	return v, nil
+}
+
+// Unverified reports whether nothing could be checked: no signature by a
+// known key, no published or built-in checksum, no pin (and not because
+// --verify off skipped the checks).
+func (v Verification) Unverified() bool { return !v.Skipped && len(v.Checks) == 0 }
+
+// unverifiedWarning is the full warning for a tarball that is used with
+// nothing to verify it against.
+func unverifiedWarning(a source.Artifact) string {
+	what := strings.TrimSpace(a.Component + " " + a.Version)
+	return fmt.Sprintf("%s: nothing to verify %s against (no signature by a known key, no published checksum, no built-in checksum, no lockfile pin); building it unverified", what, a.FileName)
 }
 
 // checkSignature checks a's detached signature against every key trusted

@@ -89,6 +89,26 @@ func CheckName(name string) error {
 	return nil
 }
 
+// ReservedName says why a package may not be called name without the
+// user insisting, or "" when it may: distributions (Debian, Ubuntu,
+// Fedora, RHEL, Alpine) and nginx.org ship their nginx under these
+// names. A package of the same name replaces theirs on install, and its
+// files (/etc/nginx/…) collide with the packages it would not replace,
+// such as nginx-common.
+func ReservedName(name string) string {
+	switch name {
+	case "nginx", "nginx-common", "nginx-core", "nginx-full", "nginx-light", "nginx-extras",
+		"nginx-filesystem", "nginx-all-modules", "nginx-openrc", "nginx-doc":
+		return fmt.Sprintf("%s is the name of a package of the distribution's own nginx: installing this one would replace it, and its files would collide with those of the distribution's other nginx packages (nginx-common's /etc/nginx)", name)
+	}
+	for _, prefix := range []string{"libnginx-mod-", "nginx-mod-", "nginx-module-"} {
+		if strings.HasPrefix(name, prefix) {
+			return fmt.Sprintf("%s is named like the distribution's (or nginx.org's) packages of nginx modules (%s*): installing this one would replace such a package", name, prefix)
+		}
+	}
+	return ""
+}
+
 // CheckVersion checks a package version: it must start with a digit, and
 // "-" is reserved for the release.
 func CheckVersion(v string) error {
@@ -398,10 +418,21 @@ func regularFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
-// write writes the package into outDir under the format's conventional
-// file name, through a temporary file: a failure leaves nothing that
-// looks like a package.
-func write(f Format, info *nfpm.Info, outDir string) (string, []string, error) {
+// FileName is the name Make gives the package of m in format f, known
+// before anything is built (for a dry run): m.Arch must be set, as Go's
+// name for it or the format's own.
+func FileName(f Format, m Meta) (string, error) {
+	if m.Arch == "" {
+		return "", fmt.Errorf("package file name: no architecture")
+	}
+	info := nfpm.WithDefaults(&nfpm.Info{Name: m.Name, Arch: m.Arch, Platform: "linux", Version: m.Version, VersionSchema: "none", Release: m.Release})
+	_, name, err := packagerFor(f, info)
+	return name, err
+}
+
+// packagerFor is format f's packager (nil for tar.gz, written here) and
+// the conventional file name of the package info describes.
+func packagerFor(f Format, info *nfpm.Info) (nfpm.Packager, string, error) {
 	var packager nfpm.Packager
 	switch f {
 	case Deb:
@@ -411,13 +442,21 @@ func write(f Format, info *nfpm.Info, outDir string) (string, []string, error) {
 	case APK:
 		packager = apk.Default
 	case TarGz:
+		return nil, tarballName(info), nil
 	default:
-		return "", nil, fmt.Errorf("unknown package format %q", f)
+		return nil, "", fmt.Errorf("unknown package format %q", f)
 	}
-	name := tarballName(info)
-	if packager != nil {
-		c := *info // ConventionalFileName normalizes the arch in place
-		name = packager.ConventionalFileName(&c)
+	c := *info // ConventionalFileName normalizes the arch in place
+	return packager, packager.ConventionalFileName(&c), nil
+}
+
+// write writes the package into outDir under the format's conventional
+// file name, through a temporary file: a failure leaves nothing that
+// looks like a package.
+func write(f Format, info *nfpm.Info, outDir string) (string, []string, error) {
+	packager, name, err := packagerFor(f, info)
+	if err != nil {
+		return "", nil, err
 	}
 	// The packagers expand the contents in place: keep the list of
 	// destinations from a copy for the result.

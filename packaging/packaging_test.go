@@ -92,13 +92,18 @@ func mustContain(t *testing.T, what, s string, subs ...string) {
 func makePackage(t *testing.T, f Format, b Build) (Result, []string) {
 	t.Helper()
 	var warnings []string
+	meta := Meta{Name: "nginx-test", Version: "1.99.0", Release: "3", Maintainer: "Test <test@example.test>", License: "BSD-2-Clause"}
 	res, err := Make(context.Background(), Request{
-		Format: f, Build: b, OutDir: t.TempDir(),
-		Meta: Meta{Name: "nginx-test", Version: "1.99.0", Release: "3", Maintainer: "Test <test@example.test>", License: "BSD-2-Clause"},
+		Format: f, Build: b, OutDir: t.TempDir(), Meta: meta,
 		Warn: func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) },
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// What a dry run says it would write is what was written.
+	meta.Arch = runtime.GOARCH
+	if name, err := FileName(f, meta); err != nil || name != filepath.Base(res.Path) {
+		t.Errorf("FileName = %q, %v; Make wrote %s", name, err, res.Path)
 	}
 	return res, warnings
 }
@@ -340,4 +345,56 @@ func readFile(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// FileName is each format's conventional name, for Go's architecture
+// names and the formats' own.
+func TestFileName(t *testing.T) {
+	t.Parallel()
+	m := Meta{Name: "nginx-custom", Version: "1.30.1", Release: "2"}
+	for _, tc := range []struct {
+		f    Format
+		arch string
+		want string
+	}{
+		{Deb, "amd64", "nginx-custom_1.30.1-2_amd64.deb"},
+		{Deb, "arm64", "nginx-custom_1.30.1-2_arm64.deb"},
+		{RPM, "amd64", "nginx-custom-1.30.1-2.x86_64.rpm"},
+		{RPM, "arm64", "nginx-custom-1.30.1-2.aarch64.rpm"},
+		{APK, "amd64", "nginx-custom_1.30.1-r2_x86_64.apk"},
+		{TarGz, "amd64", "nginx-custom-1.30.1-2.linux-amd64.tar.gz"},
+	} {
+		m.Arch = tc.arch
+		got, err := FileName(tc.f, m)
+		if err != nil || got != tc.want {
+			t.Errorf("FileName(%s, %s) = %q, %v; want %q", tc.f, tc.arch, got, err, tc.want)
+		}
+	}
+	if _, err := FileName(Deb, Meta{Name: "x1", Version: "1"}); err == nil {
+		t.Error("FileName without an architecture: no error")
+	}
+}
+
+func TestReservedName(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		reserved bool
+	}{
+		{"nginx", true},
+		{"nginx-common", true},
+		{"nginx-full", true},
+		{"nginx-filesystem", true},
+		{"libnginx-mod-http-echo", true},
+		{"nginx-mod-stream", true},
+		{"nginx-module-njs", true},
+		{"nginx-custom", false},
+		{"nginx-edge", false},
+		{"web", false},
+	} {
+		why := ReservedName(tc.name)
+		if (why != "") != tc.reserved || tc.reserved && !strings.HasPrefix(why, tc.name+" is ") {
+			t.Errorf("ReservedName(%q) = %q, want reserved %v", tc.name, why, tc.reserved)
+		}
+	}
 }

@@ -82,3 +82,31 @@ func Find(err error) *Error {
 	}
 	return nil
 }
+
+// All returns every *Error in err's tree, in the order errors.As would
+// meet them (errors.Join and several %w included): a run that tried
+// several hosts, say a mirror and its fallback, names each that could
+// not be reached.
+func All(err error) []*Error {
+	var out []*Error
+	var walk func(error)
+	walk = func(err error) {
+		if err == nil {
+			return
+		}
+		if e, ok := err.(*Error); ok {
+			out = append(out, e)
+			return // its cause is the same failure
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	return out
+}

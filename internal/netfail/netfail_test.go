@@ -83,3 +83,33 @@ func TestClassifyRealRefusal(t *testing.T) {
 		t.Fatalf("Classify(%v) = %v", err, got)
 	}
 }
+
+// All finds every unreachable host in a tree of errors, such as a mirror
+// and its fallback both tried, and nothing in an error without one.
+func TestAll(t *testing.T) {
+	a := &Error{URL: "http://a.example/x", Cause: "connection refused by 127.0.0.1:1"}
+	b := &Error{URL: "http://b.example/y", Cause: "cannot resolve host b.example (no such host)"}
+	for _, tt := range []struct {
+		name string
+		err  error
+		want []*Error
+	}{
+		{"nil", nil, nil},
+		{"none", errors.New("404 Not Found"), nil},
+		{"one, wrapped", fmt.Errorf("fetch nginx: %w", a), []*Error{a}},
+		{"joined", fmt.Errorf("fetch nginx: %w", errors.Join(a, errors.New("x"), fmt.Errorf("y: %w", b))), []*Error{a, b}},
+		{"two %w", fmt.Errorf("%w; %w", b, a), []*Error{b, a}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := All(tt.err)
+			if len(got) != len(tt.want) {
+				t.Fatalf("All = %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("All[%d] = %v, want %v", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
