@@ -126,3 +126,33 @@ func newFixtureCache(t *testing.T, f *fixture) {
 	setenv(t, "NGINX_BUILD_CACHE", f.cache)
 	setenv(t, "NGINX_BUILD_MIRROR", "")
 }
+
+// The "nothing to verify" warning is given once per cached tarball,
+// whichever command fetched it; fetch, lock, mirror and build after that
+// name the unverified tarballs in one line.
+func TestUnverifiedWarningOncePerCachedTarball(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	comps := []string{"--mirror", f.m.URL, "-v", "1.30.1", "-pcre", "-pcreversion", "10.42", "-zlib", "-zlibversion", "1.2.13"}
+	lock := filepath.Join(t.TempDir(), "nginx-build.lock")
+	const summary = "warning: 3 tarballs unverified (nginx 1.30.1, pcre2 10.42, zlib 1.2.13): nothing to check them against, as said when they were first fetched"
+	for i, args := range [][]string{
+		append([]string{"fetch"}, comps...),
+		append([]string{"fetch"}, comps...),
+		append([]string{"lock", "--lockfile", lock}, comps...),
+		append([]string{"mirror", t.TempDir()}, comps...),
+		append([]string{"-d", f.work, "--lockfile", filepath.Join(t.TempDir(), "none.lock")}, comps...),
+	} {
+		r := run(t, args...)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s", args[0], r.code, r.err)
+		}
+		full := strings.Count(r.err, ": nothing to verify ")
+		switch {
+		case i == 0 && (full != 3 || strings.Contains(r.err, "unverified (")):
+			t.Errorf("first fetch: want the full warning for each of 3 tarballs, no summary:\n%s", r.err)
+		case i > 0 && (full != 0 || strings.Count(r.err, summary) != 1):
+			t.Errorf("%s after the first fetch: want only the summary line:\n%s", args[0], r.err)
+		}
+	}
+}
