@@ -605,6 +605,10 @@ func generateScript(r *Resolved) (string, []string, []configure.Replaced, error)
 func (r *Resolved) Tarballs(ctx context.Context) ([]source.Artifact, []module3rd.Module, error) {
 	var arts []source.Artifact
 	var of []module3rd.Module
+	debian := r.Plan.Mirror
+	if !debian.IsDebian() {
+		debian = source.DebianArchive(filepath.Join(r.Plan.CacheDir, "debian"), source.AptOptions{Refresh: r.Plan.Refresh})
+	}
 	for _, m := range r.Plan.Modules {
 		if !modules.IsTarball(m.Form) {
 			continue
@@ -614,7 +618,7 @@ func (r *Resolved) Tarballs(ctx context.Context) ([]source.Artifact, []module3rd
 		if ma, ok := r.Mirrored("module:" + m.Name); ok {
 			a = ma
 		} else if m.Form == module3rd.FormDebian {
-			a, err = source.LocateDebianPackage(ctx, source.DebianArchive(filepath.Join(r.Plan.CacheDir, "debian")), "module-"+m.Name, m.URL, m.Rev)
+			a, err = source.LocateDebianPackage(ctx, debian, "module-"+m.Name, m.URL, m.Rev)
 		} else {
 			a, err = modules.TarballArtifact(m)
 		}
