@@ -111,10 +111,10 @@ func addPlanFlags(fs *pflag.FlagSet, f *planFlags) {
 func addGlobalFlags(fs *pflag.FlagSet, g *globalFlags, fa *Factory) {
 	fs.BoolVar(&g.verbose, "verbose", false, "show configure and make output live, and more detail")
 	fs.StringArrayVar(&g.mirrors, "mirror", fa.envList("NGINX_BUILD_MIRROR"),
-		"take every tarball from this mirror (http(s):// URL, file:// URL or directory) instead of upstream; repeat it to give fallbacks, tried in order [env NGINX_BUILD_MIRROR, comma-separated]")
+		"take every tarball from this mirror (http(s):// URL, file:// URL or directory) instead of upstream; repeat it to give fallbacks, tried in order; a component given no version flag is built at the newest stable release the mirror has [env NGINX_BUILD_MIRROR, comma-separated]")
 	fs.StringVar(&g.source, "source", fa.env("NGINX_BUILD_SOURCE"),
-		"where tarballs come from: upstream (default) or debian (the upstream tarballs of Debian's source packages, via apt; needs deb-src) [env NGINX_BUILD_SOURCE]")
-	fs.BoolVar(&g.refresh, "refresh", false, "re-read upstream version indexes even if the cached copy is fresh (they are cached for an hour)")
+		"where tarballs come from: upstream (default) or debian (the upstream tarballs of Debian's source packages, via apt; without deb-src in the system's sources, from deb-src lists of nginx-build's own in the cache) [env NGINX_BUILD_SOURCE]")
+	fs.BoolVar(&g.refresh, "refresh", false, "re-read upstream version indexes even if the cached copy is fresh (they are cached for an hour), and update nginx-build's own deb-src lists for --source debian (a day)")
 	fs.StringVar(&g.cacheDir, "cache-dir", "", "download cache (default $NGINX_BUILD_CACHE, else $XDG_CACHE_HOME/nginx-build, else ~/.cache/nginx-build)")
 }
 
@@ -371,6 +371,7 @@ func (f *buildFlags) toPlan(g *globalFlags, changed func(string) bool, warn func
 		return nil, err
 	}
 	p = plan.WithDebianDefaults(p, versionChosen(changed))
+	p = plan.WithMirrorDefaults(p, versionChosen(changed))
 	if err := f.trust.apply(p, g.f); err != nil {
 		return nil, err
 	}
@@ -403,7 +404,8 @@ func (g *globalFlags) origins(cacheDir string) ([]source.Mirror, error) {
 		if len(g.mirrors) > 0 {
 			return nil, usagef("--source debian and --mirror cannot be used together: choose one")
 		}
-		return []source.Mirror{source.DebianArchive(filepath.Join(cacheDir, "debian"))}, nil
+		apt := source.AptOptions{Refresh: g.refresh, Now: g.f.Now, Infof: g.f.IO.Infof, Warnf: g.f.IO.Warnf}
+		return []source.Mirror{source.DebianArchive(filepath.Join(cacheDir, "debian"), apt)}, nil
 	default:
 		return nil, usagef("--source %q: use upstream (the default) or debian", g.source)
 	}

@@ -64,10 +64,12 @@ func (g *debsrcGetter) GetFile(ctx context.Context, req *getter.Request) error {
 	return copyTo(src, req.Dst)
 }
 
-// download fetches the source package's files unless they are there. apt
-// exits 100 when it cannot verify a .dsc although the tarballs did arrive:
-// what counts is the files, so the exit status is only reported when the
-// orig tarball is missing.
+// download fetches the source package's files unless they are there:
+// with the system's apt, and when it has no such source package (deb-src
+// is not enabled) with nginx-build's private deb-src configuration, as
+// --source debian found the version. apt exits 100 when it cannot verify
+// a .dsc although the tarballs did arrive: what counts is the files, so
+// the exit status is only reported when the orig tarball is missing.
 func (g *debsrcGetter) download(ctx context.Context, pkg, ver, work string) error {
 	if done, _ := filepath.Glob(filepath.Join(work, "*.orig.tar.*")); len(done) > 0 {
 		return nil
@@ -78,18 +80,20 @@ func (g *debsrcGetter) download(ctx context.Context, pkg, ver, work string) erro
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	// apt-get starts its download methods as children: its own process
-	// group makes cancellation stop them too.
-	cmd := proc.Command(ctx, "apt-get", "source", "--download-only", "-qq", pkg+"="+ver)
-	cmd.Dir = tmp
-	out, runErr := proc.CombinedOutput(cmd)
+	out, runErr := aptGetSource(ctx, source.Apt{}, pkg, ver, tmp)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if origs, _ := filepath.Glob(filepath.Join(tmp, "*.orig.tar.*")); len(origs) == 0 {
-		if strings.Contains(string(out), "You must put some 'deb-src' URIs") || strings.Contains(string(out), "Unable to find a source package") {
-			return fmt.Errorf("apt-get source %s=%s: %w", pkg, ver, source.NoDebSrc(ctx))
+	if !hasOrig(tmp) && aptLacksSource(out) {
+		apt, err := source.PrivateApt(ctx, g.dir, source.AptOptions{})
+		if err != nil {
+			return fmt.Errorf("apt-get source %s=%s: %w", pkg, ver, err)
 		}
+		if out, runErr = aptGetSource(ctx, apt, pkg, ver, tmp); ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	if !hasOrig(tmp) {
 		return fmt.Errorf("apt-get source --download-only %s=%s failed (%v): %s", pkg, ver, runErr, strings.TrimSpace(string(out)))
 	}
 	if debs, _ := filepath.Glob(filepath.Join(tmp, "*.debian.tar.xz")); len(debs) == 1 {
@@ -98,6 +102,24 @@ func (g *debsrcGetter) download(ctx context.Context, pkg, ver, work string) erro
 	}
 	os.RemoveAll(work)
 	return os.Rename(tmp, work)
+}
+
+// aptGetSource downloads a source package version's files into dir.
+func aptGetSource(ctx context.Context, apt source.Apt, pkg, ver, dir string) ([]byte, error) {
+	cmd := apt.Command(ctx, "apt-get", "source", "--download-only", "-qq", pkg+"="+ver)
+	cmd.Dir = dir
+	return proc.CombinedOutput(cmd)
+}
+
+// aptLacksSource reports whether apt-get source said it has no deb-src
+// at all, or not this source package.
+func aptLacksSource(out []byte) bool {
+	return strings.Contains(string(out), "You must put some 'deb-src' URIs") || strings.Contains(string(out), "Unable to find a source package")
+}
+
+func hasOrig(dir string) bool {
+	origs, _ := filepath.Glob(filepath.Join(dir, "*.orig.tar.*"))
+	return len(origs) > 0
 }
 
 // extractSigningKey copies debian/upstream/signing-key.asc out of a Debian

@@ -14,24 +14,34 @@ import (
 	"github.com/nginx-build/nginx-build/source"
 )
 
-// fakeApt puts a fake apt-get (and apt-config pointing at an empty apt
-// configuration with a Debian deb822 sources file) first on PATH.
-func fakeApt(t *testing.T, aptGet string) (sourcesFile string) {
+// fakeApt puts a fake apt-get first on PATH, with an apt-config whose
+// dump points at an apt configuration with the given deb822 sources file
+// (debian.sources).
+func fakeApt(t *testing.T, aptGet, sources string) (sourcesFile string) {
 	t.Helper()
 	bin, etc := t.TempDir(), t.TempDir()
 	parts := filepath.Join(etc, "sources.list.d")
 	os.MkdirAll(parts, 0o755)
 	sourcesFile = filepath.Join(parts, "debian.sources")
-	os.WriteFile(sourcesFile, []byte("Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\n"), 0o644)
+	os.WriteFile(sourcesFile, []byte(sources), 0o644)
 	for name, body := range map[string]string{
 		"apt-get":    aptGet,
-		"apt-config": fmt.Sprintf("echo \"LIST='%s/sources.list'\"\necho \"PARTS='%s/'\"\n", etc, parts),
+		"apt-config": fmt.Sprintf("cat <<'EOF'\nDir::Etc::sourcelist %q;\nDir::Etc::sourceparts %q;\nEOF\n", filepath.Join(etc, "sources.list"), parts),
 	} {
 		os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"+body), 0o755)
 	}
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return sourcesFile
 }
+
+// debOnly is a system's Debian sources without deb-src.
+const debOnly = "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\n"
+
+// noDebSrc is the start of a fake apt-get for a system without deb-src:
+// only with nginx-build's private configuration (-c CONF) does it go on.
+const noDebSrc = `[ "$1" = -c ] || { echo "Reading package lists..."; echo "E: You must put some 'deb-src' URIs in your sources.list" >&2; exit 100; }
+conf=$2; shift 2
+`
 
 func debArtifact(f *Fetcher, sum string) source.Artifact {
 	return source.Artifact{
@@ -47,7 +57,7 @@ func TestDebsrcExit100WithOrig(t *testing.T) {
 	fakeApt(t, `printf 'orig tarball\n' > zlib_1.2.13.dfsg.orig.tar.gz
 echo "E: Failed to fetch http://deb.debian.org/debian/pool/main/z/zlib/zlib_1.2.13.dfsg-1.dsc  Hash Sum mismatch" >&2
 exit 100
-`)
+`, debOnly)
 	f, _ := newFetcher(t)
 	res, err := f.FetchAll(context.Background(), []source.Artifact{debArtifact(f, sha([]byte("orig tarball\n")))})
 	if err != nil {
@@ -58,16 +68,39 @@ exit 100
 	}
 }
 
-// TestDebsrcWithoutDebSrc: apt-get's complaint about missing deb-src
-// URIs becomes the one-line fix for this machine's apt sources.
+// TestDebsrcWithoutDebSrc: when the system's apt has no deb-src, the
+// package comes through nginx-build's private configuration (updated
+// first), as --source debian located it.
 func TestDebsrcWithoutDebSrc(t *testing.T) {
-	sources := fakeApt(t, `echo "Reading package lists..."
-echo "E: You must put some 'deb-src' URIs in your sources.list" >&2
-exit 100
-`)
+	calls := filepath.Join(t.TempDir(), "calls")
+	fakeApt(t, noDebSrc+`echo "-c $conf $*" >> `+calls+`
+case "$1" in
+update) lists=$(sed -n 's/^Dir::State::lists "\(.*\)";$/\1/p' "$conf"); touch "$lists/x_Sources" ;;
+source) printf 'orig tarball\n' > zlib_1.2.13.dfsg.orig.tar.gz ;;
+esac
+`, debOnly)
+	f, _ := newFetcher(t)
+	res, err := f.FetchAll(context.Background(), []source.Artifact{debArtifact(f, sha([]byte("orig tarball\n")))})
+	if err != nil {
+		t.Fatalf("FetchAll = %v", err)
+	}
+	if b, _ := os.ReadFile(res[0].Path); string(b) != "orig tarball\n" {
+		t.Errorf("cached %q", b)
+	}
+	conf := filepath.Join(f.CacheDir, "debian", "apt", "apt.conf")
+	b, _ := os.ReadFile(calls)
+	if want := "-c " + conf + " -q update\n-c " + conf + " source --download-only -qq zlib=1:1.2.13.dfsg-1\n"; string(b) != want {
+		t.Errorf("apt-get calls with -c:\n%s\nwant\n%s", b, want)
+	}
+}
+
+// TestDebsrcNoDebEntries: with no deb entries to take deb-src twins of,
+// the error carries the fix for this machine's apt sources.
+func TestDebsrcNoDebEntries(t *testing.T) {
+	sources := fakeApt(t, noDebSrc+"exit 100\n", "# no entries\n")
 	f, _ := newFetcher(t)
 	_, err := f.FetchAll(context.Background(), []source.Artifact{debArtifact(f, strings.Repeat("0", 64))})
-	want := "sed -i 's/^Types: deb$/Types: deb deb-src/' " + sources + " && apt-get update"
+	want := "adding deb-src entries for your archive under " + filepath.Dir(sources)
 	if !errors.Is(err, source.ErrNoDebSrc) || !strings.Contains(err.Error(), want) {
 		t.Errorf("FetchAll = %v, want the deb-src fix %q", err, want)
 	}
@@ -77,7 +110,7 @@ exit 100
 // do not outlive a cancelled run.
 func TestDebsrcCancelled(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
-	fakeApt(t, "sleep 60 & echo $! > "+pidFile+"\nwait\n")
+	fakeApt(t, "sleep 60 & echo $! > "+pidFile+"\nwait\n", debOnly)
 	f, _ := newFetcher(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	go proctest.CancelWhenWritten(pidFile, cancel)

@@ -11,6 +11,7 @@ import (
 	"github.com/nginx-build/nginx-build/lockfile"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/pin"
+	"github.com/nginx-build/nginx-build/source"
 )
 
 func TestWithLockfile(t *testing.T) {
@@ -139,5 +140,43 @@ func TestForBinary(t *testing.T) {
 	}
 	if p == base || !reflect.DeepEqual(*base, snapshot) {
 		t.Errorf("base changed: %+v", base)
+	}
+}
+
+// TestWithMirrorDefaults: from a mirror tree, the components whose
+// version the user did not choose ask for the mirror's newest stable
+// release; chosen and custom ones, and builds from upstream, are as given.
+func TestWithMirrorDefaults(t *testing.T) {
+	t.Parallel()
+	mirror, err := source.ParseMirror(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	chosen := func(name string) bool { return name == "pcre2" }
+	in := &Plan{
+		Server: Component{Name: "nginx", Constraint: "1.30.4"},
+		Libraries: []Component{
+			{Name: "pcre2", Constraint: "10.42"},
+			{Name: "customssl", Constraint: "custom", CustomURL: "https://example.org/ssl.tar.gz"},
+			{Name: "zlib", Constraint: "1.3.2"},
+		},
+	}
+	if got := WithMirrorDefaults(in, chosen); got != in {
+		t.Errorf("from upstream the plan changed: %+v", got)
+	}
+	fromMirror := *in
+	fromMirror.Mirror = mirror
+	got := WithMirrorDefaults(&fromMirror, chosen)
+	want := []Component{
+		{Name: "nginx", Constraint: "stable", Unasked: true},
+		{Name: "pcre2", Constraint: "10.42"},
+		{Name: "customssl", Constraint: "custom", CustomURL: "https://example.org/ssl.tar.gz"},
+		{Name: "zlib", Constraint: "latest", Unasked: true},
+	}
+	if !reflect.DeepEqual(got.Components(), want) {
+		t.Errorf("components %+v, want %+v", got.Components(), want)
+	}
+	if in.Libraries[2].Constraint != "1.3.2" {
+		t.Errorf("the input plan changed: %+v", in.Libraries)
 	}
 }

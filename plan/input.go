@@ -252,6 +252,43 @@ func WithDebianDefaults(p *Plan, chosen func(component string) bool) *Plan {
 	return &c
 }
 
+// WithMirrorDefaults is p with the versions the user did not choose left
+// to the mirror when tarballs come from mirror trees (--mirror): the
+// newest stable release it has, not nginx-build's built-in defaults,
+// which a mirror laid out earlier, or for another build, need not hold.
+// Such components ask for "stable" (nginx, freenginx) or "latest" and are
+// marked Unasked. chosen reports whether the user gave a component's
+// version.
+func WithMirrorDefaults(p *Plan, chosen func(component string) bool) *Plan {
+	if !p.Mirror.IsFileTree() {
+		return p
+	}
+	c := *p
+	c.Server = mirrorDefault(c.Server, chosen)
+	c.Libraries = append([]Component(nil), p.Libraries...)
+	for i := range c.Libraries {
+		c.Libraries[i] = mirrorDefault(c.Libraries[i], chosen)
+	}
+	return &c
+}
+
+// mirrorDefault is c asking for the newest stable release when the user
+// did not choose its version.
+func mirrorDefault(c Component, chosen func(string) bool) Component {
+	if chosen(c.Name) || c.Custom() {
+		return c
+	}
+	comp, err := source.Lookup(c.Name)
+	if err != nil {
+		return c
+	}
+	c.Constraint, c.Unasked = "latest", true
+	if comp.HasStableLines() {
+		c.Constraint = "stable"
+	}
+	return c
+}
+
 func unwrapPath(err error) error {
 	if pe, ok := err.(*os.PathError); ok {
 		return pe.Err

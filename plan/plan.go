@@ -36,6 +36,9 @@ type Component struct {
 	// CustomURL is set for -customnginx/-customssl: a tarball URL, or a
 	// git repository (then the tree comes from Plan.GitSources).
 	CustomURL string
+	// Unasked means the user gave no version and the mirror decides: its
+	// newest stable release is built (WithMirrorDefaults).
+	Unasked bool
 }
 
 // Custom reports whether the component is a custom one (not in the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nginx-build/nginx-build/configure"
 	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/netfail"
 	"github.com/nginx-build/nginx-build/lockfile"
 	"github.com/nginx-build/nginx-build/mirrorindex"
 	"github.com/nginx-build/nginx-build/module3rd"
@@ -163,15 +164,20 @@ func (p *Plan) lockedTree(l *lockfile.File, m module3rd.Module) *pin.Module {
 
 // resolveVersions turns every component's constraint into an exact
 // version: the locked one, the constraint itself when exact, else the
-// newest matching one of the mirrors' (or upstream's) index.
+// newest matching one of the mirrors' (or upstream's) index. A component
+// that cannot be had does not stop the others: one error names them all
+// (and, since the run fails anyway, the exact versions no mirror has).
 func (r *Resolved) resolveVersions(ctx context.Context, env Env) error {
 	p := r.Plan
 	ix := &source.Index{HTTP: env.HTTP, CacheDir: p.CacheDir, Refresh: p.Refresh, Warn: env.IO.Warnf}
 	mirrors := p.Mirrors()
+	var errs componentErrors
+	var exact []int
 	for i := range r.Components {
 		spec := &r.Components[i]
 		if spec.Version != "" {
-			continue // pinned by the lockfile
+			exact = append(exact, i) // pinned by the lockfile
+			continue
 		}
 		if spec.CustomURL != "" {
 			spec.Version = spec.Constraint // the tag; custom sources have no index
@@ -187,24 +193,110 @@ func (r *Resolved) resolveVersions(ctx context.Context, env Env) error {
 		}
 		if v, ok := k.Exact(); ok {
 			spec.Version = v
+			exact = append(exact, i)
 			continue
 		}
 		listing, used, err := ix.VersionsFrom(ctx, c, mirrors)
-		// A mirror that failed is not asked again for the next component.
-		for len(mirrors) > 1 && mirrors[0] != used {
-			mirrors = mirrors[1:]
+		if err == nil {
+			// A mirror that failed is not asked again for the next component.
+			for len(mirrors) > 1 && mirrors[0] != used {
+				mirrors = mirrors[1:]
+			}
+			err = r.pickVersion(env, spec, c, k, listing, used)
+		} else {
+			err = r.noListing(spec, c, mirrors, err)
 		}
 		if err != nil {
-			return fmt.Errorf("resolve %s %q: %w", spec.Name, spec.Constraint, err)
+			if ctx.Err() != nil || netfail.Find(err) != nil {
+				return err // not a missing component: nothing answers
+			}
+			errs = append(errs, err)
 		}
-		v, err := k.Pick(c, listing.Versions)
-		if err != nil {
-			return err
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	if p.Mirror.IsFileTree() {
+		errs = append(errs, r.missingExact(ctx, env, exact)...)
+	}
+	return errs.err()
+}
+
+// pickVersion sets spec's version to the newest one of listing that its
+// constraint allows and says which, or for a component the user gave no
+// version (Plan.Component.Unasked), to the mirror's newest stable
+// release.
+func (r *Resolved) pickVersion(env Env, spec *pin.Component, c source.Component, k source.Constraint, listing source.Listing, used source.Mirror) error {
+	if comp, _ := r.Plan.Component(spec.Name); comp.Unasked {
+		v, stable, ok := newestStable(c, listing.Versions)
+		if !ok {
+			return fmt.Errorf("%s: no version asked, and mirror %s has no %s release (%s/%s-VERSION.tar.{gz,xz,bz2})", c.Name, used, c.Name, c.Name, c.Name)
 		}
 		spec.Version = v
-		env.IO.Infof("%s %s → %s (versions from %s)", spec.Name, spec.Constraint, v, listing.From)
+		if stable {
+			env.IO.Infof("%s: no version asked; using %s, the newest stable on mirror %s", c.Name, v, used)
+		} else {
+			env.IO.Infof("%s: no version asked; using %s, the newest on mirror %s (it has no stable %s)", c.Name, v, used, c.Name)
+		}
+		return nil
 	}
+	v, err := k.Pick(c, listing.Versions)
+	if err != nil {
+		return err
+	}
+	spec.Version = v
+	env.IO.Infof("%s %s → %s (versions from %s)", spec.Name, spec.Constraint, v, listing.From)
 	return nil
+}
+
+// noListing is the error of a component whose versions no mirror could
+// list.
+func (r *Resolved) noListing(spec *pin.Component, c source.Component, mirrors []source.Mirror, err error) error {
+	if comp, _ := r.Plan.Component(spec.Name); comp.Unasked {
+		return fmt.Errorf("%s: no version asked, and no %s release found on mirror %s: %w", c.Name, c.Name, mirrors[len(mirrors)-1], err)
+	}
+	return fmt.Errorf("resolve %s %q: %w", spec.Name, spec.Constraint, err)
+}
+
+// newestStable is the version a component the user gave no version for
+// is built at: the newest release of the stable line for nginx and
+// freenginx (stable is then true), else the newest release; never a
+// pre-release. ok is false when versions hold no release.
+func newestStable(c source.Component, versions []string) (v string, stable, ok bool) {
+	if c.HasStableLines() {
+		if k, err := source.ParseConstraint(c, "stable"); err == nil {
+			if v, err := k.Pick(c, versions); err == nil {
+				return v, true, true
+			}
+		}
+	}
+	k, err := source.ParseConstraint(c, "latest")
+	if err != nil {
+		return "", false, false
+	}
+	v, err = k.Pick(c, versions)
+	return v, !c.HasStableLines(), err == nil
+}
+
+// missingExact are the errors of the components at exact versions (given
+// so, or locked) that no mirror has: a resolution that fails anyway says
+// them too, so that one run names everything a mirror lacks.
+func (r *Resolved) missingExact(ctx context.Context, env Env, exact []int) componentErrors {
+	var errs componentErrors
+	for _, i := range exact {
+		spec := r.Components[i]
+		if spec.CustomURL != "" {
+			continue
+		}
+		c, err := source.Lookup(spec.Name)
+		if err != nil {
+			continue
+		}
+		if _, err := locateAny(ctx, env, r.Plan.Mirrors(), c, spec.Version); err != nil && ctx.Err() == nil && netfail.Find(err) == nil {
+			errs = append(errs, fmt.Errorf("resolve %s %s: %w", spec.Name, spec.Version, err))
+		}
+	}
+	return errs
 }
 
 // Files nginx-build writes into the build dir beside the build record
@@ -417,6 +509,7 @@ func (r *Resolved) FetchBundles(ctx context.Context, env Env) (map[string]string
 func Locate(ctx context.Context, r *Resolved, env Env) (*Resolved, error) {
 	out := r.with()
 	out.Artifacts = nil
+	var missing componentErrors
 	for i, c := range out.Components {
 		var a source.Artifact
 		if c.CustomURL != "" {
@@ -433,12 +526,21 @@ func Locate(ctx context.Context, r *Resolved, env Env) (*Resolved, error) {
 				return nil, err
 			}
 			if a, err = locateAny(ctx, env, out.Plan.Mirrors(), comp, c.Version); err != nil {
-				return nil, fmt.Errorf("resolve %s %s: %w", c.Name, c.Version, err)
+				err = fmt.Errorf("resolve %s %s: %w", c.Name, c.Version, err)
+				if ctx.Err() != nil || netfail.Find(err) != nil {
+					return nil, err
+				}
+				// Every component a mirror lacks is named in one error.
+				missing = append(missing, err)
+				continue
 			}
 		}
 		out.Artifacts = append(out.Artifacts, a)
 		out.Components[i].URL = a.URLs[0]
 		out.Components[i].Verify = out.verifyPlan(a, env.KeyPins)
+	}
+	if err := missing.err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -489,6 +591,34 @@ func (e joinedErrors) Error() string {
 }
 
 func (e joinedErrors) Unwrap() []error { return e }
+
+// componentErrors is one error per component that cannot be had, so that
+// one run names them all, one a line; errors.Is and As see each of them.
+type componentErrors []error
+
+func (e componentErrors) Error() string {
+	if len(e) == 1 {
+		return e[0].Error()
+	}
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return fmt.Sprintf("%d components cannot be resolved:\n  %s", len(e), strings.Join(msgs, "\n  "))
+}
+
+func (e componentErrors) Unwrap() []error { return e }
+
+// err is e as an error: nil when empty, the error itself when alone.
+func (e componentErrors) err() error {
+	switch len(e) {
+	case 0:
+		return nil
+	case 1:
+		return e[0]
+	}
+	return e
+}
 
 // verifyPlan says how a tarball will be checked once downloaded; pins
 // are the keys that will be fetched if its signature needs one.
@@ -605,6 +735,10 @@ func generateScript(r *Resolved) (string, []string, []configure.Replaced, error)
 func (r *Resolved) Tarballs(ctx context.Context) ([]source.Artifact, []module3rd.Module, error) {
 	var arts []source.Artifact
 	var of []module3rd.Module
+	debian := r.Plan.Mirror
+	if !debian.IsDebian() {
+		debian = source.DebianArchive(filepath.Join(r.Plan.CacheDir, "debian"), source.AptOptions{Refresh: r.Plan.Refresh})
+	}
 	for _, m := range r.Plan.Modules {
 		if !modules.IsTarball(m.Form) {
 			continue
@@ -614,7 +748,7 @@ func (r *Resolved) Tarballs(ctx context.Context) ([]source.Artifact, []module3rd
 		if ma, ok := r.Mirrored("module:" + m.Name); ok {
 			a = ma
 		} else if m.Form == module3rd.FormDebian {
-			a, err = source.LocateDebianPackage(ctx, source.DebianArchive(filepath.Join(r.Plan.CacheDir, "debian")), "module-"+m.Name, m.URL, m.Rev)
+			a, err = source.LocateDebianPackage(ctx, debian, "module-"+m.Name, m.URL, m.Rev)
 		} else {
 			a, err = modules.TarballArtifact(m)
 		}

@@ -8,18 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/nginx-build/nginx-build/internal/proc"
 )
 
-// ErrNoDebSrc means apt knows no source packages: deb-src is not enabled.
-// Errors wrapping it carry the one-line fix for this machine (NoDebSrc).
+// ErrNoDebSrc means apt knows no source packages: deb-src is not enabled,
+// and nginx-build could not make deb-src entries of its own (PrivateApt).
 var ErrNoDebSrc = errors.New("apt knows no source packages: deb-src is not enabled")
-
-// NoDebSrc is ErrNoDebSrc with the fix for this machine's apt sources.
-func NoDebSrc(ctx context.Context) error {
-	return fmt.Errorf("%w; %s", ErrNoDebSrc, DebSrcFix(ctx))
-}
 
 // DebSrcFix says how to enable deb-src where apt keeps its sources, as
 // apt-config reports them (/etc/apt/sources.list and
@@ -41,7 +34,9 @@ func DebSrcFix(ctx context.Context) string {
 		if deb822HasSrc(string(b)) {
 			return updateOnly(p)
 		}
-		return fmt.Sprintf("enable it with: sed -i 's/^Types: deb$/Types: deb deb-src/' %s && apt-get update", p)
+		if len(debSrcTwinsDeb822(string(b))) > 0 {
+			return fmt.Sprintf("enable it with: sed -i 's/^Types: deb$/Types: deb deb-src/' %s && apt-get update", p)
+		}
 	}
 	if b, err := os.ReadFile(list); err == nil && hasLine(string(b), "deb ") {
 		if hasLine(string(b), "deb-src ") {
@@ -86,27 +81,9 @@ func hasLine(content, prefix string) bool {
 // aptSourcePaths asks apt-config where the sources list and the
 // sources.list.d directory are, falling back to Debian's defaults.
 func aptSourcePaths(ctx context.Context) (list, parts string) {
-	list, parts = "/etc/apt/sources.list", "/etc/apt/sources.list.d"
-	out, err := proc.Output(proc.Command(ctx, "apt-config", "shell",
-		"LIST", "Dir::Etc::sourcelist/f", "PARTS", "Dir::Etc::sourceparts/d"))
+	cfg, err := readAptConfig(ctx)
 	if err != nil {
-		return list, parts
+		cfg = aptConfig{}
 	}
-	for _, line := range strings.Split(string(out), "\n") {
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			continue
-		}
-		v = strings.Trim(v, "'")
-		if v == "" {
-			continue
-		}
-		switch k {
-		case "LIST":
-			list = v
-		case "PARTS":
-			parts = strings.TrimSuffix(v, "/")
-		}
-	}
-	return list, parts
+	return cfg.sourcePaths()
 }

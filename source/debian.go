@@ -56,20 +56,25 @@ func UpstreamOf(debian string) string {
 }
 
 // DebianVersions lists a source package's versions known to apt, newest
-// Debian version first for each upstream version.
-func DebianVersions(ctx context.Context, pkg string) ([]DebianVersion, error) {
-	out, err := proc.Output(proc.Command(ctx, "apt-cache", "showsrc", pkg))
-	if err != nil && len(out) == 0 {
-		if _, lerr := exec.LookPath("apt-cache"); lerr != nil {
-			return nil, fmt.Errorf("--source debian needs apt (apt-cache is not installed)")
-		}
+// Debian version first for each upstream version: the system's apt
+// first, and when it knows none (deb-src is not enabled), the Debian
+// archive m's private apt configuration (PrivateApt).
+func DebianVersions(ctx context.Context, m Mirror, pkg string) ([]DebianVersion, error) {
+	vs, err := showsrc(ctx, Apt{}, pkg)
+	if err != nil {
+		return nil, err
 	}
-	vs := parseShowsrc(string(out), pkg)
 	if len(vs) == 0 {
-		if !debSrcEnabled(ctx) {
-			return nil, NoDebSrc(ctx)
+		apt, err := m.privateApt(ctx)
+		if err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("apt knows no source package %q (apt-cache showsrc %s is empty)", pkg, pkg)
+		if vs, err = showsrc(ctx, apt, pkg); err != nil {
+			return nil, err
+		}
+		if len(vs) == 0 {
+			return nil, fmt.Errorf("apt knows no source package %q: neither the system's apt sources nor nginx-build's deb-src twins of their deb entries (%s) have it", pkg, filepath.Dir(apt.Config))
+		}
 	}
 	// Newest Debian revision first: `dpkg --compare-versions` order.
 	for i := 1; i < len(vs); i++ {
@@ -80,14 +85,23 @@ func DebianVersions(ctx context.Context, pkg string) ([]DebianVersion, error) {
 	return vs, nil
 }
 
-func debianNewer(ctx context.Context, a, b string) bool {
-	return proc.Run(proc.Command(ctx, "dpkg", "--compare-versions", a, "gt", b)) == nil
+// showsrc is what `apt-cache showsrc` knows of pkg with apt's
+// configuration; nothing (no error) when apt has no source index.
+func showsrc(ctx context.Context, apt Apt, pkg string) ([]DebianVersion, error) {
+	out, err := proc.Output(apt.Command(ctx, "apt-cache", "showsrc", pkg))
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if err != nil && len(out) == 0 {
+		if _, lerr := exec.LookPath("apt-cache"); lerr != nil {
+			return nil, fmt.Errorf("--source debian needs apt (apt-cache is not installed)")
+		}
+	}
+	return parseShowsrc(string(out), pkg), nil
 }
 
-// debSrcEnabled reports whether apt has any source index at all.
-func debSrcEnabled(ctx context.Context) bool {
-	out, _ := proc.Output(proc.Command(ctx, "apt-cache", "showsrc", "base-files"))
-	return len(out) > 0
+func debianNewer(ctx context.Context, a, b string) bool {
+	return proc.Run(proc.Command(ctx, "dpkg", "--compare-versions", a, "gt", b)) == nil
 }
 
 // DebianFor picks the newest Debian version packaging upstream version v.
@@ -102,8 +116,20 @@ func DebianFor(vs []DebianVersion, v string) (DebianVersion, bool) {
 
 // DebianArchive is the --source debian origin: component tarballs are the
 // upstream tarballs (*.orig.tar.*) of Debian's source packages, fetched
-// with apt. Downloads land in Dir (a cache directory).
-func DebianArchive(dir string) Mirror { return Mirror{debianDir: dir} }
+// with apt. Downloads land in dir (a cache directory), and so does the
+// private apt configuration used when the system's has no deb-src
+// (PrivateApt with opt, once for all copies of the Mirror).
+func DebianArchive(dir string, opt AptOptions) Mirror {
+	return Mirror{debianDir: dir, apt: &aptSession{dir: dir, opt: opt}}
+}
+
+// privateApt is the Debian archive's private apt configuration.
+func (m Mirror) privateApt(ctx context.Context) (Apt, error) {
+	if m.apt == nil {
+		return PrivateApt(ctx, m.debianDir, AptOptions{})
+	}
+	return m.apt.private(ctx)
+}
 
 // IsDebian reports whether m is the Debian archive.
 func (m Mirror) IsDebian() bool { return m.debianDir != "" }
@@ -133,7 +159,7 @@ func locateDebian(ctx context.Context, m Mirror, c Component, version string) (A
 // e.g. a libnginx-mod-http-* module) packaging upstream version; "" picks
 // the newest.
 func LocateDebianPackage(ctx context.Context, m Mirror, component, pkg, version string) (Artifact, error) {
-	vs, err := DebianVersions(ctx, pkg)
+	vs, err := DebianVersions(ctx, m, pkg)
 	if err != nil {
 		return Artifact{}, err
 	}
@@ -169,12 +195,12 @@ func origExt(orig string) string {
 }
 
 // debianVersions lists the upstream versions Debian has of a component.
-func debianVersions(ctx context.Context, c Component) ([]string, error) {
+func debianVersions(ctx context.Context, m Mirror, c Component) ([]string, error) {
 	pkg, ok := DebianPackage(c.Name)
 	if !ok {
 		return nil, fmt.Errorf("%s is not in Debian's archive; --source debian covers nginx, openssl, pcre2 and zlib", c.Name)
 	}
-	vs, err := DebianVersions(ctx, pkg)
+	vs, err := DebianVersions(ctx, m, pkg)
 	if err != nil {
 		return nil, err
 	}

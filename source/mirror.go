@@ -35,6 +35,9 @@ type Mirror struct {
 	// debianDir is set for the Debian archive (--source debian): where
 	// apt downloads go.
 	debianDir string
+	// apt is the Debian archive's private apt configuration, for when
+	// the system's apt has no deb-src: prepared once, shared by copies.
+	apt *aptSession
 }
 
 // ParseMirror accepts an http(s):// URL, a file:// URL or a plain directory.
@@ -255,7 +258,7 @@ func hrefName(href string) string {
 // adds caching and fallbacks on top.
 func ListVersions(ctx context.Context, hc *http.Client, m Mirror, c Component) ([]string, error) {
 	if m.IsDebian() {
-		return debianVersions(ctx, c)
+		return debianVersions(ctx, m, c)
 	}
 	if !m.IsZero() {
 		files, err := m.list(ctx, hc, c.Name)
