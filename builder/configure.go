@@ -39,7 +39,7 @@ func (configureStage) Run(ctx context.Context, s *State) error {
 		}
 		s.Env.IO.Infof("configuring %s (log: %s)", serverLabel(s.Resolved), filepath.Join(src, "nginx-configure.log"))
 		if err := runLogged(ctx, "configure", src, filepath.Join(src, "nginx-configure.log"), teeFor(s), tc.Env, "/bin/sh", "./nginx-configure"); err != nil {
-			return err
+			return explainFailure(s, err)
 		}
 		if err := finishStep(s, stepConfigure); err != nil {
 			return err

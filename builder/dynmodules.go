@@ -22,7 +22,7 @@ func (makeModulesStage) Run(ctx context.Context, s *State) error {
 	logPath := filepath.Join(src, "nginx-build.log")
 	s.Env.IO.Infof("compiling modules with make -j%d modules (log: %s)", s.Plan.Jobs, logPath)
 	if err := runLogged(ctx, "make modules", src, logPath, teeFor(s), s.toolchain.Env, "make", fmt.Sprintf("-j%d", s.Plan.Jobs), "modules"); err != nil {
-		return err
+		return explainFailure(s, err)
 	}
 	built, err := filepath.Glob(filepath.Join(src, "objs", "*.so"))
 	if err != nil || len(built) == 0 {

@@ -23,7 +23,7 @@ func (makeStage) Run(ctx context.Context, s *State) error {
 		return err
 	}
 	if err := runLogged(ctx, "make", src, logPath, teeFor(s), s.toolchain.Env, "make", fmt.Sprintf("-j%d", s.Plan.Jobs)); err != nil {
-		return err
+		return explainFailure(s, err)
 	}
 	if err := finishStep(s, stepMake); err != nil {
 		return err

@@ -16,6 +16,9 @@ import "github.com/nginx-build/nginx-build/plan"
 //     do (up to date, dry run, -idempotent), so such a run creates no
 //     work dir, and before fetchStage, so a -d that cannot be created
 //     fails before any download.
+//   - toolchainStage after the stages that may stop a run with nothing to
+//     build (they need no compiler) and before fetchStage: a machine that
+//     cannot build fails before any download. A dry run warns instead.
 //   - installStage is final: it installs an up-to-date build too.
 
 // BuildStages is the whole build, in order.
@@ -24,8 +27,9 @@ func BuildStages() []Stage {
 		pinStage{plan.Options{Script: true, CheckNames: true, Digest: true}},
 		upToDateStage{},
 		locateStage{},
-		dryRunStage{},
+		dryRunStage{checkTools: true},
 		idempotentStage{},
+		toolchainStage{},
 		workDirStage{},
 		fetchStage{},
 		prepareStage{},
@@ -62,7 +66,8 @@ func ModuleStages() []Stage {
 	return []Stage{
 		pinStage{plan.Options{Script: true, CheckNames: true}},
 		locateStage{},
-		dryRunStage{},
+		dryRunStage{checkTools: true},
+		toolchainStage{},
 		workDirStage{},
 		fetchStage{},
 		prepareStage{},

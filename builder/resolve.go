@@ -40,11 +40,19 @@ func (locateStage) Run(ctx context.Context, s *State) error {
 }
 
 // dryRunStage ends a --dry-run once everything is resolved; the command
-// prints the plan.
-type dryRunStage struct{}
+// prints the plan. In the modes that compile, checkTools warns of what
+// the machine lacks for the build (toolchainStage's check).
+type dryRunStage struct{ checkTools bool }
 
 func (dryRunStage) Name() string { return "dry run" }
 
 func (dryRunStage) Skip(s *State) bool { return !s.Mode.DryRun }
 
-func (dryRunStage) Run(ctx context.Context, s *State) error { return ErrStop }
+func (st dryRunStage) Run(ctx context.Context, s *State) error {
+	if st.checkTools && !s.UpToDate {
+		if err := warnToolchain(ctx, s); err != nil {
+			return err
+		}
+	}
+	return ErrStop
+}

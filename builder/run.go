@@ -12,19 +12,24 @@ import (
 )
 
 // StepError is a failed external step (configure, make, patch, …). Its
-// message carries the tail of the step's log so the cause is on screen
-// without opening the file.
+// message carries the cause so that it is on screen without opening the
+// file: the first error of the component that failed when the log shows
+// one (First, see explainFailure), else the tail of the step's log.
 type StepError struct {
-	Step string
-	Log  string
-	Tail []string
-	Err  error
+	Step  string
+	Log   string
+	Tail  []string
+	First *FirstError
+	Err   error
 }
 
 func (e *StepError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s failed: %v", e.Step, e.Err)
-	if len(e.Tail) > 0 {
+	switch {
+	case e.First != nil:
+		fmt.Fprintf(&b, "\n%s", e.First.describe(e.Log))
+	case len(e.Tail) > 0:
 		fmt.Fprintf(&b, "\n--- last %d lines of %s ---\n%s\n---", len(e.Tail), e.Log, strings.Join(e.Tail, "\n"))
 	}
 	if e.Log != "" {

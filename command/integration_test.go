@@ -216,15 +216,58 @@ func TestConfigureAndMakeFailuresShowTheLog(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1", r.code)
 	}
-	mustContain(t, "configure failure", r.err, "configure failed", "failing on purpose", filepath.Join(f.src(), "nginx-configure.log"))
+	mustContain(t, "configure failure", r.err, "configure failed", "the first error is in nginx 1.30.1", "failing on purpose", filepath.Join(f.src(), "nginx-configure.log"))
 
 	r = run(t, f.args("--", "--test-fail-make")...)
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1", r.code)
 	}
-	mustContain(t, "make failure", r.err, "make failed", "last 40 lines", "synthetic failure", "file60.c", filepath.Join(f.src(), "nginx-build.log"))
+	// The lines around the error, not the whole log.
+	mustContain(t, "make failure", r.err, "make failed", "the first error is in nginx 1.30.1", "synthetic failure", "file60.c",
+		"at line 61 of "+filepath.Join(f.src(), "nginx-build.log"), "full log: "+filepath.Join(f.src(), "nginx-build.log"))
 	if strings.Contains(r.err, "cc -c src/file20.c\n") {
-		t.Errorf("more than the last 40 lines shown")
+		t.Errorf("more than the lines around the error shown")
+	}
+}
+
+// A machine without PCRE2's headers: the build stops before anything is
+// downloaded and names the package, where nginx's configure would have
+// failed deep in its log; a dry run warns. The compiler's own include
+// dirs are hidden (-nostdinc), so that only zlib.h is there.
+func TestMissingHeadersAreNamedBeforeTheBuild(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("cc"); err != nil {
+		t.Skip("no C compiler")
+	}
+	f := newFixture(t)
+	inc := t.TempDir()
+	if err := os.WriteFile(filepath.Join(inc, "zlib.h"), []byte("/* zlib */\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ccOpt := "--with-cc-opt=-nostdinc -I" + inc
+	r := run(t, f.args("--", ccOpt)...)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.err)
+	}
+	mustContain(t, "error", r.err, "this machine lacks what the build needs", "the PCRE2 headers (pcre2.h): not found by the C compiler",
+		"-pcre builds PCRE2 into nginx", "libpcre2-dev")
+	if strings.Contains(r.err, "zlib1g-dev") || strings.Contains(r.err, "downloading") {
+		t.Errorf("zlib.h is there, and nothing is to be downloaded:\n%s", r.err)
+	}
+	if _, err := os.Stat(f.work); err == nil {
+		t.Errorf("the work dir was created before the check")
+	}
+
+	r = run(t, f.args("--dry-run", "--", ccOpt)...)
+	if r.code != 0 {
+		t.Fatalf("dry run: exit %d\n%s", r.code, r.err)
+	}
+	mustContain(t, "dry run", r.err, "warning: the build would fail: the PCRE2 headers (pcre2.h): not found by the C compiler", "warning: install it with: apt-get install libpcre2-dev")
+
+	// With -pcre the headers are PCRE2's own tree's: nothing is missing.
+	r = run(t, f.args("-pcre", "-pcreversion", "10.42", "--", ccOpt)...)
+	if r.code != 0 {
+		t.Fatalf("-pcre: exit %d\n%s", r.code, r.err)
 	}
 }
 

@@ -271,3 +271,14 @@ func TestCheckoutGitReportsFailedClone(t *testing.T) {
 		t.Errorf("failed fetch: err = %v", err)
 	}
 }
+
+// Without git on PATH, pinning a git module says what to install, not
+// exec's "executable file not found". (Not parallel: it changes PATH.)
+func TestGitNotInstalledNamesThePackage(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	m := module3rd.Module{Name: "m", Form: "git", URL: "https://example.org/m.git", Rev: "main"}
+	_, err := gitForm{}.Pin(context.Background(), testCache(t), m)
+	if err == nil || !strings.Contains(err.Error(), "git is not installed: install it (apt-get install git)") {
+		t.Fatalf("err = %v, want git named with its package", err)
+	}
+}

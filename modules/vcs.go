@@ -67,6 +67,9 @@ func runVCS(ctx context.Context, timeout time.Duration, dir, logPath, name strin
 	if ctx.Err() != nil {
 		return "", ctx.Err()
 	}
+	if errors.Is(err, exec.ErrNotFound) {
+		return "", fmt.Errorf("%s is not installed: install it (apt-get install %s) and run again", name, vcsPackage(name))
+	}
 	if errors.Is(tctx.Err(), context.DeadlineExceeded) {
 		err = fmt.Errorf("no result within %s", timeout)
 	}
@@ -318,9 +321,17 @@ func (c Cache) CheckoutGit(ctx context.Context, m module3rd.Module, commit, dir,
 // needHg is the error for an hg module when Mercurial is not installed.
 func needHg(m module3rd.Module) error {
 	if _, err := exec.LookPath("hg"); err != nil {
-		return fmt.Errorf("%smodule %s: hg (Mercurial) is needed for form \"hg\" but is not installed", Pos(m), m.Name)
+		return fmt.Errorf("%smodule %s: hg (Mercurial) is needed for form \"hg\" but is not installed (apt-get install %s)", Pos(m), m.Name, vcsPackage("hg"))
 	}
 	return nil
+}
+
+// vcsPackage is the Debian/Ubuntu package of a version control program.
+func vcsPackage(name string) string {
+	if name == "hg" {
+		return "mercurial"
+	}
+	return name
 }
 
 // HgIdentify asks the repository which changeset rev names (the tip of
