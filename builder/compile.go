@@ -267,6 +267,11 @@ func startCompile(ctx context.Context, s *State, src, goal string) *compileMonit
 		}
 		p.task = m.board.Task(p.label, "objects")
 		p.task.SetTotal(int64(len(p.objects)))
+		after := "linking"
+		if p.dir != "" {
+			after = "linking, installing" // OpenSSL makes its manual pages then too
+		}
+		p.task.SetAfterwards(after)
 	}
 	m.board.Start(ctx)
 	return m

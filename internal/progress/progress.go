@@ -178,14 +178,15 @@ type Task struct {
 	total atomic.Int64 // 0: not known (yet)
 
 	// guarded by b.mu
-	state    int
-	status   string
-	started  time.Time
-	counted  time.Time // when the count began to move (see timesLocked), and done then
-	counted0 int64
-	moving   bool
-	took     time.Duration
-	bar      *progressbar.ProgressBar
+	state      int
+	status     string
+	afterwards string
+	started    time.Time
+	counted    time.Time // when the count began to move (see timesLocked), and done then
+	counted0   int64
+	moving     bool
+	took       time.Duration
+	bar        *progressbar.ProgressBar
 }
 
 const (
@@ -224,6 +225,14 @@ func (t *Task) SetStatus(s string) {
 	t.b.mu.Lock()
 	defer t.b.mu.Unlock()
 	t.status = s
+}
+
+// SetAfterwards says what a task still does once all its units are done
+// ("linking").
+func (t *Task) SetAfterwards(s string) {
+	t.b.mu.Lock()
+	defer t.b.mu.Unlock()
+	t.afterwards = s
 }
 
 // SetTotal sets how many units the task has to do.
@@ -390,11 +399,19 @@ func barWidth(columns int) int {
 }
 
 // timesLocked is "1m30s, ~2m10s left": the estimate from the rate since
-// the count began to move, once there is one.
+// the count began to move, once that says something.
 func (t *Task) timesLocked(now time.Time, done, total int64) string {
 	elapsed := human.Duration(now.Sub(t.started))
 	since, progressed := now.Sub(t.counted), done-t.counted0
-	if progressed <= 0 || since <= 0 || done >= total {
+	// The first few objects say little of the rate (the first of
+	// OpenSSL's come slowly, beside PCRE2's): no estimate before 5% of
+	// the work was seen done.
+	if done >= total {
+		// Every object is there; what is left takes no count (linking,
+		// OpenSSL's manual pages and install).
+		return elapsed + ", " + t.afterwardsOr("finishing")
+	}
+	if progressed < 2 || progressed*20 < total || since <= 0 {
 		return elapsed
 	}
 	left := time.Duration(float64(since) * float64(total-done) / float64(progressed))
@@ -430,6 +447,8 @@ func (t *Task) plainLocked(now time.Time) string {
 			s += fmt.Sprintf(" at %s/s", human.Bytes(int64(float64(done)/secs)))
 		}
 		return s
+	case total > 0 && done >= total && t.state == running:
+		return fmt.Sprintf("%d/%d %s (%s)", done, total, t.unit, t.afterwardsOr("finishing"))
 	case total > 0:
 		return fmt.Sprintf("%d/%d %s", done, total, t.unit)
 	case t.state == pending:
@@ -441,6 +460,15 @@ func (t *Task) plainLocked(now time.Time) string {
 	default:
 		return t.count(done, total)
 	}
+}
+
+// afterwardsOr is what the task does once its count is complete: what
+// SetAfterwards said, or def.
+func (t *Task) afterwardsOr(def string) string {
+	if t.afterwards != "" {
+		return t.afterwards
+	}
+	return def
 }
 
 // count is "412 objects" or "5.1 MiB".

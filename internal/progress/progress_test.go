@@ -66,6 +66,10 @@ func TestPlainLines(t *testing.T) {
 	lib.SetTotal(1580)
 	lib.Set(412)
 	waitFor(t, &out, `compiling: openssl 412/1580 objects, nginx 0/212 objects, zlib`)
+	// All objects there: what is left is said, not counted.
+	lib.SetAfterwards("linking")
+	lib.Set(1580)
+	waitFor(t, &out, `compiling: openssl 1580/1580 objects \(linking\), nginx 0/212 objects, zlib`)
 	took := lib.Finish(func(took time.Duration) string { return "compiled openssl in " + took.String() })
 	if took <= 0 || !strings.Contains(out.String(), "compiled openssl in "+took.String()+"\n") {
 		t.Fatalf("finished after %v; output:\n%s", took, out.String())
