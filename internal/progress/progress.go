@@ -143,9 +143,6 @@ func (b *Board) Stop() {
 	}
 }
 
-// Elapsed is the time since the board started.
-func (b *Board) Elapsed() time.Duration { return time.Since(b.start) }
-
 // Task adds a task counted in unit ("objects", "checks"), waiting until
 // Start.
 func (b *Board) Task(name, unit string) *Task {
@@ -246,9 +243,6 @@ func (t *Task) Add(n int64) { t.done.Add(n) }
 
 // Done is how many units are done.
 func (t *Task) Done() int64 { return t.done.Load() }
-
-// Total is how many units the task has (0: not known).
-func (t *Task) Total() int64 { return t.total.Load() }
 
 // Finish ends the task, takes its bar away and prints the line that line
 // makes of the task's duration (nil: none) above the bars. It returns how
