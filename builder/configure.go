@@ -6,9 +6,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
+	"github.com/nginx-build/nginx-build/internal/human"
+	"github.com/nginx-build/nginx-build/internal/progress"
 	"github.com/nginx-build/nginx-build/modules"
 	"github.com/nginx-build/nginx-build/plan"
+	"github.com/nginx-build/nginx-build/record"
 )
 
 // configureStage writes the generated script as nginx-configure in the
@@ -38,7 +43,7 @@ func (configureStage) Run(ctx context.Context, s *State) error {
 			return err
 		}
 		s.Env.IO.Infof("configuring %s (log: %s)", serverLabel(s.Resolved), filepath.Join(src, "nginx-configure.log"))
-		if err := runLogged(ctx, "configure", src, filepath.Join(src, "nginx-configure.log"), teeFor(s), tc.Env, "/bin/sh", "./nginx-configure"); err != nil {
+		if err := runConfigure(ctx, s, src, tc.Env); err != nil {
 			return explainFailure(s, err)
 		}
 		if err := finishStep(s, stepConfigure); err != nil {
@@ -52,6 +57,37 @@ func (configureStage) Run(ctx context.Context, s *State) error {
 		s.Env.IO.Infof("configured %s (-configureonly); run `make -C %s` to compile", src, src)
 		return ErrStop
 	}
+	return nil
+}
+
+// runConfigure runs the script with its progress shown: configure
+// cannot say how many checks it will make, so a running count of them and
+// the time.
+func runConfigure(ctx context.Context, s *State, src string, env []string) error {
+	board := progress.New(s.Env.IO, progress.Options{Verb: "configuring"})
+	label := serverLabel(s.Resolved)
+	task := board.Task(label, "checks")
+	task.SetStatus("running configure")
+	task.Start()
+	checks := &lineWriter{fn: func(line string) {
+		if strings.HasPrefix(line, "checking for ") {
+			task.Add(1)
+		}
+	}}
+	var tee io.Writer = checks
+	if v := teeFor(s); v != nil {
+		tee = io.MultiWriter(v, checks)
+	}
+	board.Start(ctx)
+	err := runLogged(ctx, "configure", src, filepath.Join(src, "nginx-configure.log"), tee, env, "/bin/sh", "./nginx-configure")
+	board.Stop()
+	if err != nil {
+		return err
+	}
+	took := task.Finish(func(took time.Duration) string {
+		return fmt.Sprintf("configured %s in %s (%d checks)", label, human.Duration(took), task.Done())
+	})
+	s.Timings = append(s.Timings, record.Timing{Phase: "configure", Took: took})
 	return nil
 }
 

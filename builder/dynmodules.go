@@ -21,7 +21,10 @@ func (makeModulesStage) Run(ctx context.Context, s *State) error {
 	src := s.sourceDir()
 	logPath := filepath.Join(src, "nginx-build.log")
 	s.Env.IO.Infof("compiling modules with make -j%d modules (log: %s)", s.Plan.Jobs, logPath)
-	if err := runLogged(ctx, "make modules", src, logPath, teeFor(s), s.toolchain.Env, "make", fmt.Sprintf("-j%d", s.Plan.Jobs), "modules"); err != nil {
+	mon := startCompile(ctx, s, src, "modules")
+	err := runLogged(ctx, "make modules", src, logPath, mon.tee(teeFor(s)), s.toolchain.Env, "make", fmt.Sprintf("-j%d", s.Plan.Jobs), "modules")
+	s.Timings = append(s.Timings, mon.stop(err == nil)...)
+	if err != nil {
 		return explainFailure(s, err)
 	}
 	built, err := filepath.Glob(filepath.Join(src, "objs", "*.so"))

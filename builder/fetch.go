@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/safe"
 	"github.com/nginx-build/nginx-build/modules"
+	"github.com/nginx-build/nginx-build/record"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -25,6 +27,7 @@ type fetchStage struct{}
 func (fetchStage) Name() string { return "fetch" }
 
 func (fetchStage) Run(ctx context.Context, s *State) error {
+	start := time.Now()
 	r := s.Resolved
 	bundles, err := r.FetchBundles(ctx, s.Env.Env)
 	if err != nil {
@@ -77,6 +80,7 @@ func (fetchStage) Run(ctx context.Context, s *State) error {
 	for i, m := range moduleOf {
 		s.Fetched.Modules[m.Name] = res[n+i]
 	}
+	s.Timings = append(s.Timings, record.Timing{Phase: "download", Took: time.Since(start)})
 	return nil
 }
 

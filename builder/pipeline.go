@@ -15,6 +15,7 @@ import (
 
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/plan"
+	"github.com/nginx-build/nginx-build/record"
 )
 
 // Mode is what a command does with its plan beyond building it.
@@ -73,6 +74,10 @@ type State struct {
 	Fetched Fetched
 	// Built is what make and the report stage produced.
 	Built Built
+	// Timings are how long each phase of the work took, appended by the
+	// stages that do it (fetch, prepare, configure, make) in the order
+	// they ran: build-info.json and the summary show them.
+	Timings []record.Timing
 	// Installed is where the install stage put nginx ("" without --install).
 	Installed string
 	// Skipped is set when -idempotent found the installed nginx (Current)
@@ -162,6 +167,14 @@ func Run(ctx context.Context, s *State, stages []Stage) error {
 		s.Env.IO.Debugf("stage %s: %s", st.Name(), time.Since(start).Round(time.Millisecond))
 	}
 	return nil
+}
+
+// Elapsed is how long the run has taken so far.
+func (s *State) Elapsed() time.Duration {
+	if s.started.IsZero() {
+		return 0
+	}
+	return s.Env.now().Sub(s.started)
 }
 
 // buildDir is the resolved build's <work>/<server>/<version>.

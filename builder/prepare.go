@@ -6,15 +6,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/atomicfile"
+	"github.com/nginx-build/nginx-build/internal/human"
 	"github.com/nginx-build/nginx-build/internal/safe"
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/modules"
 	"github.com/nginx-build/nginx-build/plan"
+	"github.com/nginx-build/nginx-build/record"
 )
 
 // prepareStage lays out the build dir: every tarball extracted (safely,
@@ -39,6 +42,7 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 	if err := beginStep(s, stepPrepare); err != nil {
 		return err
 	}
+	start := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	for _, r := range s.Fetched.Components {
 		g.Go(func() (err error) {
@@ -54,7 +58,9 @@ func (prepareStage) Run(ctx context.Context, s *State) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	s.Env.IO.Infof("extracted %d source trees into %s", len(s.Fetched.Components), dir)
+	took := time.Since(start)
+	s.Timings = append(s.Timings, record.Timing{Phase: "extract", Took: took})
+	s.Env.IO.Infof("extracted %d source trees into %s in %s", len(s.Fetched.Components), dir, human.Duration(took))
 	if srv := s.Plan.Server; srv.Custom() && plan.IsTarballURL(srv.CustomURL) {
 		if err := ensureConfigure(s.sourceDir()); err != nil {
 			return err

@@ -69,7 +69,7 @@ type record struct {
 // others and is returned; results are in the order of arts.
 func (f *Fetcher) FetchAll(ctx context.Context, arts []source.Artifact) ([]Result, error) {
 	removeStaleParts(f.CacheDir, time.Now())
-	prog := newProgress(f.IO)
+	prog := startDownloads(ctx, f.IO)
 	defer prog.finish()
 	results := make([]Result, len(arts))
 	g, gctx := errgroup.WithContext(ctx)
@@ -121,7 +121,7 @@ func (f *Fetcher) slot(a source.Artifact) string {
 	return filepath.Join(f.CacheDir, "tarballs", a.Component, URLKey(key))
 }
 
-func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *progress) (Result, error) {
+func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *downloads) (Result, error) {
 	what := a.Component + " " + a.Version
 	if len(a.URLs) == 0 {
 		return Result{}, fmt.Errorf("fetch %s: no download URL", what)
@@ -191,7 +191,7 @@ func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *progress) 
 	if cached {
 		f.IO.Debugf("fetch %s: cached %s", what, final)
 	} else {
-		prog.done(fmt.Sprintf("fetched %s %s (%s)", a.Component, a.Version, humanBytes(r.Size)))
+		prog.done(what, r.Size)
 	}
 	return r, nil
 }
@@ -310,7 +310,7 @@ func removeSidecars(final string) {
 // is never mistaken for a complete one. Over HTTP the partial file is
 // named after the URL and kept when the transfer breaks off, for the next
 // run to resume (see resume.go); elsewhere it is a fresh temporary file.
-func (f *Fetcher) download(ctx context.Context, a source.Artifact, dir string, prog *progress) (string, error) {
+func (f *Fetcher) download(ctx context.Context, a source.Artifact, dir string, prog *downloads) (string, error) {
 	var errs []error
 	for _, u := range a.URLs {
 		http := strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")
@@ -325,8 +325,7 @@ func (f *Fetcher) download(ctx context.Context, a source.Artifact, dir string, p
 			// whether the download resumes or starts over.
 			report = func(o resumeOutcome) { f.IO.Infof("%s", o.message(a)) }
 		}
-		prog.start(a.Component+" "+a.Version, u)
-		err := f.get(ctx, u, tmp, prog, report)
+		err := f.get(ctx, u, tmp, prog.start(a.Component+" "+a.Version, u), report)
 		if err == nil {
 			os.Remove(tmp + resumeSuffix)
 			return tmp, nil
@@ -359,7 +358,7 @@ func urlUnlessNamed(u string, err error) string {
 // is done later, by our own safe extractor. A non-nil resume makes an
 // http(s) download continue a partial dst of the same URL (see
 // resumeGetter), and is told what became of that partial file.
-func (f *Fetcher) get(ctx context.Context, src, dst string, prog *progress, resume func(resumeOutcome)) error {
+func (f *Fetcher) get(ctx context.Context, src, dst string, prog *download, resume func(resumeOutcome)) error {
 	var web getter.Getter = &getter.HttpGetter{Client: f.HTTP, XTerraformGetDisabled: true, DoNotCheckHeadFirst: true}
 	if resume != nil {
 		web = &resumeGetter{client: f.HTTP, report: resume}

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -699,7 +700,22 @@ func TestFetchAllTerminalProgress(t *testing.T) {
 		arts = append(arts, art(name, "1.0", srv.URL+"/"+name+"-1.0.tar.gz"))
 	}
 	f, out := newFetcher(t)
-	f.IO.TTY = true
+	f.IO = iostreams.NewTerminal(out, out, 100)
+	f.Trust.IO = f.IO
+	// The first body arrives slowly: the bars are drawn meanwhile.
+	srv.hook = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/comp0-1.0.tar.gz" {
+			return false
+		}
+		body := files[r.URL.Path]
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		for i := 0; i < len(body); i += 16 << 10 {
+			w.Write(body[i:min(i+16<<10, len(body))])
+			w.(http.Flusher).Flush()
+			time.Sleep(100 * time.Millisecond)
+		}
+		return true
+	}
 	if _, err := f.FetchAll(context.Background(), arts); err != nil {
 		t.Fatal(err)
 	}
@@ -707,9 +723,61 @@ func TestFetchAllTerminalProgress(t *testing.T) {
 	if strings.Contains(log, "downloading comp0 1.0 from") {
 		t.Errorf("terminal output has per-download start lines:\n%s", log)
 	}
+	if !regexp.MustCompile(`\rcomp0 1\.0  [ 0-9]+% \[[=>.]+\] \([0-9.]+/[0-9.]+ KiB, [0-9.]+ [KMG]?i?B/s\)  [0-9.]+s`).MatchString(log) {
+		t.Errorf("no bar for the slow download:\n%q", log)
+	}
 	for _, a := range arts {
 		if !strings.Contains(log, "fetched "+a.Component+" 1.0") {
 			t.Errorf("output does not report %s:\n%q", a.Component, log)
+		}
+	}
+	// Lines (a download done, a warning) go above the bars, never after
+	// one on its line.
+	for _, line := range []string{"fetched ", "warning: "} {
+		for i := strings.Index(log, line); i >= 0; {
+			if i > 0 && !strings.HasSuffix(log[:i], "\n") && !strings.HasSuffix(log[:i], "\x1b[J") {
+				t.Errorf("%q printed on a bar's line: %q", line, log[max(0, i-80):i+len(line)])
+			}
+			next := strings.Index(log[i+1:], line)
+			if next < 0 {
+				break
+			}
+			i += 1 + next
+		}
+	}
+	if last := strings.LastIndex(log, "\x1b[K\n"); !strings.Contains(log[last:], "\x1b[J") {
+		t.Errorf("the bars are not erased at the end: %q", log[max(0, len(log)-200):])
+	}
+}
+
+// TestFetchAllSlowDownloadPlainProgress: without a terminal, a download
+// that outlasts the interval gets a line each interval with its bytes and
+// rate, and its end line its duration.
+func TestFetchAllSlowDownloadPlainProgress(t *testing.T) {
+	t.Parallel()
+	body := tarball("slow")
+	srv := newServer(t, map[string][]byte{})
+	srv.hook = func(w http.ResponseWriter, r *http.Request) bool {
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		for i := 0; i < len(body); i += 8 << 10 {
+			w.Write(body[i:min(i+8<<10, len(body))])
+			w.(http.Flusher).Flush()
+			time.Sleep(20 * time.Millisecond)
+		}
+		return true
+	}
+	f, out := newFetcher(t)
+	f.IO.ProgressEvery = 50 * time.Millisecond
+	if _, err := f.FetchAll(context.Background(), []source.Artifact{art("nginx", "1.30.1", srv.URL+"/nginx-1.30.1.tar.gz")}); err != nil {
+		t.Fatal(err)
+	}
+	log := out.String()
+	for _, re := range []string{
+		`(?m)^downloading: nginx 1\.30\.1 [0-9.]+ KiB of 52\.0 KiB at [0-9.]+ [KMG]?i?B/s, [0-9.]+s$`,
+		`(?m)^fetched nginx 1\.30\.1 \(52\.0 KiB in [0-9.]+s\)$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(log) {
+			t.Errorf("no line like %s in:\n%s", re, log)
 		}
 	}
 }

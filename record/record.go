@@ -37,6 +37,22 @@ type Record struct {
 	Modules       []pin.Module
 	Patches       []string
 	ConfigureArgs []string
+	// Timings is how long each phase of the build took: download,
+	// extract, configure, each library, the server, its modules.
+	Timings []Timing
+}
+
+// Timing is how long one phase of a build took.
+type Timing struct {
+	Phase string
+	Took  time.Duration
+}
+
+// timingJSON keeps a duration readable by any tool: seconds, to the
+// millisecond.
+type timingJSON struct {
+	Phase   string  `json:"phase"`
+	Seconds float64 `json:"seconds"`
 }
 
 type recordJSON struct {
@@ -51,6 +67,7 @@ type recordJSON struct {
 	Modules       []moduleJSON    `json:"modules,omitempty"`
 	Patches       []string        `json:"patches,omitempty"`
 	ConfigureArgs []string        `json:"configure_args"`
+	Timings       []timingJSON    `json:"timings,omitempty"`
 }
 
 type componentJSON struct {
@@ -79,6 +96,9 @@ func (r Record) MarshalJSON() ([]byte, error) {
 	for _, m := range r.Modules {
 		j.Modules = append(j.Modules, moduleJSON{ModuleJSON: lockfile.EncodeModule(m), Component: m.Component, License: m.License})
 	}
+	for _, t := range r.Timings {
+		j.Timings = append(j.Timings, timingJSON{Phase: t.Phase, Seconds: float64(t.Took.Round(time.Millisecond).Milliseconds()) / 1000})
+	}
 	return jsonfile.Compact(j)
 }
 
@@ -97,6 +117,9 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 		pm := lockfile.DecodeModule(m.ModuleJSON)
 		pm.Component, pm.License = m.Component, m.License
 		r.Modules = append(r.Modules, pm)
+	}
+	for _, t := range j.Timings {
+		r.Timings = append(r.Timings, Timing{Phase: t.Phase, Took: time.Duration(t.Seconds * float64(time.Second)).Round(time.Millisecond)})
 	}
 	return nil
 }

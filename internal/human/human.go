@@ -3,7 +3,10 @@
 // names can be compared at a glance.
 package human
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Bytes formats n in binary units with one decimal ("1.5 KiB",
 // "4.0 GiB"); below 1 KiB it is an exact count ("1023 B"). PiB is the
@@ -22,4 +25,14 @@ func Bytes(n int64) string {
 		}
 	}
 	panic("unreachable")
+}
+
+// Duration formats d for a progress line or a timing summary: tenths of a
+// second below ten seconds ("4.2s"), whole seconds above ("42s", "2m10s",
+// "1h2m3s").
+func Duration(d time.Duration) string {
+	if d < 10*time.Second {
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+	return d.Round(time.Second).String()
 }

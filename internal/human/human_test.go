@@ -1,6 +1,9 @@
 package human
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestBytes(t *testing.T) {
 	t.Parallel()
@@ -23,6 +26,26 @@ func TestBytes(t *testing.T) {
 	} {
 		if got := Bytes(tc.n); got != tc.want {
 			t.Errorf("Bytes(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestDuration(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0.0s"},
+		{420 * time.Millisecond, "0.4s"},
+		{4250 * time.Millisecond, "4.2s"},
+		{9960 * time.Millisecond, "10.0s"},
+		{42400 * time.Millisecond, "42s"},
+		{130 * time.Second, "2m10s"},
+		{time.Hour + 2*time.Minute + 3*time.Second, "1h2m3s"},
+	} {
+		if got := Duration(tc.d); got != tc.want {
+			t.Errorf("Duration(%v) = %q, want %q", tc.d, got, tc.want)
 		}
 	}
 }

@@ -232,7 +232,10 @@ func FakeConfigure(name, version string) string { return fakeConfigure(name, ver
 // fakeConfigure mimics the contract of nginx's configure that nginx-build
 // relies on: it takes the options, fails on a missing library dir, and
 // produces a Makefile building objs/nginx. Magic options make it fail or
-// hang on purpose: --test-fail-configure, --test-fail-make, --test-slow-make.
+// hang on purpose: --test-fail-configure, --test-fail-make, --test-slow-make;
+// --test-compile=N makes it lay out the build as nginx does, a Makefile
+// that runs objs/Makefile, which compiles N objects a fifth of a second
+// each (for tests of compile progress).
 func fakeConfigure(name, version string) string {
 	return `#!/bin/sh
 printf '%s\n' "$@" > configure.args
@@ -244,6 +247,7 @@ for a in "$@"; do
 	--test-fail-configure) echo "./configure: error: failing on purpose" >&2; exit 1 ;;
 	--test-fail-make) failmake=1 ;;
 	--test-slow-make) slowmake=1 ;;
+	--test-compile=*) compile=${a#*=} ;;
 	esac
 done
 echo "checking for OS ... synthetic"
@@ -255,6 +259,17 @@ echo "checking for OS ... synthetic"
 } > objs/nginx.in
 if [ "$failmake" ]; then
 	printf 'all:\n\t@i=1; while [ $$i -le 60 ]; do echo "cc -c src/file$$i.c"; i=$$((i+1)); done; echo "src/file60.c:1: error: synthetic failure"; exit 1\n' > Makefile
+elif [ "$compile" ]; then
+	printf 'build:\n\t$(MAKE) -f objs/Makefile\n' > Makefile
+	{
+		printf 'build:\tbinary\n\nbinary:\tobjs/nginx\n\nobjs/nginx:'
+		i=1; while [ $i -le "$compile" ]; do printf ' objs/src/f%d.o' $i; i=$((i+1)); done
+		printf '\n\tinstall -m 755 objs/nginx.in objs/nginx\n\n'
+		i=1; while [ $i -le "$compile" ]; do
+			printf 'objs/src/f%d.o:\n\tsleep 0.2 && mkdir -p objs/src && echo cc -c -o objs/src/f%d.o && touch objs/src/f%d.o\n\n' $i $i $i
+			i=$((i+1))
+		done
+	} > objs/Makefile
 elif [ "$slowmake" ]; then
 	printf 'all:\n\techo $$$$ > make.pid; sleep 60 & echo $$! > sleep.pid; wait\n' > Makefile
 else
