@@ -551,7 +551,7 @@ func (x *extractor) dir(hdr *tar.Header, loc string) error {
 			return x.wrap(err)
 		}
 	}
-	x.dirs[loc] = dirInfo{mode: hdr.FileInfo().Mode().Perm(), atime: hdr.AccessTime, mtime: hdr.ModTime}
+	x.dirs[loc] = dirInfo{mode: safePerm(hdr), atime: hdr.AccessTime, mtime: hdr.ModTime}
 	return nil
 }
 
@@ -568,10 +568,9 @@ func (x *extractor) file(hdr *tar.Header, tr io.Reader, parent, loc string) erro
 	}
 	err = x.copy(f, tr)
 	if err == nil {
-		// Permission bits only: setuid/setgid/sticky from a download have
-		// no business in a build tree. Chmod on the descriptor bypasses
-		// the umask, which would otherwise strip meaningful bits.
-		if err = f.Chmod(hdr.FileInfo().Mode().Perm()); err != nil {
+		// Chmod on the descriptor bypasses the umask, which would
+		// otherwise strip meaningful bits; safePerm keeps only the safe ones.
+		if err = f.Chmod(safePerm(hdr)); err != nil {
 			err = x.wrap(err)
 		}
 	}
@@ -806,6 +805,14 @@ func (x *extractor) finishDirs() error {
 		}
 	}
 	return nil
+}
+
+// safePerm is the permission an entry gets on disk: its own permission
+// bits without setuid/setgid/sticky (they have no business in a build
+// tree) and without group or other write, so no other local user can
+// change sources or build output that end up in a binary run as root.
+func safePerm(hdr *tar.Header) fs.FileMode {
+	return hdr.FileInfo().Mode().Perm() &^ 0o022
 }
 
 // isAbs rejects both Unix-style and host-style absolute names, since an

@@ -376,6 +376,9 @@ func TestExtractMetadata(t *testing.T) {
 		ent{name: "nginx-1.2.3/ro/", typ: tar.TypeDir, mode: 0o555},
 		fileEnt("nginx-1.2.3/ro/inside", "i", 0o644),
 		ent{name: "nginx-1.2.3/sticky/", typ: tar.TypeDir, mode: 0o1777},
+		ent{name: "nginx-1.2.3/shared/", typ: tar.TypeDir, mode: 0o775},
+		fileEnt("nginx-1.2.3/world", "w", 0o666),
+		fileEnt("nginx-1.2.3/group", "g", 0o775),
 		symEnt("nginx-1.2.3/link", "README"),
 		symEnt("nginx-1.2.3/auto/up", "../README"),
 		symEnt("nginx-1.2.3/dangling", "does-not-exist"),
@@ -400,7 +403,12 @@ func TestExtractMetadata(t *testing.T) {
 		{"private", 0o600},
 		{"suid", 0o755}, // setuid/setgid dropped
 		{"ro", fs.ModeDir | 0o755},
-		{"sticky", fs.ModeDir | 0o777}, // sticky dropped
+		// Sticky, group and other write dropped: nobody else may change
+		// the build tree.
+		{"sticky", fs.ModeDir | 0o755},
+		{"shared", fs.ModeDir | 0o755},
+		{"world", 0o644},
+		{"group", 0o755},
 	}
 	for _, m := range modes {
 		fi, err := os.Lstat(filepath.Join(root, m.name))
