@@ -163,6 +163,9 @@ func applyPatch(ctx context.Context, s *State, p plan.Patch) error {
 		return fmt.Errorf("patch %s: target %q is not part of this build", p.Path, p.Target)
 	}
 	target := s.Resolved.TreeDir(c)
+	if err := checkPatchPaths(p.Path, s.Plan.PatchOpt); err != nil {
+		return err
+	}
 	// --forward: a patch that looks already applied is an error, where
 	// --batch alone would silently reverse it.
 	args := append(append([]string{"--batch", "--forward"}, s.Plan.PatchOpt...), "-i", p.Path)

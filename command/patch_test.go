@@ -32,6 +32,24 @@ func TestAlreadyAppliedPatchIsAnError(t *testing.T) {
 	}
 }
 
+// A patch naming a file outside the tree is refused before patch runs,
+// naming the patch and the line, and nothing outside the tree changes.
+func TestPatchLeavingTheTreeIsRefused(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	dir := t.TempDir()
+	patch := filepath.Join(dir, "escape.patch")
+	os.WriteFile(patch, []byte("--- /dev/null\n+++ ../../../escaped.h\n@@ -0,0 +1 @@\n+#define ESCAPED 1\n"), 0o644)
+	r := run(t, f.args("-patch", patch)...)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.err)
+	}
+	mustContain(t, "error", r.err, "patch "+patch+" line 2:", "+++ ../../../escaped.h", "outside the source tree")
+	if _, err := os.Stat(filepath.Join(f.work, "escaped.h")); err == nil {
+		t.Errorf("the patch wrote outside the tree")
+	}
+}
+
 // nginx-patch.log keeps every patch's output, each under a header naming
 // it, not only the last one's.
 func TestPatchLogKeepsEveryPatch(t *testing.T) {
