@@ -19,6 +19,10 @@ import "github.com/nginx-build/nginx-build/plan"
 //   - toolchainStage after the stages that may stop a run with nothing to
 //     build (they need no compiler) and before fetchStage: a machine that
 //     cannot build fails before any download. A dry run warns instead.
+//   - buildLockStage after the stages that may stop a run with nothing to
+//     do and before workDirStage: everything that writes the build dir
+//     (-clear included) runs under the lock. A run that had to wait
+//     checks again whether the build is up to date.
 //   - installStage is final: it installs an up-to-date build too.
 
 // BuildStages is the whole build, in order.
@@ -30,6 +34,7 @@ func BuildStages() []Stage {
 		dryRunStage{checkTools: true},
 		idempotentStage{},
 		toolchainStage{},
+		buildLockStage{recheck: true},
 		workDirStage{},
 		fetchStage{},
 		prepareStage{},
@@ -68,6 +73,7 @@ func ModuleStages() []Stage {
 		locateStage{},
 		dryRunStage{checkTools: true},
 		toolchainStage{},
+		buildLockStage{},
 		workDirStage{},
 		fetchStage{},
 		prepareStage{},

@@ -33,6 +33,9 @@ type Mode struct {
 	TargetBinary string
 	// MirrorDir is where `mirror` copies everything.
 	MirrorDir string
+	// NoWait fails the run at once when another run holds the build dir,
+	// instead of waiting for it (--no-wait).
+	NoWait bool
 }
 
 // Env is what the pipeline needs from the outside world. The command
@@ -85,6 +88,7 @@ type State struct {
 	Skipped bool
 	Current string
 
+	unlockBuild func()     // releases the build dir's lock (nil = not held)
 	toolchain   *toolchain // configure's compiler setup, used by make
 	stampDigest string     // the digest step stamps belong to ("" = none)
 	started     time.Time
@@ -144,6 +148,7 @@ type finalStage interface {
 // Run executes stages in order until one fails or stops the pipeline.
 func Run(ctx context.Context, s *State, stages []Stage) error {
 	s.started = s.Env.now()
+	defer s.releaseBuild()
 	stopped := false
 	for _, st := range stages {
 		if f, ok := st.(finalStage); stopped && (!ok || !f.Final()) {
@@ -167,6 +172,14 @@ func Run(ctx context.Context, s *State, stages []Stage) error {
 		s.Env.IO.Debugf("stage %s: %s", st.Name(), time.Since(start).Round(time.Millisecond))
 	}
 	return nil
+}
+
+// releaseBuild releases the build dir's lock, if this run holds it.
+func (s *State) releaseBuild() {
+	if s.unlockBuild != nil {
+		s.unlockBuild()
+		s.unlockBuild = nil
+	}
 }
 
 // Elapsed is how long the run has taken so far.

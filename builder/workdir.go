@@ -27,6 +27,11 @@ func (workDirStage) Run(ctx context.Context, s *State) error {
 			return fmt.Errorf("clear work dir: %w", err)
 		}
 	}
+	return makeWorkDir(s)
+}
+
+// makeWorkDir creates the work dir (-d) if missing.
+func makeWorkDir(s *State) error {
 	if err := os.MkdirAll(s.Plan.WorkDir, 0o755); err != nil {
 		return fmt.Errorf("create work dir (-d %s): %w; give -d a directory you can write to", s.Plan.WorkDir, err)
 	}

@@ -101,11 +101,17 @@ func (f *trustFlags) apply(p *plan.Plan, fa *Factory) error {
 type planFlags struct {
 	dryRun bool
 	json   bool
+	noWait bool
 }
 
 func addPlanFlags(fs *pflag.FlagSet, f *planFlags) {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "resolve everything and print the plan (versions, URLs, verification, configure script); download nothing")
 	fs.BoolVar(&f.json, "json", false, "with --dry-run: print the plan as JSON")
+}
+
+// addNoWaitFlag adds --no-wait to the commands that build in a work dir.
+func addNoWaitFlag(fs *pflag.FlagSet, noWait *bool) {
+	fs.BoolVar(noWait, "no-wait", false, "fail at once when another run is building in the same build dir, instead of waiting for it")
 }
 
 func addGlobalFlags(fs *pflag.FlagSet, g *globalFlags, fa *Factory) {

@@ -26,6 +26,7 @@ type modulesFlags struct {
 	jobs        int
 	trust       trustFlags
 	extract     extractFlags
+	noWait      bool
 }
 
 func newModulesCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
@@ -62,6 +63,7 @@ different compiler or patch set makes it refuse them: you are warned.`,
 	fs.StringVarP(&mf.out, "output", "o", "modules", "directory to put the .so files in")
 	fs.IntVarP(&mf.jobs, "jobs", "j", defaultJobs(), "parallel make jobs")
 	addTrustFlags(fs, &mf.trust)
+	addNoWaitFlag(fs, &mf.noWait)
 	addExtractFlags(fs, &mf.extract, g.f)
 	fs.SortFlags = false
 	return cmd
@@ -126,7 +128,7 @@ func runModules(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, mf *module
 	if !slices.Contains(pl.ExtraArgs, "--with-compat") {
 		io.Warnf("%s %s was built without --with-compat: nginx will load only modules built with exactly its options and compiler; they are configured with its arguments, but any other difference makes it refuse them", info.Name, info.Version)
 	}
-	mode := builder.Mode{ModulesOut: outDir}
+	mode := builder.Mode{ModulesOut: outDir, NoWait: mf.noWait}
 	if mf.fromBinary != "" {
 		mode.TargetBinary = g.f.absOr(mf.fromBinary)
 	}

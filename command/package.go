@@ -91,6 +91,7 @@ builds nothing.`,
 	fs.BoolVar(&pk.force, "force", false, "allow a --name that the distributions' own nginx packages have (nginx, nginx-common, …): the package then replaces theirs")
 	fs.BoolVar(&pf.dryRun, "dry-run", false, "resolve everything and print the plan and the package that would be written; download and build nothing")
 	fs.BoolVar(&pf.json, "json", false, "with --dry-run: print the plan, and the package, as JSON")
+	addNoWaitFlag(fs, &pf.noWait)
 	addBuildFlags(fs, &bf, g.f)
 	fs.SortFlags = false
 	return cmd
@@ -163,7 +164,7 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	if err != nil {
 		return fmt.Errorf("--output %s: %w", pk.output, err)
 	}
-	state, err := g.pipeline(cmd.Context(), io, pl, builder.Mode{Packaging: true, DryRun: pf.dryRun}, builder.BuildStages())
+	state, err := g.pipeline(cmd.Context(), io, pl, builder.Mode{Packaging: true, DryRun: pf.dryRun, NoWait: pf.noWait}, builder.BuildStages())
 	if pf.dryRun {
 		if err != nil {
 			return err

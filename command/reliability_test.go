@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -319,5 +320,52 @@ func TestDiskErrorsNameThePath(t *testing.T) {
 	r = run(t, "-d", f.work, "--mirror", f.m.URL, "-v", "1.30.1", "--cache-dir", filepath.Join(blocker, "cache"))
 	if r.code != 1 || !strings.Contains(r.err, blocker) || !strings.Contains(r.err, "not a directory") {
 		t.Errorf("unwritable cache: exit %d\n%s", r.code, r.err)
+	}
+}
+
+// Two runs on one work dir do not build into each other: the second waits
+// for the first, saying which process it waits for, and then finds the
+// build up to date; with --no-wait it fails at once instead.
+func TestConcurrentRunsTakeTurnsInTheBuildDir(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	build := filepath.Join(f.work, "nginx", "1.30.1")
+	lock := build + ".lock"
+	// A make of ten compile steps, one at a time: two seconds of build.
+	args := f.args("-j", "1", "--", "--test-compile=10")
+	first := make(chan result, 1)
+	go func() { first <- run(t, args...) }()
+	// The second run starts once the first holds the build dir.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if b, _ := os.ReadFile(lock); len(b) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first run never locked the build dir")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	held := "held by pid " + strconv.Itoa(os.Getpid()) // both runs are this process
+
+	start := time.Now()
+	r := run(t, append([]string{"--no-wait"}, args...)...)
+	if r.code != 1 || time.Since(start) > 5*time.Second {
+		t.Errorf("--no-wait: exit %d after %s, want 1 at once\n%s", r.code, time.Since(start), r.err)
+	}
+	mustContain(t, "--no-wait error", r.err, "the build in "+build+" is "+held+" (--no-wait)")
+
+	r = run(t, args...)
+	if r.code != 0 {
+		t.Fatalf("second run: exit %d\n%s", r.code, r.err)
+	}
+	mustContain(t, "second run", r.err, "waiting for the build in "+build+" "+held, "is up to date")
+	if a := <-first; a.code != 0 || strings.Contains(a.err, "waiting") {
+		t.Fatalf("first run: exit %d\n%s", a.code, a.err)
+	}
+	// The lock is released on the way out: a third run does not wait.
+	r = run(t, args...)
+	if r.code != 0 || strings.Contains(r.err, "waiting") || !strings.Contains(r.err, "is up to date") {
+		t.Errorf("third run: exit %d\n%s", r.code, r.err)
 	}
 }

@@ -219,6 +219,7 @@ func newRoot(f *Factory) *cobra.Command {
 	addGlobalFlags(root.PersistentFlags(), &g, f)
 	addBuildFlags(root.Flags(), &bf, f)
 	addPlanFlags(root.Flags(), &pf)
+	addNoWaitFlag(root.Flags(), &pf.noWait)
 	root.Flags().BoolVar(&showVersion, "version", false, "print nginx-build's version and exit")
 	root.Flags().BoolVar(&listVers, "versions", false, "print the default nginx, OpenResty and freenginx versions and exit ('nginx-build versions' lists them all)")
 	root.Flags().BoolVar(&helpAll, "help-all", false, "print every flag, and the nginx configure options also accepted as flags, and exit")
@@ -273,6 +274,7 @@ func newBuildCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 	cmd.SetFlagErrorFunc(flagError)
 	addBuildFlags(cmd.Flags(), &bf, g.f)
 	addPlanFlags(cmd.Flags(), &pf)
+	addNoWaitFlag(cmd.Flags(), &pf.noWait)
 	cmd.Flags().BoolVar(&helpAll, "help-all", false, "print every flag, and the nginx configure options also accepted as flags, and exit")
 	cmd.Flags().SortFlags = false
 	return cmd
@@ -336,7 +338,7 @@ func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFla
 	if err != nil {
 		return err
 	}
-	state, err := g.pipeline(cmd.Context(), io, pl, builder.Mode{DryRun: pf.dryRun}, builder.BuildStages())
+	state, err := g.pipeline(cmd.Context(), io, pl, builder.Mode{DryRun: pf.dryRun, NoWait: pf.noWait}, builder.BuildStages())
 	if !pf.dryRun {
 		printBuild(io, io.Out, state)
 	}

@@ -4,9 +4,12 @@ package filelock
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -39,6 +42,34 @@ func Lock(ctx context.Context, path string, waiting func()) (unlock func(), err 
 	}
 }
 
+// ErrBusy is TryLock's error when another process or goroutine holds
+// the lock.
+var ErrBusy = errors.New("held by another run")
+
+// TryLock is Lock without the wait: it fails with ErrBusy at once when
+// the lock is held.
+func TryLock(path string) (unlock func(), err error) {
+	unlock, busy, err := try(path)
+	if err == nil && busy {
+		return nil, ErrBusy
+	}
+	return unlock, err
+}
+
+// Holder is the process id the holder of the lock at path wrote into it
+// (Lock and TryLock write theirs), 0 when unknown.
+func Holder(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	return pid
+}
+
 // try takes the lock if nobody holds it; busy reports that somebody does.
 func try(path string) (unlock func(), busy bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -65,6 +96,11 @@ func try(path string) (unlock func(), busy bool, err error) {
 	if err1 != nil || err2 != nil || !os.SameFile(held, now) {
 		f.Close()
 		return try(path)
+	}
+	// Who holds it, for a waiting run to name; the content means nothing
+	// else, so a failure to write it is no reason to give the lock up.
+	if f.Truncate(0) == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	return func() {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)

@@ -3,6 +3,7 @@ package filelock
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -41,4 +42,27 @@ func TestLockExcludes(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the lock was not taken after its release")
 	}
+}
+
+// TestTryLockNamesHolder: TryLock fails at once with ErrBusy while the
+// lock is held, and Holder names the holding process.
+func TestTryLockNamesHolder(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "lock")
+	unlock, err := TryLock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pid := Holder(path); pid != os.Getpid() {
+		t.Errorf("Holder = %d, want %d", pid, os.Getpid())
+	}
+	if _, err := TryLock(path); !errors.Is(err, ErrBusy) {
+		t.Errorf("TryLock while held = %v, want ErrBusy", err)
+	}
+	unlock()
+	unlock, err = TryLock(path)
+	if err != nil {
+		t.Fatalf("TryLock after release: %v", err)
+	}
+	unlock()
 }
