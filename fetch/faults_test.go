@@ -56,11 +56,11 @@ func newFaultServer(t *testing.T, body []byte) *faultServer {
 			conn.Close()
 		}
 	}
-	// drip sends the body (or the range asked for) one byte every 10 ms,
-	// with its full Content-Length, until the client gives up.
-	drip := func(w http.ResponseWriter, r *http.Request) {
+	// drip sends the body (or, with ranges, the range asked for) one byte
+	// every 10 ms, with its full Content-Length, until the client gives up.
+	drip := func(w http.ResponseWriter, r *http.Request, ranges bool) {
 		var from int
-		if _, err := fmt.Sscanf(r.Header.Get("Range"), "bytes=%d-", &from); err == nil && from < len(body) {
+		if _, err := fmt.Sscanf(r.Header.Get("Range"), "bytes=%d-", &from); ranges && err == nil && from < len(body) {
 			w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, len(body)-1, len(body)))
 			w.Header().Set("Content-Length", strconv.Itoa(len(body)-from))
 			w.WriteHeader(http.StatusPartialContent)
@@ -122,11 +122,18 @@ func newFaultServer(t *testing.T, body []byte) *faultServer {
 			}
 		case "/drip-once.tar.gz":
 			if n == 1 {
-				drip(w, r)
+				drip(w, r, true)
 				return
 			}
 		case "/drip-always.tar.gz", "/slow-always.tar.gz":
-			drip(w, r)
+			drip(w, r, true)
+			return
+		case "/reset-then-drip-norange.tar.gz":
+			if n == 1 {
+				half(w, r, false)
+				return
+			}
+			drip(w, r, false)
 			return
 		case "/503-retry-after-hour.tar.gz", "/503-retry-after-hour-capped.tar.gz":
 			if n == 1 {
@@ -190,6 +197,9 @@ func TestFaults(t *testing.T) {
 		// at full speed) or, when it keeps dripping, given up on.
 		{path: "/drip-once.tar.gz", ok: true, requests: 2, net: dripNet},
 		{path: "/drip-always.tar.gz", errHas: []string{"/drip-always.tar.gz", "below the minimum of 1000 B/s", "gave up after 3 attempts"}, requests: 3, net: dripNet},
+		// A stall while skipping what a server without ranges sends again
+		// is one more failed attempt, not the end.
+		{path: "/reset-then-drip-norange.tar.gz", errHas: []string{"/reset-then-drip-norange.tar.gz", "skipping the", "below the minimum of 1000 B/s", "gave up after 3 attempts"}, requests: 3, net: dripNet},
 		// Fast enough for the minimum rate, but no attempt may last forever.
 		{path: "/slow-always.tar.gz", errHas: []string{"/slow-always.tar.gz", "the attempt took longer than 200ms", "gave up after 3 attempts"}, requests: 3,
 			net: func(n *Network) { dripNet(n); n.MinRate = 10; n.AttemptTimeout = 200 * time.Millisecond }},

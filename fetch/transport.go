@@ -488,7 +488,14 @@ func (b *resumingBody) resume(cause error) error {
 		// No range support: start over and skip what was delivered.
 		if _, err := io.CopyN(io.Discard, resp.Body, b.got); err != nil {
 			resp.Body.Close()
-			return fmt.Errorf("resume %s: %w", b.req.URL, err)
+			if b.req.Context().Err() != nil {
+				return b.req.Context().Err()
+			}
+			// Broke off (or stalled) again before reaching where we
+			// were: one more failed attempt, tried again while any are
+			// left.
+			b.cur = failedBody{fmt.Errorf("skipping the %d bytes already delivered: %w", b.got, err)}
+			return nil
 		}
 		b.cur = resp.Body
 	default:
@@ -499,3 +506,9 @@ func (b *resumingBody) resume(cause error) error {
 }
 
 func (b *resumingBody) Close() error { return b.cur.Close() }
+
+// failedBody is a body that broke off before its first byte.
+type failedBody struct{ err error }
+
+func (f failedBody) Read([]byte) (int, error) { return 0, f.err }
+func (f failedBody) Close() error             { return nil }
