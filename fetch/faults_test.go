@@ -400,3 +400,28 @@ func TestSurplusBodyBytesAreNotLogged(t *testing.T) {
 		t.Errorf("net/http logged %d bytes to the standard logger: %.200q", len(s), s)
 	}
 }
+
+// A certificate that does not verify will not verify on a second try
+// either: one request, no wait, and the error says why.
+func TestUntrustedCertificateIsNotRetried(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(srv.Close)
+	var waits int
+	sleep := func(ctx context.Context, d time.Duration) error { mu.Lock(); waits++; mu.Unlock(); return nil }
+	client := Network{Attempts: 3, Sleep: sleep}.Client()
+	resp, err := client.Get(srv.URL + "/x.tar.gz")
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("want a certificate error")
+	}
+	if !strings.Contains(err.Error(), "certificate") || !strings.Contains(err.Error(), srv.URL) {
+		t.Errorf("error %q does not name the URL and the certificate", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if waits != 0 {
+		t.Errorf("retried %d times: a bad certificate cannot change on retry", waits)
+	}
+}

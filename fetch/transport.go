@@ -248,7 +248,7 @@ func (e *permanentError) Unwrap() error { return e.error }
 
 // permanent reports whether a request error is one that trying again
 // cannot change: a URL scheme the transport does not speak (a redirect to
-// file://), an invalid URL, a certificate that does not verify, or a
+// file://), a certificate that does not verify, or a
 // redirect refused by checkRedirect.
 func permanent(err error) bool {
 	var p *permanentError
