@@ -61,7 +61,7 @@ func (f *Factory) withDefaults() *Factory {
 		c.IO = iostreams.System(c.env)
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = fetch.NewHTTPClient()
+		c.HTTPClient = c.network().Client()
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -74,6 +74,35 @@ func (f *Factory) withDefaults() *Factory {
 		c.OutWidth = func() int { return terminalWidth(out) }
 	}
 	return &c
+}
+
+// network is the real program's network settings: the defaults, with
+// the wait cap and the minimum speed from the environment
+// (NGINX_BUILD_MAX_RETRY_AFTER, e.g. 30s; NGINX_BUILD_MIN_SPEED, bytes a
+// second, e.g. 512, 10KiB, or 0 to disable). A value that does not parse
+// is warned about and the default kept: the client is built before any
+// command runs, so it cannot fail one.
+func (f *Factory) network() fetch.Network {
+	out := f.IO
+	// A server's Retry-After can mean minutes: say what is awaited.
+	n := fetch.Network{Notify: func(m string) { out.Infof("%s", m) }}
+	if v := strings.TrimSpace(f.env("NGINX_BUILD_MAX_RETRY_AFTER")); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d >= 0 {
+			n.MaxRetryAfter = max(d, time.Nanosecond) // 0 would mean the default
+		} else {
+			out.Warnf("NGINX_BUILD_MAX_RETRY_AFTER=%q is not a duration such as 30s or 5m; using the default, 2m", v)
+		}
+	}
+	if v := strings.TrimSpace(f.env("NGINX_BUILD_MIN_SPEED")); v != "" {
+		if b, err := parseSize(v); err == nil && b > 0 {
+			n.MinRate = b
+		} else if v == "0" {
+			n.MinRate = -1 // disabled
+		} else {
+			out.Warnf("NGINX_BUILD_MIN_SPEED=%q is not a number of bytes a second such as 512 or 10KiB (0 disables it); using the default, 1KiB", v)
+		}
+	}
+	return n
 }
 
 // env is an environment variable's value, "" when unset.

@@ -2,6 +2,8 @@ package fetch
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -29,8 +31,23 @@ type Network struct {
 	// ConnectTimeout bounds dialing and the TLS handshake; HeaderTimeout
 	// the wait for response headers.
 	ConnectTimeout, HeaderTimeout time.Duration
-	// MaxRetryAfter caps how long a 429/503 Retry-After is honoured.
+	// MaxRetryAfter caps how long a 429/503 Retry-After is honoured: a
+	// server asking for an hour must not hold a build for an hour.
 	MaxRetryAfter time.Duration
+	// MinRate (bytes per second) and RateWindow make a body that arrives
+	// slower than MinRate, averaged over RateWindow, count as stalled: a
+	// server dripping a byte every few seconds is never silent for
+	// IdleTimeout, yet will never finish. A negative MinRate disables it.
+	MinRate    int64
+	RateWindow time.Duration
+	// AttemptTimeout bounds one attempt, headers and body: past it the
+	// attempt is abandoned and the download resumes (or gives up) like
+	// after any other failure.
+	AttemptTimeout time.Duration
+	// Notify, when set, is told in one line of a wait worth mentioning
+	// (a server's Retry-After), before it starts. Only command/ prints,
+	// so it is a callback.
+	Notify func(msg string)
 	// Sleep waits between tries (nil: a real timer). Tests inject one that
 	// records the wait and returns at once.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -59,6 +76,11 @@ func (n Network) withDefaults() Network {
 	def(&n.ConnectTimeout, 20*time.Second)
 	def(&n.HeaderTimeout, 60*time.Second)
 	def(&n.MaxRetryAfter, 2*time.Minute)
+	def(&n.RateWindow, 30*time.Second)
+	def(&n.AttemptTimeout, 30*time.Minute)
+	if n.MinRate == 0 {
+		n.MinRate = 1024
+	}
 	return n
 }
 
@@ -76,14 +98,27 @@ func (n Network) Client() *http.Client {
 	base.DialContext = (&net.Dialer{Timeout: n.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
 	base.TLSHandshakeTimeout = n.ConnectTimeout
 	base.ResponseHeaderTimeout = n.HeaderTimeout
+	// A connection is never reused: when a server sends more than its
+	// Content-Length, net/http's transport finds the surplus on the idle
+	// connection and logs it, raw bytes and all, to the process-wide
+	// standard logger ("Unsolicited response received on idle HTTP
+	// channel…"), which the Transport offers no way to redirect. Without
+	// keep-alives the connection is closed after its response and nothing
+	// is read from it again. A build makes a handful of requests, so the
+	// extra handshakes cost little.
+	base.DisableKeepAlives = true
 	return &http.Client{
 		Transport:     &resilientTransport{base: base, net: n},
 		CheckRedirect: checkRedirect,
 	}
 }
 
-// checkRedirect refuses loops at once rather than after ten hops.
+// checkRedirect refuses loops at once rather than after ten hops, and
+// redirects off HTTP (file://, ftp://), which no retry can make work.
 func checkRedirect(req *http.Request, via []*http.Request) error {
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return &permanentError{fmt.Errorf("%s redirects to %s: only http and https redirects are followed", via[len(via)-1].URL, req.URL)}
+	}
 	for _, v := range via {
 		if v.URL.String() == req.URL.String() {
 			return fmt.Errorf("redirect loop: %s redirects back to itself", req.URL)
@@ -151,6 +186,7 @@ func (t *resilientTransport) try(req *http.Request, rng string) (*http.Response,
 		if rng != "" {
 			r.Header.Set("Range", rng)
 		}
+		began := time.Now()
 		resp, err := t.base.RoundTrip(r)
 		if err != nil {
 			cancel()
@@ -168,6 +204,9 @@ func (t *resilientTransport) try(req *http.Request, rng string) (*http.Response,
 				continue
 			}
 			lastErr = fmt.Errorf("GET %s: %w", req.URL, err)
+			if permanent(err) {
+				return nil, lastErr
+			}
 			continue
 		}
 		if retryableStatus(resp.StatusCode) && attempt+1 < t.net.Attempts {
@@ -177,9 +216,7 @@ func (t *resilientTransport) try(req *http.Request, rng string) (*http.Response,
 			cancel()
 			continue
 		}
-		body := &idleBody{ReadCloser: resp.Body, cancel: cancel, idle: t.net.IdleTimeout}
-		body.arm()
-		resp.Body = body
+		resp.Body = t.watch(resp.Body, cancel, began)
 		return resp, nil
 	}
 	return nil, lastErr
@@ -204,17 +241,53 @@ func parseRetryAfter(v string) time.Duration {
 	return 0
 }
 
-// backoff is exponential with ±50% jitter, or what Retry-After asked for.
+// permanentError marks a failure that no retry can change.
+type permanentError struct{ error }
+
+func (e *permanentError) Unwrap() error { return e.error }
+
+// permanent reports whether a request error is one that trying again
+// cannot change: a URL scheme the transport does not speak (a redirect to
+// file://), a certificate that does not verify, or a
+// redirect refused by checkRedirect.
+func permanent(err error) bool {
+	var p *permanentError
+	var unknownCA x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var host x509.HostnameError
+	var verify *tls.CertificateVerificationError
+	return errors.As(err, &p) || errors.As(err, &unknownCA) || errors.As(err, &invalid) ||
+		errors.As(err, &host) || errors.As(err, &verify) ||
+		strings.Contains(err.Error(), "unsupported protocol scheme")
+}
+
+// backoff is exponential with ±50% jitter, or what Retry-After asked for
+// (capped by MaxRetryAfter), which is announced: a wait of minutes must
+// not look like a hang.
 func (t *resilientTransport) backoff(attempt int, last error) time.Duration {
 	var ra *retryAfter
 	if errors.As(last, &ra) && ra.after > 0 {
-		return min(ra.after, t.net.MaxRetryAfter)
+		d := min(ra.after, t.net.MaxRetryAfter)
+		if t.net.Notify != nil {
+			t.net.Notify(retryAfterMessage(ra, d, attempt+1, t.net.Attempts))
+		}
+		return d
 	}
 	d := t.net.BaseDelay << (attempt - 1)
 	if d > t.net.MaxDelay || d <= 0 {
 		d = t.net.MaxDelay
 	}
 	return d/2 + rand.N(d)
+}
+
+// retryAfterMessage says what a Retry-After wait is for and how long it is.
+func retryAfterMessage(ra *retryAfter, d time.Duration, attempt, attempts int) string {
+	asked := ""
+	if d < ra.after {
+		asked = fmt.Sprintf(" (it asked for %s; waits are capped at %s)", ra.after.Round(time.Second), d)
+	}
+	return fmt.Sprintf("%s %s answered %d %s with Retry-After: waiting %s before try %d of %d%s",
+		"GET", ra.URL, ra.Status, http.StatusText(ra.Status), d.Round(time.Second), attempt, attempts, asked)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -231,15 +304,40 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// idleBody cancels its request when no byte arrives for idle: a server
-// that stalls mid-body must not hang a build.
+// watch wraps a response body in the watchdog that abandons the attempt
+// (cancel) when the server stalls: nothing for IdleTimeout, slower than
+// MinRate over RateWindow, or the attempt past AttemptTimeout.
+func (t *resilientTransport) watch(body io.ReadCloser, cancel func(), began time.Time) io.ReadCloser {
+	b := &idleBody{ReadCloser: body, cancel: cancel, idle: t.net.IdleTimeout, minRate: t.net.MinRate, window: t.net.RateWindow}
+	b.arm()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t.net.MinRate > 0 {
+		b.rate = time.AfterFunc(b.window, b.checkRate)
+	}
+	b.deadline = time.AfterFunc(t.net.AttemptTimeout-time.Since(began), func() {
+		b.fire(fmt.Errorf("the attempt took longer than %s: %w", t.net.AttemptTimeout, errStalled))
+	})
+	return b
+}
+
+// idleBody cancels its request when the server stalls: no byte for idle,
+// fewer than minRate bytes a second over a window, or past the attempt's
+// deadline. A server that stalls mid-body must not hang a build.
 type idleBody struct {
 	io.ReadCloser
-	cancel func()
-	idle   time.Duration
-	mu     sync.Mutex
-	timer  *time.Timer
-	fired  bool
+	cancel  func()
+	idle    time.Duration
+	minRate int64
+	window  time.Duration
+
+	mu       sync.Mutex
+	timer    *time.Timer // idle
+	rate     *time.Timer // the end of the current rate window
+	deadline *time.Timer
+	inWindow int64 // bytes read in the current rate window
+	why      error // why the request was cancelled; nil while it was not
+	closed   bool
 }
 
 func (b *idleBody) arm() {
@@ -247,14 +345,42 @@ func (b *idleBody) arm() {
 	defer b.mu.Unlock()
 	if b.timer == nil {
 		b.timer = time.AfterFunc(b.idle, func() {
-			b.mu.Lock()
-			b.fired = true
-			b.mu.Unlock()
-			b.cancel()
+			b.fire(fmt.Errorf("no data for %s: %w", b.idle, errStalled))
 		})
 		return
 	}
 	b.timer.Reset(b.idle)
+}
+
+// fire cancels the request, remembering the first reason.
+func (b *idleBody) fire(why error) {
+	b.mu.Lock()
+	if b.why == nil {
+		b.why = why
+	}
+	b.mu.Unlock()
+	b.cancel()
+}
+
+// checkRate ends a rate window: too few bytes in it is a stall, else the
+// next window starts.
+func (b *idleBody) checkRate() {
+	b.mu.Lock()
+	got := b.inWindow
+	b.inWindow = 0
+	want := b.minRate * int64(b.window) / int64(time.Second)
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	if got >= want {
+		b.rate.Reset(b.window)
+	}
+	b.mu.Unlock()
+	if got < want {
+		rate := float64(got) / b.window.Seconds()
+		b.fire(fmt.Errorf("%s in %s (%.0f B/s, below the minimum of %d B/s): %w", humanBytes(got), b.window, rate, b.minRate, errStalled))
+	}
 }
 
 func (b *idleBody) Read(p []byte) (int, error) {
@@ -263,18 +389,22 @@ func (b *idleBody) Read(p []byte) (int, error) {
 		b.arm()
 	}
 	b.mu.Lock()
-	fired := b.fired
+	b.inWindow += int64(n)
+	why := b.why
 	b.mu.Unlock()
-	if err != nil && fired {
-		err = fmt.Errorf("no data for %s: %w", b.idle, errStalled)
+	if err != nil && why != nil {
+		err = why
 	}
 	return n, err
 }
 
 func (b *idleBody) Close() error {
 	b.mu.Lock()
-	if b.timer != nil {
-		b.timer.Stop()
+	b.closed = true
+	for _, t := range []*time.Timer{b.timer, b.rate, b.deadline} {
+		if t != nil {
+			t.Stop()
+		}
 	}
 	b.mu.Unlock()
 	b.cancel()
@@ -358,7 +488,14 @@ func (b *resumingBody) resume(cause error) error {
 		// No range support: start over and skip what was delivered.
 		if _, err := io.CopyN(io.Discard, resp.Body, b.got); err != nil {
 			resp.Body.Close()
-			return fmt.Errorf("resume %s: %w", b.req.URL, err)
+			if b.req.Context().Err() != nil {
+				return b.req.Context().Err()
+			}
+			// Broke off (or stalled) again before reaching where we
+			// were: one more failed attempt, tried again while any are
+			// left.
+			b.cur = failedBody{fmt.Errorf("skipping the %d bytes already delivered: %w", b.got, err)}
+			return nil
 		}
 		b.cur = resp.Body
 	default:
@@ -369,3 +506,9 @@ func (b *resumingBody) resume(cause error) error {
 }
 
 func (b *resumingBody) Close() error { return b.cur.Close() }
+
+// failedBody is a body that broke off before its first byte.
+type failedBody struct{ err error }
+
+func (f failedBody) Read([]byte) (int, error) { return 0, f.err }
+func (f failedBody) Close() error             { return nil }
