@@ -115,6 +115,9 @@ type Verification struct {
 	Signer *verify.Signer `json:"signer,omitempty"`
 	// Skipped is true under --verify off.
 	Skipped bool `json:"skipped,omitempty"`
+	// Unchecked names a signature that was not checked because its key
+	// was not at hand, a strong check having verified the tarball.
+	Unchecked string `json:"unchecked,omitempty"`
 	// SignerKey is the signer's public key (armored), as it was trusted:
 	// what a mirror carries for builds from it.
 	SignerKey []byte `json:"-"`
@@ -253,6 +256,7 @@ func (t Trust) checkSignature(ctx context.Context, a source.Artifact, path strin
 		// had offline) is worth saying, not failing for. A BAD
 		// signature by a known key is neither, and stays fatal.
 		t.warn("%s", unknownSignerWarning(what, a, unknown, cannot, strong))
+		v.Unchecked = "OpenPGP signature by key " + issuerOf(unknown)
 	case errors.As(err, &cannot):
 		return err
 	case err != nil && !own && errors.As(err, &unknown):
@@ -275,10 +279,7 @@ func (t Trust) checkSignature(ctx context.Context, a source.Artifact, path strin
 // checked, why (the key is not trusted, or is pinned but could not be
 // had: cannot), and which strong check verified the tarball instead.
 func unknownSignerWarning(what string, a source.Artifact, unknown *verify.UnknownSignerError, cannot *pinnedKeyError, strong string) string {
-	key := unknown.IssuerFingerprint
-	if key == "" {
-		key = unknown.IssuerKeyID
-	}
+	key := issuerOf(unknown)
 	why := "which nginx-build does not trust for " + a.Component
 	if cannot != nil {
 		var tried []string
@@ -289,6 +290,15 @@ func unknownSignerWarning(what string, a source.Artifact, unknown *verify.Unknow
 	}
 	return fmt.Sprintf("%s: %s is signed by key %s, %s: the signature is not checked; the tarball is verified by the %s (to check the signature too, pass the key with --keyring %s=FILE)",
 		what, a.FileName, key, why, strong, a.Component)
+}
+
+// issuerOf is the unknown signer's fingerprint, or its key ID when the
+// signature does not carry the fingerprint.
+func issuerOf(unknown *verify.UnknownSignerError) string {
+	if unknown.IssuerFingerprint != "" {
+		return unknown.IssuerFingerprint
+	}
+	return unknown.IssuerKeyID
 }
 
 // recheckWithPinned gets the pinned keys that the unknown signer may be
