@@ -93,6 +93,9 @@ func TestMirrorDoesNotVouchForUnverifiedTarballs(t *testing.T) {
 		}
 	}
 
+	r = run(t, append([]string{"-d", f.work, "--mirror", out, "--dry-run"}, flags...)...)
+	mustContain(t, "dry run", r.out, "pcre2-10.42.tar.gz.sha256, the mirror's own (unverified upstream)")
+
 	r = run(t, append([]string{"-d", f.work, "--mirror", out, "--cache-dir", t.TempDir(), "--verify", "strict"}, flags...)...)
 	if r.code != 1 {
 		t.Fatalf("strict build from the mirror: exit %d\n%s", r.code, r.err)

@@ -674,7 +674,11 @@ func (r *Resolved) verifyPlan(a source.Artifact, pins verify.KeyPins) string {
 			checks = append(checks, "signature "+a.SignatureURL+maybe+" cannot be checked: no "+a.Component+" key")
 		}
 	}
-	if a.ChecksumURL != "" {
+	switch {
+	case a.ChecksumURL != "" && a.UnverifiedUpstream != "":
+		// The mirror's own checksum: --verify strict will refuse it.
+		checks = append(checks, "sha256 from "+a.ChecksumURL+", the mirror's own (unverified upstream)")
+	case a.ChecksumURL != "":
 		checks = append(checks, "sha256 from "+a.ChecksumURL+maybe)
 	}
 	if sum, ok := verify.KnownChecksum(a.Component, a.FileName); ok {
