@@ -25,7 +25,8 @@ import (
 // layout, and the modules under modules/<name>/: tarballs (Debian's orig
 // tarballs included) as they are, git repositories as bundles. A file
 // without a published checksum gets a .sha256 of what was verified here,
-// so builds from the mirror can check it. Files already there with the
+// so builds from the mirror can check it; index.json says which files
+// nothing upstream verified, whose .sha256 is then only the mirror's own. Files already there with the
 // same content are left alone. The pinned keys that verified the
 // tarballs go to keys/<component>/ (see mirrorKey).
 type mirrorCopyStage struct{}
@@ -62,6 +63,9 @@ func (mirrorCopyStage) Run(ctx context.Context, s *State) error {
 		for _, c := range r.Verification.Checks {
 			f.Verified = append(f.Verified, c.Detail)
 		}
+		// The .sha256 written beside it proves only that the file has
+		// not changed since: builds from the mirror must know that.
+		f.UnverifiedUpstream = !r.Verification.Vouched()
 		idx = idx.UpsertFile(f)
 		k, ok, err := mirrorKey(s, r, root)
 		if err != nil {

@@ -20,6 +20,14 @@ func (s *State) pinnedComponent(r fetch.Result) pin.Component {
 	c, _ := s.Resolved.Component(r.Artifact.Component)
 	c.Version, c.URL, c.SHA256 = r.Artifact.Version, r.Artifact.URLs[0], r.SHA256
 	c.Verification, c.Verified = r.Verification, pin.VerifiedLines(r.Verification, false)
+	if l := s.Resolved.Lock; l != nil && r.Verification.Unchecked != "" {
+		// A signature left unchecked (its key not at hand) on the very
+		// tarball the lockfile pins: what was verified when it was
+		// locked still holds, and a lockfile is not rewritten for less.
+		if e := l.Component(c.Name); e != nil && e.Version == c.Version && e.SHA256 == c.SHA256 {
+			c.Verified = e.Verified
+		}
+	}
 	return c
 }
 

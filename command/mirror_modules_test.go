@@ -83,6 +83,9 @@ func TestMirrorModulesRoundTrip(t *testing.T) {
 ]`), 0o644)
 	out := filepath.Join(dir, "airgap")
 	flags := []string{"-v", "1.30.1", "-pcre", "-pcreversion", "10.42", "-m", mods}
+	// Verified upstream, so that a build from the mirror may be strict.
+	f.publishSHA256(t, "nginx", "nginx-1.30.1.tar.gz")
+	f.publishSHA256(t, "pcre2", "pcre2-10.42.tar.gz")
 
 	r := run(t, append([]string{"mirror", out, "--mirror", f.m.URL}, flags...)...)
 	if r.code != 0 {

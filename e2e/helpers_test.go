@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,26 +14,67 @@ import (
 	"time"
 )
 
+// toolMargin is how long before the test's deadline a tool run is
+// interrupted: time for the tool to stop its children and for the test to
+// clean up its temporary directories and report. toolGrace is how long
+// the tool has to exit after SIGINT before it is killed.
+const (
+	toolMargin = time.Minute
+	toolGrace  = 30 * time.Second
+)
+
+// toolRun is a command run under a limit derived from the test's deadline.
+type toolRun struct {
+	*exec.Cmd
+	ctx   context.Context
+	limit time.Duration
+}
+
 // toolCommand is the nginx-build binary run in dir with its own cache and
 // no mirror from the environment. A loaded CI machine can make a real
 // build take very long, so there is no fixed time limit: only when the
 // test's own deadline (go test -timeout) comes near is the tool
 // interrupted like Ctrl-C, which it answers by stopping its children
 // and exiting; it is killed only if it does not.
-func toolCommand(t *testing.T, tool, dir, cache string, env []string, args ...string) *exec.Cmd {
+func toolCommand(t *testing.T, tool, dir, cache string, env []string, args ...string) toolRun {
 	t.Helper()
-	ctx := context.Background()
-	if deadline, ok := t.Deadline(); ok {
+	deadline, _ := t.Deadline()
+	r := interruptible(t, deadline, toolMargin, toolGrace, tool, args...)
+	r.Dir = dir
+	r.Env = append(append(os.Environ(), "NGINX_BUILD_CACHE="+cache, "NGINX_BUILD_MIRROR=", "NGINX_BUILD_SOURCE="), env...)
+	return r
+}
+
+// interruptible is name run until margin before deadline (no limit for a
+// zero deadline); then it gets SIGINT, and SIGKILL only if it has not
+// exited grace later.
+func interruptible(t *testing.T, deadline time.Time, margin, grace time.Duration, name string, args ...string) toolRun {
+	t.Helper()
+	r := toolRun{ctx: context.Background()}
+	if !deadline.IsZero() {
+		until := deadline.Add(-margin)
+		r.limit = time.Until(until)
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-time.Minute))
+		r.ctx, cancel = context.WithDeadline(r.ctx, until)
 		t.Cleanup(cancel)
 	}
-	cmd := exec.CommandContext(ctx, tool, args...)
+	cmd := exec.CommandContext(r.ctx, name, args...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 30 * time.Second
-	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), "NGINX_BUILD_CACHE="+cache, "NGINX_BUILD_MIRROR=", "NGINX_BUILD_SOURCE="), env...)
-	return cmd
+	cmd.WaitDelay = grace
+	r.Cmd = cmd
+	return r
+}
+
+// timedOut reports whether the run reached its limit.
+func (r toolRun) timedOut() bool { return errors.Is(r.ctx.Err(), context.DeadlineExceeded) }
+
+// explain says that a failed run was stopped at its limit: interrupted,
+// it exits with an error of its own that does not say why.
+func (r toolRun) explain(err error) error {
+	if err != nil && r.timedOut() {
+		return fmt.Errorf("timed out after %s (the test's deadline is near): %w", r.limit.Round(time.Second), err)
+	}
+	return err
 }
 
 // runTool runs the nginx-build binary in dir (so no nginx-build.lock of the
@@ -49,7 +92,7 @@ func runToolEnv(t *testing.T, tool, dir, cache string, env []string, args ...str
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	if err := cmd.Run(); err != nil {
+	if err := cmd.explain(cmd.Run()); err != nil {
 		t.Fatalf("nginx-build %s: %v\n%s", strings.Join(args, " "), err, out.String())
 	}
 	return out.String(), time.Since(start)

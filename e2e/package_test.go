@@ -218,7 +218,7 @@ func runToolSplitEnv(t *testing.T, tool, dir, cache string, env []string, args .
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	if err := cmd.Run(); err != nil {
+	if err := cmd.explain(cmd.Run()); err != nil {
 		t.Fatalf("nginx-build %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
 	}
 	return out.String(), errb.String(), time.Since(start)

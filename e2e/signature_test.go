@@ -182,6 +182,9 @@ func runToolCode(t *testing.T, tool, dir, cache string, args ...string) (int, st
 	switch {
 	case err == nil:
 		return 0, out.String()
+	case cmd.timedOut():
+		// Interrupted at its limit: the exit code is not the tool's answer.
+		err = cmd.explain(err)
 	case errors.As(err, &exit):
 		return exit.ExitCode(), out.String()
 	}

@@ -58,9 +58,54 @@ func PinKey(component, version string) string { return component + " " + version
 
 // Check is one verification a tarball passed.
 type Check struct {
-	// Kind is "signature", "sha256", "known-checksum" or "lockfile".
+	// Kind is "signature", "sha256", "known-checksum", "lockfile", "pin"
+	// (Debian's Sources index, modules.json), "mirror-pin" (a mirror's
+	// index.json) or "mirror-unverified" (a mirror's own checksum of a
+	// tarball nothing upstream verified when it was mirrored).
 	Kind   string `json:"kind"`
 	Detail string `json:"detail"`
+}
+
+// Check kinds that are a mirror's own record rather than a check made
+// against upstream.
+const (
+	kindMirrorPin        = "mirror-pin"
+	kindMirrorUnverified = "mirror-unverified"
+)
+
+// Strong reports whether the check ties the tarball to something other
+// than the server it came from: a signature by a trusted key, a built-in
+// checksum, a lockfile pin, or a pin from an independent signed index
+// (Debian's Sources) or modules.json. A .sha256 from the same server and
+// a mirror's own pins are not strong: whoever can change the tarball
+// there can change them too.
+func (c Check) Strong() bool {
+	switch c.Kind {
+	case "signature", "known-checksum", "lockfile", "pin":
+		return true
+	}
+	return false
+}
+
+// strongCheck is the first strong check v passed, "" when none.
+func (v Verification) strongCheck() string {
+	for _, c := range v.Checks {
+		if c.Strong() {
+			return c.Detail
+		}
+	}
+	return ""
+}
+
+// Vouched reports whether a check other than a mirror's own checksum of a
+// tarball unverified upstream passed: what --verify strict asks for.
+func (v Verification) Vouched() bool {
+	for _, c := range v.Checks {
+		if c.Kind != kindMirrorUnverified {
+			return true
+		}
+	}
+	return false
 }
 
 // Verification is everything that was checked about one tarball.
@@ -70,6 +115,9 @@ type Verification struct {
 	Signer *verify.Signer `json:"signer,omitempty"`
 	// Skipped is true under --verify off.
 	Skipped bool `json:"skipped,omitempty"`
+	// Unchecked names a signature that was not checked because its key
+	// was not at hand, a strong check having verified the tarball.
+	Unchecked string `json:"unchecked,omitempty"`
 	// SignerKey is the signer's public key (armored), as it was trusted:
 	// what a mirror carries for builds from it.
 	SignerKey []byte `json:"-"`
@@ -114,13 +162,17 @@ func (t Trust) check(ctx context.Context, a source.Artifact, path, sha256 string
 		if !strings.EqualFold(a.PinnedSHA256, sha256) {
 			return v, &MismatchError{What: "verify " + what + " against " + a.PinnedBy, File: a.FileName, Want: a.PinnedSHA256, Got: sha256}
 		}
-		v.Checks = append(v.Checks, Check{"pin", "sha256 pinned in " + a.PinnedBy})
+		v.Checks = append(v.Checks, pinCheck(a))
 	}
 	if side.sha256 != "" {
 		if !strings.EqualFold(side.sha256, sha256) {
 			return v, &MismatchError{What: "verify " + what, File: a.FileName + " (checksum from " + side.sha256URL + ")", Want: side.sha256, Got: sha256}
 		}
-		v.Checks = append(v.Checks, Check{"sha256", "sha256 published at " + side.sha256URL})
+		if a.UnverifiedUpstream != "" {
+			v.Checks = append(v.Checks, Check{kindMirrorUnverified, "sha256 pinned by the mirror " + a.UnverifiedUpstream + " (unverified upstream)"})
+		} else {
+			v.Checks = append(v.Checks, Check{"sha256", "sha256 published at " + side.sha256URL})
+		}
 	}
 	known, err := verify.CheckKnownChecksum(ctx, a.Component, a.FileName, path)
 	if err != nil {
@@ -134,6 +186,9 @@ func (t Trust) check(ctx context.Context, a source.Artifact, path, sha256 string
 		if err := t.checkSignature(ctx, a, path, side, &v); err != nil {
 			return v, err
 		}
+	}
+	if len(v.Checks) > 0 && !v.Vouched() && t.Policy == PolicyStrict {
+		return v, fmt.Errorf("verify %s: %s was unverified upstream when mirror %s mirrored it (its .sha256 there is the mirror's own: it proves only that the file has not changed since) and --verify strict refuses it; pin it in a lockfile made from a verified copy, or use --verify auto", what, a.FileName, a.UnverifiedUpstream)
 	}
 	if len(v.Checks) == 0 {
 		if t.Policy == PolicyStrict {
@@ -150,6 +205,18 @@ func (t Trust) check(ctx context.Context, a source.Artifact, path, sha256 string
 // --verify off skipped the checks).
 func (v Verification) Unverified() bool { return !v.Skipped && len(v.Checks) == 0 }
 
+// pinCheck is the check a.PinnedSHA256 passed: a mirror's own pin is
+// told apart, for it is not strong.
+func pinCheck(a source.Artifact) Check {
+	switch {
+	case a.PinnedByMirror && a.UnverifiedUpstream != "":
+		return Check{kindMirrorUnverified, "sha256 pinned by the mirror " + a.UnverifiedUpstream + " (unverified upstream)"}
+	case a.PinnedByMirror:
+		return Check{kindMirrorPin, "sha256 pinned in " + a.PinnedBy}
+	}
+	return Check{"pin", "sha256 pinned in " + a.PinnedBy}
+}
+
 // unverifiedWarning is the full warning for a tarball that is used with
 // nothing to verify it against.
 func unverifiedWarning(a source.Artifact) string {
@@ -161,7 +228,9 @@ func unverifiedWarning(a source.Artifact) string {
 // for its component and records the signer in v. When the signer is not
 // at hand but keys are pinned for the component, the pinned keys it may
 // be are got first (PinnedKeys); if they cannot be had, the signature
-// cannot be checked, and that is an error, never a warning.
+// cannot be checked, and that is an error. An unknown signer, or one
+// whose pinned key cannot be had, is only a warning when a strong check
+// (Check.Strong) has passed already; a bad signature is always fatal.
 func (t Trust) checkSignature(ctx context.Context, a source.Artifact, path string, side sidecars, v *Verification) error {
 	what := strings.TrimSpace(a.Component + " " + a.Version)
 	keys, own, err := t.keyring(a, nil)
@@ -179,7 +248,15 @@ func (t Trust) checkSignature(ctx context.Context, a source.Artifact, path strin
 		keys, signer, err = t.recheckWithPinned(ctx, a, path, side, unknown, keys, err)
 	}
 	var cannot *pinnedKeyError
+	strong := v.strongCheck()
 	switch {
+	case strong != "" && (errors.As(err, &cannot) || errors.As(err, &unknown)):
+		// Verified already by a check upstream vouches for: a signer
+		// nginx-build cannot check (unknown, or pinned but not to be
+		// had offline) is worth saying, not failing for. A BAD
+		// signature by a known key is neither, and stays fatal.
+		t.warn("%s", unknownSignerWarning(what, a, unknown, cannot, strong))
+		v.Unchecked = "OpenPGP signature by key " + issuerOf(unknown)
 	case errors.As(err, &cannot):
 		return err
 	case err != nil && !own && errors.As(err, &unknown):
@@ -196,6 +273,32 @@ func (t Trust) checkSignature(ctx context.Context, a source.Artifact, path strin
 		v.Checks = append(v.Checks, Check{"signature", detail})
 	}
 	return nil
+}
+
+// unknownSignerWarning says that a's signature by an unknown key was not
+// checked, why (the key is not trusted, or is pinned but could not be
+// had: cannot), and which strong check verified the tarball instead.
+func unknownSignerWarning(what string, a source.Artifact, unknown *verify.UnknownSignerError, cannot *pinnedKeyError, strong string) string {
+	key := issuerOf(unknown)
+	why := "which nginx-build does not trust for " + a.Component
+	if cannot != nil {
+		var tried []string
+		for _, m := range cannot.missing {
+			tried = append(tried, m.Key.Name+" "+m.Key.Fingerprint+": "+joinErrors(m.Tried))
+		}
+		why = "which may be a key nginx-build pins for " + a.Component + " but could not get (" + strings.Join(tried, "; ") + ")"
+	}
+	return fmt.Sprintf("%s: %s is signed by key %s, %s: the signature is not checked; the tarball is verified by the %s (to check the signature too, pass the key with --keyring %s=FILE)",
+		what, a.FileName, key, why, strong, a.Component)
+}
+
+// issuerOf is the unknown signer's fingerprint, or its key ID when the
+// signature does not carry the fingerprint.
+func issuerOf(unknown *verify.UnknownSignerError) string {
+	if unknown.IssuerFingerprint != "" {
+		return unknown.IssuerFingerprint
+	}
+	return unknown.IssuerKeyID
 }
 
 // recheckWithPinned gets the pinned keys that the unknown signer may be

@@ -23,7 +23,7 @@ type Index struct {
 	// Updated is when something was last added or changed; a run that
 	// adds nothing leaves the file as it was, byte for byte.
 	Updated time.Time
-	// Files are the tarballs: Path, SHA256, Verified and, for a custom
+	// Files are the tarballs: Path, SHA256, Verified, UnverifiedUpstream and, for a custom
 	// component, CustomURL (a build asking for that URL with --mirror
 	// takes this file instead).
 	Files []pin.Component
@@ -56,7 +56,10 @@ type fileJSON struct {
 	Path     string   `json:"path"`
 	SHA256   string   `json:"sha256"`
 	Verified []string `json:"verified"`
-	URL      string   `json:"url,omitempty"`
+	// UnverifiedUpstream is a later addition: older indexes say the
+	// same with an empty verified list.
+	UnverifiedUpstream bool   `json:"unverified_upstream,omitempty"`
+	URL                string `json:"url,omitempty"`
 }
 
 type moduleJSON struct {
@@ -74,7 +77,7 @@ type moduleJSON struct {
 func (x Index) MarshalJSON() ([]byte, error) {
 	j := indexJSON{Updated: x.Updated, Keys: x.Keys}
 	for _, f := range x.Files {
-		j.Files = append(j.Files, fileJSON{Path: f.Path, SHA256: f.SHA256, Verified: f.Verified, URL: f.CustomURL})
+		j.Files = append(j.Files, fileJSON{Path: f.Path, SHA256: f.SHA256, Verified: f.Verified, UnverifiedUpstream: f.UnverifiedUpstream, URL: f.CustomURL})
 	}
 	for _, m := range x.Modules {
 		j.Modules = append(j.Modules, moduleJSON{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: m.Commit, Version: m.Version, Path: m.Path, SHA256: m.SHA256})
@@ -90,7 +93,9 @@ func (x *Index) UnmarshalJSON(b []byte) error {
 	}
 	*x = Index{Updated: j.Updated, Keys: j.Keys}
 	for _, f := range j.Files {
-		x.Files = append(x.Files, pin.Component{Path: f.Path, SHA256: f.SHA256, Verified: f.Verified, CustomURL: f.URL})
+		x.Files = append(x.Files, pin.Component{Path: f.Path, SHA256: f.SHA256, Verified: f.Verified, CustomURL: f.URL,
+			// An index from before the field: nothing verified is the same.
+			UnverifiedUpstream: f.UnverifiedUpstream || len(f.Verified) == 0})
 	}
 	for _, m := range j.Modules {
 		x.Modules = append(x.Modules, pin.Module{Name: m.Name, Form: m.Form, URL: m.URL, Rev: m.Rev, Commit: m.Commit, Version: m.Version, Path: m.Path, SHA256: m.SHA256})
@@ -159,6 +164,18 @@ func (x Index) UpsertKey(k Key) Index {
 	x.Keys = append(x.Keys, k)
 	sort.Slice(x.Keys, func(i, j int) bool { return x.Keys[i].Path < x.Keys[j].Path })
 	return x
+}
+
+// UnverifiedUpstream reports whether the index lists the file at rel (a
+// slash-separated path such as "zlib/zlib-1.3.1.tar.gz") as one that
+// nothing upstream verified when it was mirrored.
+func (x Index) UnverifiedUpstream(rel string) bool {
+	for _, f := range x.Files {
+		if f.Path == rel {
+			return f.UnverifiedUpstream
+		}
+	}
+	return false
 }
 
 // FindModule finds a module of modules.json in the index: the same form

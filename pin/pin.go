@@ -28,6 +28,11 @@ type Component struct {
 	// Verified lists the checks that passed, one line each, as the
 	// lockfile and a mirror's index record them.
 	Verified []string
+	// UnverifiedUpstream is set in a mirror's index for a tarball that
+	// nothing upstream verified when it was mirrored (no signature by a
+	// trusted key, no published or built-in checksum, no pin): the
+	// .sha256 the mirror wrote beside it is only its own.
+	UnverifiedUpstream bool
 	// CustomURL is a custom component's own address (-customnginx or
 	// -customssl), where a mirror's copy stands in for it.
 	CustomURL string

@@ -292,7 +292,7 @@ func (r *Resolved) missingExact(ctx context.Context, env Env, exact []int) compo
 		if err != nil {
 			continue
 		}
-		if _, err := locateAny(ctx, env, r.Plan.Mirrors(), c, spec.Version); err != nil && ctx.Err() == nil && netfail.Find(err) == nil {
+		if _, err := locateAny(ctx, env, mirrorIndexes{}, r.Plan.Mirrors(), c, spec.Version); err != nil && ctx.Err() == nil && netfail.Find(err) == nil {
 			errs = append(errs, fmt.Errorf("resolve %s %s: %w", spec.Name, spec.Version, err))
 		}
 	}
@@ -372,7 +372,7 @@ func (r *Resolved) readMirrorOffers(ctx context.Context, env Env) error {
 			}
 			a := source.Artifact{
 				Component: "module-" + m.Name, Version: e.Version, FileName: path.Base(e.Path),
-				URLs: []string{mirror.FileURL(e.Path)}, PinnedSHA256: e.SHA256, PinnedBy: pinnedBy,
+				URLs: []string{mirror.FileURL(e.Path)}, PinnedSHA256: e.SHA256, PinnedBy: pinnedBy, PinnedByMirror: true,
 			}
 			switch m.Form {
 			case module3rd.FormGit:
@@ -386,6 +386,7 @@ func (r *Resolved) readMirrorOffers(ctx context.Context, env Env) error {
 			case module3rd.FormTarball:
 				if sum, err := m.SHA256(); err == nil && sum != "" {
 					a.PinnedSHA256, a.PinnedBy = sum, "modules.json" // a mismatch with the mirror's copy is fatal
+					a.PinnedByMirror = false
 				}
 				a.URLs = append(a.URLs, modules.TarballURL(m))
 			}
@@ -399,10 +400,14 @@ func (r *Resolved) readMirrorOffers(ctx context.Context, env Env) error {
 			}
 			for _, f := range idx.Files {
 				if f.CustomURL == c.CustomURL && f.SHA256 != "" {
-					r.Offers.Tarballs[key] = source.Artifact{
+					a := source.Artifact{
 						Component: c.Name, Version: c.Version, FileName: path.Base(f.Path),
-						URLs: []string{mirror.FileURL(f.Path), c.CustomURL}, PinnedSHA256: f.SHA256, PinnedBy: pinnedBy,
+						URLs: []string{mirror.FileURL(f.Path), c.CustomURL}, PinnedSHA256: f.SHA256, PinnedBy: pinnedBy, PinnedByMirror: true,
 					}
+					if f.UnverifiedUpstream {
+						a.UnverifiedUpstream = mirror.String()
+					}
+					r.Offers.Tarballs[key] = a
 					env.IO.Infof("%s from mirror %s (%s)", c.Name, mirror, f.Path)
 					break
 				}
@@ -510,6 +515,7 @@ func Locate(ctx context.Context, r *Resolved, env Env) (*Resolved, error) {
 	out := r.with()
 	out.Artifacts = nil
 	var missing componentErrors
+	indexes := mirrorIndexes{}
 	for i, c := range out.Components {
 		var a source.Artifact
 		if c.CustomURL != "" {
@@ -525,7 +531,7 @@ func Locate(ctx context.Context, r *Resolved, env Env) (*Resolved, error) {
 			if err != nil {
 				return nil, err
 			}
-			if a, err = locateAny(ctx, env, out.Plan.Mirrors(), comp, c.Version); err != nil {
+			if a, err = locateAny(ctx, env, indexes, out.Plan.Mirrors(), comp, c.Version); err != nil {
 				err = fmt.Errorf("resolve %s %s: %w", c.Name, c.Version, err)
 				if ctx.Err() != nil || netfail.Find(err) != nil {
 					return nil, err
@@ -557,8 +563,10 @@ func (r *Resolved) Located() []pin.Component {
 }
 
 // locateAny finds a tarball on the first mirror that has it; the same file
-// on later mirrors is added as fallback download URLs.
-func locateAny(ctx context.Context, env Env, mirrors []source.Mirror, c source.Component, version string) (source.Artifact, error) {
+// on later mirrors is added as fallback download URLs. A mirror whose
+// index.json says nothing upstream verified the tarball when it was
+// mirrored is named in the artifact (UnverifiedUpstream).
+func locateAny(ctx context.Context, env Env, indexes mirrorIndexes, mirrors []source.Mirror, c source.Component, version string) (source.Artifact, error) {
 	var found *source.Artifact
 	var errs joinedErrors
 	for _, m := range mirrors {
@@ -567,6 +575,9 @@ func locateAny(ctx context.Context, env Env, mirrors []source.Mirror, c source.C
 		case err != nil:
 			errs = append(errs, err)
 		case found == nil:
+			if m.IsFileTree() && indexes.get(ctx, env, m).UnverifiedUpstream(c.Name+"/"+a.FileName) {
+				a.UnverifiedUpstream = m.String()
+			}
 			found = &a
 		case a.FileName == found.FileName:
 			found.URLs = append(found.URLs, a.URLs...)
@@ -576,6 +587,26 @@ func locateAny(ctx context.Context, env Env, mirrors []source.Mirror, c source.C
 		return source.Artifact{}, errs
 	}
 	return *found, nil
+}
+
+// mirrorIndexes are the index.json files of the mirror trees one Locate
+// has read, by mirror, so that each is read once.
+type mirrorIndexes map[string]mirrorindex.Index
+
+// get reads m's index.json; a mirror without one (or with a damaged one,
+// which readMirrorOffers warns about) says nothing about its files.
+func (x mirrorIndexes) get(ctx context.Context, env Env, m source.Mirror) mirrorindex.Index {
+	if idx, ok := x[m.String()]; ok {
+		return idx
+	}
+	var idx mirrorindex.Index
+	if b, err := m.ReadFile(ctx, env.HTTP, "index.json"); err == nil {
+		if err := json.Unmarshal(b, &idx); err != nil {
+			idx = mirrorindex.Index{}
+		}
+	}
+	x[m.String()] = idx
+	return idx
 }
 
 // joinedErrors is one error per mirror, on one line; errors.Is and As see
@@ -643,7 +674,11 @@ func (r *Resolved) verifyPlan(a source.Artifact, pins verify.KeyPins) string {
 			checks = append(checks, "signature "+a.SignatureURL+maybe+" cannot be checked: no "+a.Component+" key")
 		}
 	}
-	if a.ChecksumURL != "" {
+	switch {
+	case a.ChecksumURL != "" && a.UnverifiedUpstream != "":
+		// The mirror's own checksum: --verify strict will refuse it.
+		checks = append(checks, "sha256 from "+a.ChecksumURL+", the mirror's own (unverified upstream)")
+	case a.ChecksumURL != "":
 		checks = append(checks, "sha256 from "+a.ChecksumURL+maybe)
 	}
 	if sum, ok := verify.KnownChecksum(a.Component, a.FileName); ok {

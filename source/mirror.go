@@ -114,6 +114,15 @@ type Artifact struct {
 	// PinnedSHA256 is a sha256 the tarball must have, and PinnedBy where
 	// the pin comes from (e.g. a module's checksum in modules.json).
 	PinnedSHA256, PinnedBy string
+	// PinnedByMirror says PinnedSHA256 is a mirror's own record (its
+	// index.json) of what it copied: it proves the file has not changed
+	// since, not that upstream published it, so it is no strong check.
+	PinnedByMirror bool
+	// UnverifiedUpstream names the mirror whose index.json says nothing
+	// upstream verified this tarball when it was mirrored: the .sha256
+	// beside it (and any pin) is only the mirror's own, which --verify
+	// strict does not accept.
+	UnverifiedUpstream string
 	// SigningKeyFile holds upstream's signing key as a distribution ships
 	// it (Debian's debian/upstream/signing-key.asc), once downloaded.
 	SigningKeyFile string
