@@ -40,7 +40,7 @@ otherwise every value in full; --json prints it as JSON.`,
 				return err
 			}
 			io.Verbose = g.verbose
-			pl, err := bf.toPlan(g, changedFunc(cmd.Flags()), io.Warnf, extra, noWorkDir)
+			pl, err := bf.toPlan(cmd.Context(), g, changedFunc(cmd.Flags()), io.Warnf, extra, noWorkDir)
 			if err != nil {
 				return err
 			}

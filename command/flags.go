@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -301,8 +302,23 @@ const (
 	noWorkDir       workDirUse = false
 )
 
+// unsafeInPath are the characters nginx's configure cannot take in the
+// path of its source tree: it evaluates paths inside quoted shell strings
+// (eval "..."), so one of them ends the string early, or expands.
+const unsafeInPath = "'\"$`\n"
+
+// checkWorkDirPath refuses a work dir (absolute) that nginx's configure
+// would fail in, up front: otherwise the build gets as far as configure
+// and fails there with "Unterminated quoted string".
+func checkWorkDirPath(work string) error {
+	if i := strings.IndexAny(work, unsafeInPath); i >= 0 {
+		return usagef("-d: the work directory %q contains %q, which nginx's configure cannot handle (it evaluates paths in shell code); use a directory whose path has none of ' \" $ ` or a newline", work, work[i:i+1])
+	}
+	return nil
+}
+
 // toPlan turns validated build flags into a plan.Plan.
-func (f *buildFlags) toPlan(g *globalFlags, changed func(string) bool, warn func(string, ...any), extraArgs []string, use workDirUse) (*plan.Plan, error) {
+func (f *buildFlags) toPlan(ctx context.Context, g *globalFlags, changed func(string) bool, warn func(string, ...any), extraArgs []string, use workDirUse) (*plan.Plan, error) {
 	workDir := f.workDir
 	switch {
 	case workDir == "" && use == buildsInWorkDir:
@@ -320,6 +336,11 @@ func (f *buildFlags) toPlan(g *globalFlags, changed func(string) bool, warn func
 	work, err := g.f.abs(workDir)
 	if err != nil {
 		return nil, fmt.Errorf("-d %s: %w", workDir, err)
+	}
+	if use == buildsInWorkDir {
+		if err := checkWorkDirPath(work); err != nil {
+			return nil, err
+		}
 	}
 	p := &plan.Plan{
 		WorkDir: work, Server: server, Libraries: libs, ExtraArgs: extraArgs,
@@ -353,7 +374,7 @@ func (f *buildFlags) toPlan(g *globalFlags, changed func(string) bool, warn func
 		}
 	}
 	if f.modulesFile != "" {
-		mods, data, err := plan.ReadModules(g.f.absOr(f.modulesFile), warn)
+		mods, data, err := plan.ReadModules(ctx, g.f.absOr(f.modulesFile), warn)
 		if err != nil {
 			return nil, err
 		}
@@ -401,9 +422,25 @@ func (g *globalFlags) apply(p *plan.Plan) error {
 	return nil
 }
 
+// checkMirrorEnv refuses an NGINX_BUILD_MIRROR that is set but names no
+// mirror (",,,", " "): taken as no mirror, the run would silently go to
+// upstream, which is what setting it was meant to avoid. An empty value
+// is unset, as usual for the environment; --mirror replaces it.
+func (g *globalFlags) checkMirrorEnv() error {
+	const name = "NGINX_BUILD_MIRROR"
+	v := g.f.env(name)
+	if len(g.mirrors) == 0 && v != "" && len(g.f.envList(name)) == 0 {
+		return usagef("%s=%q names no mirror: give a URL or directory (several separated by commas), or unset it to use upstream", name, v)
+	}
+	return nil
+}
+
 // origins is where tarballs come from, first choice first: upstream,
 // the --mirror list, or --source debian.
 func (g *globalFlags) origins(cacheDir string) ([]source.Mirror, error) {
+	if err := g.checkMirrorEnv(); err != nil {
+		return nil, err
+	}
 	switch g.source {
 	case "", "upstream":
 	case "debian":

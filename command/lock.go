@@ -36,7 +36,7 @@ between the flags and the lockfile is fatal. Commit the lockfile.`,
 				return err
 			}
 			io.Verbose = g.verbose
-			pl, err := bf.toPlan(g, changedFunc(cmd.Flags()), io.Warnf, extra, noWorkDir)
+			pl, err := bf.toPlan(cmd.Context(), g, changedFunc(cmd.Flags()), io.Warnf, extra, noWorkDir)
 			if err != nil {
 				return err
 			}

@@ -41,7 +41,7 @@ missing. It takes the flags of build; those that only matter for compiling
 			if err != nil {
 				return err
 			}
-			pl, err := bf.toPlan(g, changedFunc(cmd.Flags()), io.Warnf, nil, noWorkDir)
+			pl, err := bf.toPlan(cmd.Context(), g, changedFunc(cmd.Flags()), io.Warnf, nil, noWorkDir)
 			if err != nil {
 				return err
 			}

@@ -99,12 +99,15 @@ func runModules(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, mf *module
 	if _, err := source.Lookup(info.Name); err != nil {
 		return fmt.Errorf("%s is %s %s, which nginx-build cannot build modules for", mf.fromBinary, info.Name, info.Version)
 	}
-	mods, data, err := plan.ReadModules(g.f.absOr(mf.modulesFile), io.Warnf)
+	mods, data, err := plan.ReadModules(cmd.Context(), g.f.absOr(mf.modulesFile), io.Warnf)
 	if err != nil {
 		return err
 	}
 	work, err := g.f.abs(mf.workDir)
 	if err != nil {
+		return err
+	}
+	if err := checkWorkDirPath(work); err != nil {
 		return err
 	}
 	outDir, err := g.f.abs(mf.out)

@@ -136,7 +136,7 @@ func runPackage(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildF
 	case pk.output == "":
 		return usagef("--output: give a directory")
 	}
-	pl, err := bf.toPlan(g, changedFunc(cmd.Flags()), io.Warnf, extra, buildsInWorkDir)
+	pl, err := bf.toPlan(cmd.Context(), g, changedFunc(cmd.Flags()), io.Warnf, extra, buildsInWorkDir)
 	if err != nil {
 		return err
 	}

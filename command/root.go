@@ -330,7 +330,7 @@ func runBuild(cmd *cobra.Command, io *iostreams.IO, g *globalFlags, bf *buildFla
 	if pf.json && !pf.dryRun {
 		return usagef("--json goes with --dry-run")
 	}
-	pl, err := bf.toPlan(g, changedFunc(cmd.Flags()), io.Warnf, extra, buildsInWorkDir)
+	pl, err := bf.toPlan(cmd.Context(), g, changedFunc(cmd.Flags()), io.Warnf, extra, buildsInWorkDir)
 	if err != nil {
 		return err
 	}

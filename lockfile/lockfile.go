@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/nginx-build/nginx-build/internal/atomicfile"
 	"github.com/nginx-build/nginx-build/internal/jsonfile"
@@ -121,12 +123,39 @@ func Read(path string) (*File, error) {
 	if l.LockfileVersion != Version {
 		return nil, fmt.Errorf("lockfile %s has format version %d; this nginx-build reads version %d", path, l.LockfileVersion, Version)
 	}
-	for _, c := range l.Components {
-		if c.Name == "" || c.Version == "" || len(c.SHA256) != 64 {
-			return nil, fmt.Errorf("lockfile %s: entry %q lacks a name, version or sha256", path, c.Name)
+	for i, c := range l.Components {
+		if err := checkComponent(c); err != nil {
+			return nil, fmt.Errorf("lockfile %s: component %d (%q): %w (fix the entry, or delete the lockfile and run `nginx-build lock`)", path, i+1, c.Name, err)
 		}
 	}
 	return &l, nil
+}
+
+// checkComponent says which field of a pinned component is missing or
+// malformed, and what is wrong with it.
+func checkComponent(c pin.Component) error {
+	switch {
+	case c.Name == "":
+		return errors.New(`"name" is missing`)
+	case c.Version == "":
+		return errors.New(`"version" is missing`)
+	case c.SHA256 == "":
+		return errors.New(`"sha256" is missing`)
+	}
+	var wrong []string
+	if n := utf8.RuneCountInString(c.SHA256); n != 64 {
+		wrong = append(wrong, fmt.Sprintf("it has %d characters", n))
+	}
+	for _, r := range c.SHA256 {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			wrong = append(wrong, fmt.Sprintf("%q is not a hex digit", r))
+			break
+		}
+	}
+	if wrong != nil {
+		return fmt.Errorf(`"sha256" %q is not a sha256 (64 hex digits): %s`, c.SHA256, strings.Join(wrong, ", and "))
+	}
+	return nil
 }
 
 // Write stores the lockfile atomically.

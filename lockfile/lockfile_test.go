@@ -62,3 +62,33 @@ func TestLockfileEmptyListsEncodeAsBefore(t *testing.T) {
 		t.Errorf("a component without checks must list verified as [], got %s", b)
 	}
 }
+
+// A malformed component entry is named with the field that is wrong and
+// what is wrong with it, not "lacks a name, version or sha256".
+func TestReadNamesTheBadField(t *testing.T) {
+	t.Parallel()
+	hex := strings.Repeat("ab", 32)
+	for _, tc := range []struct{ entry, want string }{
+		{`{"version": "1.2.3", "sha256": "` + hex + `"}`, `component 1 (""): "name" is missing`},
+		{`{"name": "nginx", "sha256": "` + hex + `"}`, `component 1 ("nginx"): "version" is missing`},
+		{`{"name": "nginx", "version": "1.2.3"}`, `component 1 ("nginx"): "sha256" is missing`},
+		{`{"name": "nginx", "version": "1.2.3", "sha256": "zz"}`, `component 1 ("nginx"): "sha256" "zz" is not a sha256 (64 hex digits): it has 2 characters, and 'z' is not a hex digit`},
+		{`{"name": "nginx", "version": "1.2.3", "sha256": "` + hex[:63] + `g"}`, `"sha256" "` + hex[:63] + `g" is not a sha256 (64 hex digits): 'g' is not a hex digit`},
+		{`{"name": "nginx", "version": "1.2.3", "sha256": "` + hex + `0"}`, `is not a sha256 (64 hex digits): it has 65 characters (fix the entry`},
+	} {
+		path := filepath.Join(t.TempDir(), "nginx-build.lock")
+		if err := os.WriteFile(path, []byte(`{"lockfile_version": 1, "components": [`+tc.entry+`]}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Read(path)
+		if err == nil || !strings.Contains(err.Error(), "lockfile "+path+": ") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("entry %s: error %v, want one naming %s and saying %s", tc.entry, err, path, tc.want)
+		}
+	}
+	// Upper-case hex is a sha256 too: pins are compared case-insensitively.
+	path := filepath.Join(t.TempDir(), "nginx-build.lock")
+	os.WriteFile(path, []byte(`{"lockfile_version": 1, "components": [{"name": "nginx", "version": "1.2.3", "sha256": "`+strings.ToUpper(hex)+`"}]}`), 0o644)
+	if _, err := Read(path); err != nil {
+		t.Errorf("upper-case sha256: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ package module3rd
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/nginx-build/nginx-build/internal/suggest"
@@ -55,15 +57,46 @@ const formList = "git, hg, local, tarball, debian"
 
 var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
 
+// The bounds of a modules.json. They are far beyond any real build (a
+// build with a hundred third-party modules is rare) and keep a hostile or
+// generated file from holding a run for long: a file at both limits
+// parses in about a second.
+const (
+	// MaxFileSize is the largest modules.json read, in bytes.
+	MaxFileSize = 64 << 20
+	// MaxModules is the most entries a modules.json may list.
+	MaxModules = 500_000
+)
+
 // Load reads and validates a modules.json file. Its warnings are what
-// Parse ignores.
-func Load(path string) (mods []Module, data []byte, warnings []string, err error) {
-	data, err = os.ReadFile(path)
+// Parse ignores. A file larger than MaxFileSize is refused unread, and
+// cancelling ctx (Ctrl-C) stops the parse of a large one.
+func Load(ctx context.Context, path string) (mods []Module, data []byte, warnings []string, err error) {
+	data, err = readBounded(path, MaxFileSize)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("read modules file: %w", err)
+		return nil, nil, nil, err
 	}
-	mods, warnings, err = Parse(path, data)
+	mods, warnings, err = parse(ctx, path, data, MaxModules)
 	return mods, data, warnings, err
+}
+
+// readBounded reads path, refusing it when it holds more than limit bytes.
+// It reads at most limit+1 bytes: a file that grows while being read, or
+// a device that never ends, is refused too.
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read modules file: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read modules file: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: modules file is larger than %d MiB, the most nginx-build reads: it cannot be a list of modules to build", path, limit>>20)
+	}
+	return data, nil
 }
 
 // Parse validates modules.json content; name is used in messages.
@@ -74,9 +107,22 @@ func Load(path string) (mods []Module, data []byte, warnings []string, err error
 // file:line:col, with a did-you-mean. The warnings found before an error
 // are returned with it: an unknown "nmae" explains a missing "name".
 func Parse(name string, data []byte) ([]Module, []string, error) {
+	return parse(context.Background(), name, data, MaxModules)
+}
+
+// cancelEvery is how many entries parse reads between looks at its
+// context: often enough to stop within milliseconds, rarely enough to
+// cost nothing.
+const cancelEvery = 1024
+
+// parse is Parse with at most maxModules entries, stopped when ctx is.
+func parse(ctx context.Context, name string, data []byte, maxModules int) ([]Module, []string, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
+	// Positions come from one index of line starts: rescanning the file
+	// for each one made a large file take quadratic time.
+	lines := newLineIndex(data)
 	at := func(off int64) string {
-		line, col := position(data, off)
+		line, col := lines.position(off)
 		return fmt.Sprintf("%s:%d:%d", name, line, col)
 	}
 	tok, err := dec.Token()
@@ -89,13 +135,20 @@ func Parse(name string, data []byte) ([]Module, []string, error) {
 	var mods []Module
 	var warnings []string
 	seen := map[string]int64{}
+	known := knownFields()
 	for dec.More() {
 		start := skipSpace(data, dec.InputOffset())
+		if len(mods)%cancelEvery == 0 && ctx.Err() != nil {
+			return nil, warnings, fmt.Errorf("%s: %w", name, context.Cause(ctx))
+		}
+		if len(mods) == maxModules {
+			return nil, warnings, fmt.Errorf("%s: more than %d modules, the most a modules file may list", at(start), maxModules)
+		}
 		var m Module
 		if err := dec.Decode(&m); err != nil {
 			return nil, warnings, wholeDecodeError(name, data, err, start)
 		}
-		for _, k := range unknownKeys(data, start) {
+		for _, k := range unknownKeys(data, start, known) {
 			warnings = append(warnings, fmt.Sprintf("%s: unknown key %q is ignored %s", at(k.off), k.name, suggestKey(k.name)))
 		}
 		if err := m.validate(); err != nil {
@@ -282,12 +335,13 @@ type objectKey struct {
 
 // unknownKeys lists the keys of the module object at start that
 // encoding/json matches to no field of Module, and so ignores. It matches
-// a key to a field name case-insensitively, like bytes.EqualFold.
-func unknownKeys(data []byte, start int64) []objectKey {
+// a key to a field name case-insensitively, like bytes.EqualFold. fields
+// are knownFields(), found once for a whole file.
+func unknownKeys(data []byte, start int64, fields []string) []objectKey {
 	var unknown []objectKey
 	for _, k := range objectKeys(data, start) {
 		known := false
-		for _, f := range knownFields() {
+		for _, f := range fields {
 			known = known || strings.EqualFold(k.name, f)
 		}
 		if !known {
@@ -369,7 +423,7 @@ func decodeError(name string, data []byte, err error, fallback int64) error {
 		off = int64(len(data))
 		err = errors.New("unexpected end of file")
 	}
-	line, col := position(data, off)
+	line, col := newLineIndex(data).position(off)
 	return fmt.Errorf("%s:%d:%d: %s", name, line, col, strings.TrimPrefix(err.Error(), "json: "))
 }
 
@@ -380,19 +434,29 @@ func skipSpace(data []byte, off int64) int64 {
 	return off
 }
 
-// position converts a byte offset to a 1-based line and column.
-func position(data []byte, off int64) (line, col int) {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	line, col = 1, 1
-	for _, b := range data[:off] {
+// lineIndex maps byte offsets of a file to lines and columns; built
+// once, it answers each in logarithmic time.
+type lineIndex struct {
+	size   int64
+	starts []int64 // the offset each line starts at; starts[0] is 0
+}
+
+// newLineIndex indexes data's lines in one pass.
+func newLineIndex(data []byte) lineIndex {
+	starts := []int64{0}
+	for i, b := range data {
 		if b == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
+			starts = append(starts, int64(i)+1)
 		}
 	}
-	return line, col
+	return lineIndex{size: int64(len(data)), starts: starts}
+}
+
+// position converts a byte offset to a 1-based line and column; an offset
+// past the end is the end.
+func (x lineIndex) position(off int64) (line, col int) {
+	off = min(max(off, 0), x.size)
+	// The line is the last one starting at or before off.
+	i := sort.Search(len(x.starts), func(i int) bool { return x.starts[i] > off }) - 1
+	return i + 1, int(off-x.starts[i]) + 1
 }

@@ -1,17 +1,22 @@
 package module3rd
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestLoad(t *testing.T) {
-	mods, data, warnings, err := Load(filepath.Join("testdata", "modules.json"))
+	mods, data, warnings, err := Load(t.Context(), filepath.Join("testdata", "modules.json"))
 	if err != nil || warnings != nil {
 		t.Fatal(err, warnings)
 	}
@@ -33,7 +38,7 @@ func TestLoad(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, _, _, err := Load(filepath.Join(t.TempDir(), "nope.json"))
+	_, _, _, err := Load(t.Context(), filepath.Join(t.TempDir(), "nope.json"))
 	if err == nil || !strings.Contains(err.Error(), "nope.json") {
 		t.Fatalf("Load = %v, want an error naming the file", err)
 	}
@@ -44,7 +49,7 @@ func TestLoadReportsPath(t *testing.T) {
 	if err := os.WriteFile(p, []byte("[\n  {\"name\": \"a\"}\n]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, _, _, err := Load(p)
+	_, _, _, err := Load(t.Context(), p)
 	if err == nil || !strings.HasPrefix(err.Error(), p+":2:3: ") {
 		t.Fatalf("Load = %v, want an error at %s:2:3", err, p)
 	}
@@ -468,4 +473,123 @@ func FuzzValidSPDXExpression(f *testing.F) {
 			t.Fatalf("accepted %q: unbalanced", s)
 		}
 	})
+}
+
+// largeModulesFile is a modules.json of n local modules, one key a line
+// as people write them.
+func largeModulesFile(n int) []byte {
+	var b strings.Builder
+	b.WriteString("[\n")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, "  {\n    \"name\": \"m%d\",\n    \"form\": \"local\",\n    \"url\": \"/src/m%d\",\n    \"dynamic\": true\n  }", i, i)
+	}
+	b.WriteString("\n]\n")
+	return []byte(b.String())
+}
+
+// A large modules.json parses in linear time: each module's position was
+// found by rescanning the file from its start, so 200,000 entries ran for
+// more than ten minutes.
+//
+// Not parallel: it measures the CPU time of the test process, which the
+// paused parallel tests do not use. CPU time, not the time on the clock,
+// so that a loaded machine does not fail it.
+func TestParseLargeFileIsLinear(t *testing.T) {
+	const n = 200_000
+	data := largeModulesFile(n)
+	before := cpuTime(t)
+	mods, warnings, err := Parse("modules.json", data)
+	used := cpuTime(t) - before
+	if err != nil || warnings != nil || len(mods) != n {
+		t.Fatalf("Parse = %d modules, %v, %v; want %d", len(mods), warnings, err, n)
+	}
+	if got, want := mods[n-1].Pos, fmt.Sprintf("modules.json:%d:3", 2+6*(n-1)); got != want {
+		t.Errorf("last module at %s, want %s", got, want)
+	}
+	// Linear, it takes about a second; quadratic, more than ten minutes.
+	if used > 4*time.Second {
+		t.Errorf("parsing %d modules took %v of CPU time", n, used)
+	}
+}
+
+// cpuTime is the CPU time the test process has used so far.
+func cpuTime(t *testing.T) time.Duration {
+	t.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Positions from the line index are those of counting lines by hand,
+// at line starts and ends, past the end, and in a file without a final
+// newline.
+func TestLineIndexPosition(t *testing.T) {
+	t.Parallel()
+	data := []byte("ab\n\ncd")
+	for _, tc := range []struct {
+		off       int64
+		line, col int
+	}{{0, 1, 1}, {2, 1, 3}, {3, 2, 1}, {4, 3, 1}, {5, 3, 2}, {6, 3, 3}, {99, 3, 3}, {-1, 1, 1}} {
+		if line, col := newLineIndex(data).position(tc.off); line != tc.line || col != tc.col {
+			t.Errorf("position(%d) = %d:%d, want %d:%d", tc.off, line, col, tc.line, tc.col)
+		}
+	}
+}
+
+// A modules file is bounded: more entries than MaxModules, or more bytes
+// than MaxFileSize, is an error that says so, found without reading all
+// of it.
+func TestParseBounds(t *testing.T) {
+	t.Parallel()
+	t.Run("entries", func(t *testing.T) {
+		t.Parallel()
+		// parse is Parse with a limit that spares generating MaxModules.
+		_, _, err := parse(t.Context(), "modules.json", largeModulesFile(4), 3)
+		want := "modules.json:20:3: more than 3 modules, the most a modules file may list"
+		if err == nil || err.Error() != want {
+			t.Errorf("Parse = %v, want %s", err, want)
+		}
+	})
+	t.Run("size", func(t *testing.T) {
+		t.Parallel()
+		p := filepath.Join(t.TempDir(), "modules.json")
+		// A sparse file: its size costs no disk.
+		if err := os.WriteFile(p, []byte("["), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Truncate(p, MaxFileSize+1); err != nil {
+			t.Fatal(err)
+		}
+		_, _, _, err := Load(t.Context(), p)
+		if err == nil || !strings.Contains(err.Error(), p+": modules file is larger than 64 MiB") {
+			t.Errorf("Load = %v, want it refused for its size", err)
+		}
+		// At the limit it is read and parsed: the NULs are a syntax error.
+		if err := os.Truncate(p, MaxFileSize); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := Load(t.Context(), p); err == nil || !strings.Contains(err.Error(), "invalid character") {
+			t.Errorf("Load at the limit = %v, want a syntax error", err)
+		}
+	})
+}
+
+// Loading stops when its context is cancelled (Ctrl-C), between entries:
+// the run ends at once rather than when a large file is read.
+func TestLoadStopsWhenCancelled(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "modules.json")
+	if err := os.WriteFile(p, largeModulesFile(2*cancelEvery), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, _, _, err := Load(ctx, p); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), p) {
+		t.Errorf("Load = %v, want context.Canceled naming %s", err, p)
+	}
 }

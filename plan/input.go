@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -53,11 +54,16 @@ func (p *Plan) configureFileName() string {
 // so editing even an ignored key (a "comment") rebuilds, as reformatting
 // does, while the lockfile, which holds only the modules' pins, stays
 // valid. What the file holds that is ignored, keys modules.json does not
-// know, goes to warn, each at its file:line:col.
-func ReadModules(path string, warn func(format string, args ...any)) ([]module3rd.Module, []byte, error) {
-	mods, data, warnings, err := module3rd.Load(path)
+// know, goes to warn, each at its file:line:col. Cancelling ctx stops
+// the reading of a large file.
+func ReadModules(ctx context.Context, path string, warn func(format string, args ...any)) ([]module3rd.Module, []byte, error) {
+	mods, data, warnings, err := module3rd.Load(ctx, path)
 	for _, w := range warnings {
 		warn("%s", w)
+	}
+	if err != nil && ctx.Err() != nil {
+		// An interrupt, not bad input: it must not exit 2.
+		return nil, nil, fmt.Errorf("-m: %w", err)
 	}
 	if err != nil {
 		return nil, nil, inputErrorf("-m: %v", err)
