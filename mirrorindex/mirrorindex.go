@@ -123,47 +123,38 @@ func Same(a, b Index) bool {
 
 // UpsertFile adds f, or replaces the entry with its path.
 func (x Index) UpsertFile(f pin.Component) Index {
-	for i := range x.Files {
-		if x.Files[i].Path == f.Path {
-			x.Files[i] = f
-			return x
-		}
-	}
-	x.Files = append(x.Files, f)
-	sort.Slice(x.Files, func(i, j int) bool { return x.Files[i].Path < x.Files[j].Path })
+	x.Files = upsert(x.Files, f, func(e pin.Component) bool { return e.Path == f.Path },
+		func(a, b pin.Component) bool { return a.Path < b.Path })
 	return x
 }
 
 // UpsertModule adds m, or replaces the entry with its path, URL and rev.
 func (x Index) UpsertModule(m pin.Module) Index {
-	for i := range x.Modules {
-		if x.Modules[i].Path == m.Path && x.Modules[i].URL == m.URL && x.Modules[i].Rev == m.Rev {
-			x.Modules[i] = m
-			return x
-		}
-	}
-	x.Modules = append(x.Modules, m)
-	sort.SliceStable(x.Modules, func(i, j int) bool {
-		if x.Modules[i].Path != x.Modules[j].Path {
-			return x.Modules[i].Path < x.Modules[j].Path
-		}
-		return x.Modules[i].Rev < x.Modules[j].Rev
-	})
+	x.Modules = upsert(x.Modules, m, func(e pin.Module) bool { return e.Path == m.Path && e.URL == m.URL && e.Rev == m.Rev },
+		func(a, b pin.Module) bool { return a.Path < b.Path || (a.Path == b.Path && a.Rev < b.Rev) })
 	return x
 }
 
 // UpsertKey adds k, or replaces the entry with its path; keys are kept in
 // path order.
 func (x Index) UpsertKey(k Key) Index {
-	for i := range x.Keys {
-		if x.Keys[i].Path == k.Path {
-			x.Keys[i] = k
-			return x
+	x.Keys = upsert(x.Keys, k, func(e Key) bool { return e.Path == k.Path },
+		func(a, b Key) bool { return a.Path < b.Path })
+	return x
+}
+
+// upsert replaces the entry of list that same picks with v, or adds v and
+// keeps the list sorted by less (stably: equal entries keep their order).
+func upsert[T any](list []T, v T, same func(T) bool, less func(a, b T) bool) []T {
+	for i := range list {
+		if same(list[i]) {
+			list[i] = v
+			return list
 		}
 	}
-	x.Keys = append(x.Keys, k)
-	sort.Slice(x.Keys, func(i, j int) bool { return x.Keys[i].Path < x.Keys[j].Path })
-	return x
+	list = append(list, v)
+	sort.SliceStable(list, func(i, j int) bool { return less(list[i], list[j]) })
+	return list
 }
 
 // UnverifiedUpstream reports whether the index lists the file at rel (a
