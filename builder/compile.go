@@ -90,9 +90,9 @@ func objsDir(src string) string {
 	return ""
 }
 
-// planCompile reads objs/Makefile in dir for what making goal ("" for
-// its default) compiles. name names a library by its tree.
-func planCompile(dir, goal, server string, name func(tree string) string) ([]*compilePhase, time.Time, error) {
+// planCompile reads objs/Makefile in dir for what making goals (none or
+// "" for its default) compiles. name names a library by its tree.
+func planCompile(dir string, goals []string, server string, name func(tree string) string) ([]*compilePhase, time.Time, error) {
 	path := filepath.Join(dir, "objs", "Makefile")
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -106,10 +106,19 @@ func planCompile(dir, goal, server string, name func(tree string) string) ([]*co
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("%s: %w", path, err)
 	}
-	if goal == "" {
-		goal = mf.DefaultGoal()
+	if len(goals) == 0 || len(goals) == 1 && goals[0] == "" {
+		goals = []string{mf.DefaultGoal()}
 	}
-	reach := mf.Reachable(goal)
+	var reach []string
+	seen := map[string]bool{}
+	for _, g := range goals {
+		for _, t := range mf.Reachable(g) {
+			if !seen[t] {
+				seen[t] = true
+				reach = append(reach, t)
+			}
+		}
+	}
 	libs := libraryPhases(mf, reach, dir, name)
 	core := &compilePhase{name: server, label: server, objPrefix: "-o objs/"}
 	mods := &compilePhase{name: "modules", label: "modules", objPrefix: "-o objs/addon/"}
@@ -238,13 +247,14 @@ func isObject(t string) bool {
 	return !strings.HasPrefix(t, ".") && (strings.HasSuffix(t, ".o") || strings.HasSuffix(t, ".lo"))
 }
 
-// startCompile starts showing the progress of making goal in src.
-func startCompile(ctx context.Context, s *State, src, goal string) *compileMonitor {
+// startCompile starts showing the progress of making goals (none: the
+// default) in src.
+func startCompile(ctx context.Context, s *State, src string, goals ...string) *compileMonitor {
 	m := &compileMonitor{started: time.Now()}
 	m.lines = &lineWriter{fn: m.sawLine}
 	server := s.Plan.Server.Name
 	if dir := objsDir(src); dir != "" {
-		phases, since, err := planCompile(dir, goal, server, s.libraryName)
+		phases, since, err := planCompile(dir, goals, server, s.libraryName)
 		if err != nil {
 			s.Env.IO.Debugf("compile progress: %v", err)
 		}

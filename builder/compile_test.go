@@ -47,7 +47,7 @@ func TestPlanCompile(t *testing.T) {
 				t.Fatal(err)
 			}
 			testrepo.WriteFile(t, filepath.Join(dir, "objs", "Makefile"), string(b), 0o644)
-			phases, _, err := planCompile(dir, tt.goal, "nginx", filepath.Base)
+			phases, _, err := planCompile(dir, []string{tt.goal}, "nginx", filepath.Base)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -22,7 +22,7 @@ func (makeStage) Run(ctx context.Context, s *State) error {
 	if err := beginStep(s, stepMake); err != nil {
 		return err
 	}
-	mon := startCompile(ctx, s, src, "")
+	mon := startCompile(ctx, s, src)
 	err := runLogged(ctx, "make", src, logPath, mon.tee(teeFor(s)), s.toolchain.Env, "make", fmt.Sprintf("-j%d", s.Plan.Jobs))
 	s.Timings = append(s.Timings, mon.stop(err == nil)...)
 	if err != nil {

@@ -23,6 +23,9 @@ import "github.com/nginx-build/nginx-build/plan"
 //     do and before workDirStage: everything that writes the build dir
 //     (-clear included) runs under the lock. A run that had to wait
 //     checks again whether the build is up to date.
+//   - librariesStage after configureStage, which writes the objs/Makefile rule
+//     it reads (and whose time the libraries must be newer than), and
+//     before the make stages, which then find the library up to date.
 //   - installStage is final: it installs an up-to-date build too.
 
 // BuildStages is the whole build, in order.
@@ -40,6 +43,7 @@ func BuildStages() []Stage {
 		prepareStage{},
 		lockWriteStage{},
 		configureStage{},
+		librariesStage{},
 		makeStage{},
 		reportStage{},
 		installStage{},
@@ -78,6 +82,7 @@ func ModuleStages() []Stage {
 		fetchStage{},
 		prepareStage{},
 		configureStage{},
+		librariesStage{},
 		makeModulesStage{},
 	}
 }

@@ -50,6 +50,10 @@ type Env struct {
 	SourceDateEpoch string
 	CC              string
 	CCacheDisabled  bool
+	// BuildFlags are the compiler flags set in the environment (CFLAGS=…,
+	// CPPFLAGS=…, LDFLAGS=…): libraries built outside nginx's make take
+	// them, so the library cache keys on them.
+	BuildFlags []string
 }
 
 // now reads the clock.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nginx-build/nginx-build/fetch"
 	"github.com/nginx-build/nginx-build/internal/iostreams"
+	"github.com/nginx-build/nginx-build/libcache"
 )
 
 func newCacheCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
@@ -22,7 +23,8 @@ func newCacheCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 		Short: "Inspect, verify and clean the download cache",
 		Long: `The cache ($NGINX_BUILD_CACHE, else $XDG_CACHE_HOME/nginx-build, else
 ~/.cache/nginx-build) holds verified tarballs, version indexes and git
-module clones. Every tarball sits beside a record of its sha256 and how it
+module clones, and the static libraries nginx-build built (lib/, see
+"Static OpenSSL" in the README). Every tarball sits beside a record of its sha256 and how it
 was verified; runs sharing the cache take turns per file.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
@@ -61,13 +63,27 @@ prints every entry with its full sha256.`,
 			if err != nil {
 				return err
 			}
+			libsChecked, libProblems, err := libcache.Verify(cmd.Context(), dir)
+			if err != nil {
+				return err
+			}
+			for _, p := range libProblems {
+				fmt.Fprintln(io.Out, p)
+			}
+			if len(libProblems) > 0 {
+				return fmt.Errorf("%d built librar(ies) in the cache were damaged and removed; the next build that needs one builds it again", len(libProblems))
+			}
 			for _, p := range problems {
 				fmt.Fprintf(io.Out, "%s: %s\n", p.Path, p.Problem)
 			}
 			if len(problems) > 0 {
 				return fmt.Errorf("%d of %d cached tarball(s) failed verification and were removed; the next build downloads them again", len(problems), checked)
 			}
-			io.Infof("all %d cached tarball(s) match their recorded sha256", checked)
+			if libsChecked == 0 {
+				io.Infof("all %d cached tarball(s) match their recorded sha256", checked)
+			} else {
+				io.Infof("all %d cached tarball(s) match their recorded sha256, and all %d built librar(ies) theirs", checked, libsChecked)
+			}
 			return nil
 		},
 	}
@@ -86,7 +102,12 @@ prints every entry with its full sha256.`,
 			if err != nil {
 				return err
 			}
-			freed, err := fetch.CleanCache(cmd.Context(), dir, time.Duration(olderThan), time.Now(), waitingFor(io))
+			freed, err := libcache.Clean(cmd.Context(), dir, time.Duration(olderThan), time.Now())
+			if err != nil {
+				return err
+			}
+			n, err := fetch.CleanCache(cmd.Context(), dir, time.Duration(olderThan), time.Now(), waitingFor(io))
+			freed += n
 			if err != nil {
 				return err
 			}
@@ -114,6 +135,10 @@ func listCache(io *iostreams.IO, dir string, asJSON bool, width int) error {
 	if err != nil {
 		return err
 	}
+	libs, err := libcache.List(dir)
+	if err != nil {
+		return err
+	}
 	total, err := fetch.CacheSize(dir)
 	if err != nil {
 		return err
@@ -122,7 +147,11 @@ func listCache(io *iostreams.IO, dir string, asJSON bool, width int) error {
 		enc := json.NewEncoder(io.Out)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
-		return enc.Encode(append(append([]fetch.CacheEntry{}, tarballs...), clones...))
+		all := append(append([]fetch.CacheEntry{}, tarballs...), clones...)
+		for _, e := range libs {
+			all = append(all, libraryJSON(e))
+		}
+		return enc.Encode(all)
 	}
 	t := newTable(column{"COMPONENT", fitKeep}, column{"SIZE", fitKeep}, column{"SHA256", fitHash}, column{"VERIFIED", fitEnd}, column{"PATH", fitMiddle})
 	var tarballBytes, cloneBytes int64
@@ -151,9 +180,17 @@ func listCache(io *iostreams.IO, dir string, asJSON bool, width int) error {
 			return err
 		}
 	}
-	other := max(total-tarballBytes-cloneBytes, 0)
-	io.Infof("%d tarball(s) (%s), %d clone(s) (%s), indexes, checksums and keys (%s): %s in %s, all freed by `cache clean`",
-		len(tarballs), fetch.HumanBytes(tarballBytes), len(clones), fetch.HumanBytes(cloneBytes), fetch.HumanBytes(other), fetch.HumanBytes(total), dir)
+	libBytes, err := listLibraries(io, libs, width)
+	if err != nil {
+		return err
+	}
+	other := max(total-tarballBytes-cloneBytes-libBytes, 0)
+	built := ""
+	if len(libs) > 0 {
+		built = fmt.Sprintf("%d built librar(ies) (%s), ", len(libs), fetch.HumanBytes(libBytes))
+	}
+	io.Infof("%d tarball(s) (%s), %d clone(s) (%s), %sindexes, checksums and keys (%s): %s in %s, all freed by `cache clean`",
+		len(tarballs), fetch.HumanBytes(tarballBytes), len(clones), fetch.HumanBytes(cloneBytes), built, fetch.HumanBytes(other), fetch.HumanBytes(total), dir)
 	return nil
 }
 

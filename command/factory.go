@@ -174,7 +174,20 @@ func (g *globalFlags) env(io *iostreams.IO) builder.Env {
 		SourceDateEpoch: g.f.env("SOURCE_DATE_EPOCH"),
 		CC:              g.f.env("CC"),
 		CCacheDisabled:  g.f.env("NGINX_BUILD_CCACHE") == "0",
+		BuildFlags:      g.f.buildFlags(),
 	}
+}
+
+// buildFlags are the compiler flags set in the environment, as
+// NAME=value, the unset ones left out.
+func (f *Factory) buildFlags() []string {
+	var out []string
+	for _, name := range []string{"CFLAGS", "CPPFLAGS", "LDFLAGS", "CXXFLAGS"} {
+		if v, ok := f.LookupEnv(name); ok {
+			out = append(out, name+"="+v)
+		}
+	}
+	return out
 }
 
 // sourceDate is $SOURCE_DATE_EPOCH, parsed the one way every user of it

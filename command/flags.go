@@ -46,6 +46,7 @@ type buildFlags struct {
 	sudo          bool
 	destDir       string
 	ccache        bool
+	openSSLDir    string
 	sbom          string
 	extract       extractFlags
 }
@@ -163,6 +164,7 @@ func addBuildFlags(fs *pflag.FlagSet, f *buildFlags, fa *Factory) {
 	fs.BoolVar(&f.sudo, "sudo", false, "with --install: run make install through sudo")
 	fs.StringVar(&f.destDir, "destdir", "", "with or without --install: stage make install into `DIR` (make's DESTDIR) instead of the live system")
 	fs.BoolVar(&f.ccache, "ccache", false, "put ccache in front of the compiler (default: on when ccache is on PATH and NGINX_BUILD_CCACHE is not 0; --ccache=false turns it off)")
+	fs.StringVar(&f.openSSLDir, "openssldir", "", "with a static OpenSSL: the `DIR` it looks for openssl.cnf in on the machine nginx runs on (default: the build machine's own, per `openssl version -d`, e.g. /usr/lib/ssl on Debian)")
 	fs.StringVar(&f.sbom, "sbom", "", "write a CycloneDX JSON SBOM of the build to `FILE` (also when it is up to date)")
 	addExtractFlags(fs, &f.extract, fa)
 }
@@ -360,6 +362,12 @@ func (f *buildFlags) toPlan(ctx context.Context, g *globalFlags, changed func(st
 		p.CCache = plan.CCacheOn
 	default:
 		p.CCache = plan.CCacheOff
+	}
+	if f.openSSLDir != "" {
+		if !filepath.IsAbs(f.openSSLDir) || strings.ContainsAny(f.openSSLDir, " \t\n'\"\\$`") {
+			return nil, usagef("--openssldir %q: give an absolute directory without spaces or quotes, e.g. --openssldir /etc/ssl", f.openSSLDir)
+		}
+		p.OpenSSLDir = filepath.Clean(f.openSSLDir)
 	}
 	if f.destDir != "" {
 		if p.DestDir, err = g.f.abs(f.destDir); err != nil {

@@ -68,6 +68,9 @@ func inputDigest(r *Resolved, toolVersion string) (string, error) {
 		w("patch", pt.Target, string(b))
 	}
 	w("configure-only", fmt.Sprint(p.ConfigureOnly))
+	if p.OpenSSLDir != "" {
+		w("openssldir", p.OpenSSLDir)
+	}
 	// How the tarballs were verified is part of the result: a binary built
 	// under --verify off is not what --verify strict (or another --keyring)
 	// asks for.

@@ -138,7 +138,10 @@ type Plan struct {
 	DestDir string
 	// CCache puts ccache in front of the compiler.
 	CCache CCacheMode
-	Mirror source.Mirror
+	// OpenSSLDir is the OPENSSLDIR compiled into a static OpenSSL (where it
+	// looks for openssl.cnf); "" = the platform's (--openssldir).
+	OpenSSLDir string
+	Mirror     source.Mirror
 	// FallbackMirrors are tried in order when Mirror lacks a file or is down.
 	FallbackMirrors []source.Mirror
 	CacheDir        string

@@ -211,6 +211,49 @@ func (m *Mirror) AddLibrary(t testing.TB, component, file, topDir string) string
 	})
 }
 
+// AddOpenSSL adds a synthetic OpenSSL release with OpenSSL's build
+// interface: its config records each call's arguments and environment in
+// config.calls, and writes a Makefile whose build_libs makes libcrypto.a
+// and libssl.a (holding the config arguments, $CC and
+// $SOURCE_DATE_EPOCH) and whose install_dev installs them and
+// include/openssl/ssl.h under $(DESTDIR)<prefix>. It returns the
+// tarball's sha256.
+func (m *Mirror) AddOpenSSL(t testing.TB, version string) string {
+	t.Helper()
+	top := "openssl-" + version + "/"
+	return m.Add(t, "openssl", "openssl-"+version+".tar.gz", []Entry{
+		{Name: top, Type: tar.TypeDir},
+		{Name: top + "Configure", Body: "my @disablables = (\n    \"tests\",\n    \"docs\",\n);\n"},
+		{Name: top + "Configurations/unix-Makefile.tmpl", Body: "build_libs: build_libs_nodep\nbuild_libs_nodep: libcrypto.a libssl.a\ninstall_dev: build_libs\n"},
+		{Name: top + "VERSION.dat", Body: "VERSION=" + version + "\n"},
+		{Name: top + "config", Mode: 0o755, Body: fakeOpenSSLConfig},
+	})
+}
+
+// fakeOpenSSLConfig is the synthetic OpenSSL's config (see AddOpenSSL).
+const fakeOpenSSLConfig = `#!/bin/sh
+echo "config $* CC=$CC" >> config.calls
+prefix=/usr/local libdir=lib
+for a in "$@"; do
+	case "$a" in
+	--prefix=*) prefix=${a#*=} ;;
+	--libdir=*) libdir=${a#*=} ;;
+	esac
+done
+case "$libdir" in /*) ;; *) libdir=$prefix/$libdir ;; esac
+{
+	printf 'build_libs: libcrypto.a libssl.a\n'
+	printf 'libcrypto.a: crypto/c.o\n\techo "libcrypto %s CC=%s epoch=%s" > libcrypto.a\n' "$*" "$CC" "$SOURCE_DATE_EPOCH"
+	printf 'libssl.a: ssl/s.o\n\techo "libssl %s" > libssl.a\n' "$*"
+	printf 'crypto/c.o:\n\tmkdir -p crypto && touch crypto/c.o\n'
+	printf 'ssl/s.o:\n\tmkdir -p ssl && touch ssl/s.o\n'
+	printf 'install_dev: build_libs\n\tmkdir -p $(DESTDIR)%s/include/openssl $(DESTDIR)%s\n' "$prefix" "$libdir"
+	printf '\techo "/* synthetic */" > $(DESTDIR)%s/include/openssl/ssl.h\n' "$prefix"
+	printf '\tcp libcrypto.a libssl.a $(DESTDIR)%s/\n' "$libdir"
+	printf 'clean:\n\trm -f libcrypto.a libssl.a crypto/c.o ssl/s.o\n'
+} > Makefile
+`
+
 // AddNginx adds a synthetic nginx (or freenginx) release tarball.
 func (m *Mirror) AddNginx(t testing.TB, name, version string) string {
 	t.Helper()
@@ -235,7 +278,8 @@ func FakeConfigure(name, version string) string { return fakeConfigure(name, ver
 // hang on purpose: --test-fail-configure, --test-fail-make, --test-slow-make;
 // --test-compile=N makes it lay out the build as nginx does, a Makefile
 // that runs objs/Makefile, which compiles N objects a fifth of a second
-// each (for tests of compile progress).
+// each (for tests of compile progress); --test-ssl-rule writes nginx's
+// rule that builds the --with-openssl tree (see AddOpenSSL).
 func fakeConfigure(name, version string) string {
 	return `#!/bin/sh
 printf '%s\n' "$@" > configure.args
@@ -248,6 +292,11 @@ for a in "$@"; do
 	--test-fail-make) failmake=1 ;;
 	--test-slow-make) slowmake=1 ;;
 	--test-compile=*) compile=${a#*=} ;;
+	--test-ssl-rule) sslrule=1 ;;
+	esac
+	case "$a" in
+	--with-openssl=*) ssl=${a#*=} ;;
+	--with-openssl-opt=*) sslopt=${a#*=} ;;
 	esac
 done
 echo "checking for OS ... synthetic"
@@ -269,6 +318,17 @@ elif [ "$compile" ]; then
 			printf 'objs/src/f%d.o:\n\tsleep 0.2 && mkdir -p objs/src && echo cc -c -o objs/src/f%d.o && touch objs/src/f%d.o\n\n' $i $i $i
 			i=$((i+1))
 		done
+	} > objs/Makefile
+elif [ "$sslrule" ]; then
+	# nginx's rule for a static OpenSSL, as auto/lib/openssl/make writes it;
+	# it leaves a mark when it runs.
+	printf 'all:\n\t$(MAKE) -f objs/Makefile\n' > Makefile
+	{
+		printf 'build:\tobjs/nginx\n\nobjs/nginx:\t%s/.openssl/include/openssl/ssl.h\n\tinstall -m 755 objs/nginx.in objs/nginx\n\n' "$ssl"
+		printf '%s/.openssl/include/openssl/ssl.h:\tobjs/Makefile\n' "$ssl"
+		printf '\tcd %s \\\n\t&& if [ -f Makefile ]; then $(MAKE) clean; fi \\\n' "$ssl"
+		printf '\t&& ./config --prefix=%s/.openssl no-shared no-threads %s \\\n' "$(pwd)/$ssl" "$sslopt"
+		printf '\t&& $(MAKE) \\\n\t&& $(MAKE) install_sw LIBDIR=lib && touch nginx-rule-ran\n'
 	} > objs/Makefile
 elif [ "$slowmake" ]; then
 	printf 'all:\n\techo $$$$ > make.pid; sleep 60 & echo $$! > sleep.pid; wait\n' > Makefile
