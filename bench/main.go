@@ -1,4 +1,4 @@
-// Command bench measures three performance targets of nginx-build on the
+// Command bench measures the performance targets of nginx-build on the
 // real release tarballs of the e2e mirror (scripts/e2e-mirror.sh) and prints
 // the results as a Markdown table. bench/run.sh builds the binary, prepares
 // the mirror and runs this; see there.
@@ -8,6 +8,10 @@
 //  2. A build whose sources are cached is within 10% of doing the same by
 //     hand (tar + configure + make).
 //  3. nginx-build fetch peaks below 100 MB of RSS.
+//  4. Static OpenSSL, PCRE2 and zlib: a cold build against the same by
+//     hand, a variant with the library cache warm, a build through a warm
+//     remote ccache, reproducibility across work dirs, and the default
+//     settings against by hand (bench/static.go).
 package main
 
 import (
@@ -20,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -38,7 +43,8 @@ var (
 	mirror = flag.String("mirror", "testdata/e2e-mirror", "mirror directory made by scripts/e2e-mirror.sh")
 	rate   = flag.Float64("rate", 8, "bandwidth of the HTTP mirror, MB/s per connection")
 	runs   = flag.Int("runs", 2, "runs of each measurement; the best time counts")
-	ccache = flag.Bool("ccache", true, "also measure a static-OpenSSL build in a fresh work dir without and with a warm ccache (needs ccache; about 6 minutes)")
+	static = flag.String("static", "3.0.20,3.5.7", "OpenSSL versions of the static-library rows (comma-separated; \"\" skips them)")
+	remote = flag.Bool("remote", true, "also measure a build through a warm remote ccache (needs ccache and redis-server)")
 )
 
 func main() {
@@ -140,38 +146,10 @@ func bench(tmp string) (missed bool, err error) {
 		os.RemoveAll(filepath.Join(tmp, fmt.Sprint("hand", i)))
 	}
 
-	// 4: ccache. A static-OpenSSL build in a fresh work dir, without ccache,
-	// then (after one build that fills a private ccache) with it warm.
-	var ccOff, ccWarm time.Duration
-	var ccSummary string
-	if _, err := exec.LookPath("ccache"); *ccache && err == nil {
-		cache := mkdir(tmp, "cache-ccache", 0)
-		if _, _, err := fetch(*mirror, cache, nginx, pcre, openssl, zlib); err != nil {
-			return false, err
-		}
-		env := []string{"NGINX_BUILD_CACHE=" + cache, "CCACHE_DIR=" + mkdir(tmp, "ccache", 0)}
-		build := func(name string, flags ...string) (string, time.Duration, error) {
-			progress("static-OpenSSL build: %s", name)
-			args := append(append(flat(nginx, pcre, openssl, zlib), "-d", mkdir(tmp, name, 0), "--mirror", *mirror, "-j", jobs), flags...)
-			out, d, _, err := run(tmp, env, *nb, args...)
-			os.RemoveAll(filepath.Join(tmp, name+"0"))
-			return out, d, err
-		}
-		if _, ccOff, err = build("no-ccache", "--ccache=false"); err != nil {
-			return false, err
-		}
-		if _, _, err = build("ccache-fill", "--ccache"); err != nil {
-			return false, err
-		}
-		var out string
-		if out, ccWarm, err = build("ccache-warm", "--ccache"); err != nil {
-			return false, err
-		}
-		for _, line := range strings.Split(out, "\n") {
-			if strings.HasPrefix(line, "ccache: ") {
-				ccSummary = strings.TrimPrefix(line, "ccache: ")
-			}
-		}
+	// 4-8: static libraries, the default build, remote ccache.
+	st, err := benchStatic(tmp, jobs)
+	if err != nil {
+		return false, err
 	}
 
 	fmt.Printf("Machine: nproc %d (%s), %s %s/%s, %s; load average %s before, %s after\n\n",
@@ -195,23 +173,16 @@ func bench(tmp string) (missed bool, err error) {
 		fmt.Sprintf("%s vs %s (%.2fx; CPU %s vs %s)", secs(tool), secs(hand), r, secs(toolCPU), secs(handCPU)), "within 10% (≤ 1.10x)", r <= 1.1)
 	mb := float64(rss) * 1024 / 1e6
 	row("peak RSS of nginx-build fetch (4 tarballs, 20 MB)", fmt.Sprintf("%.1f MB", mb), "< 100 MB", mb < 100)
-	if ccOff > 0 {
-		r = ratio(ccWarm, ccOff)
-		row("static-OpenSSL build in a fresh work dir: warm ccache vs none",
-			fmt.Sprintf("%s vs %s (%.2fx; %s)", secs(ccWarm), secs(ccOff), r, ccSummary), "about half (≤ 0.60x)", r <= 0.6)
-	}
+	st.rows(row)
 	fmt.Printf(`
-Best of %d runs each (the ccache row: one run each). Fetch: mirror served over loopback HTTP at %g MB/s per
+Best of %d runs each for the first three rows; one run each below (see bench/static.go). Fetch: mirror served over loopback HTTP at %g MB/s per
 connection, empty cache; "largest alone" fetches nginx 1.22.1 + OpenSSL 3.0.20
 (the CLI always fetches nginx), "sequential sum" is four fetches sharing one
 cache, each adding one tarball. Build: nginx-build -clear with the cache warm
 vs tar + ./configure --with-pcre --with-zlib + make -j%s, both from empty
 directories; CPU is user+system time of the whole process tree. RSS: max over
-the concurrent fetch runs. ccache: nginx 1.22.1 with static OpenSSL 3.0.20,
-PCRE2 and zlib, cache warm, each time in a new work dir: once with
---ccache=false, once with --ccache to fill a private CCACHE_DIR (not timed),
-once more with --ccache (the hit counts are nginx-build's build summary).
-`, *runs, *rate, jobs)
+the concurrent fetch runs.
+%s`, *runs, *rate, jobs, st.notes())
 	return missed, nil
 }
 
@@ -243,11 +214,12 @@ func fetch(from, cache string, flags ...[]string) (time.Duration, int64, error) 
 	return time.Since(start), cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, nil
 }
 
-// run times a command in dir, with env added to the environment, and
-// returns its output, wall time and the CPU time of its whole process tree.
+// run times a command in dir, with env added to the environment ("NAME="
+// removes NAME), and returns its output, wall time and the CPU time of its
+// whole process tree.
 func run(dir string, env []string, name string, args ...string) (string, time.Duration, time.Duration, error) {
 	cmd := exec.Command(name, args...)
-	cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
+	cmd.Dir, cmd.Env = dir, environ(env)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
@@ -255,6 +227,20 @@ func run(dir string, env []string, name string, args ...string) (string, time.Du
 		return "", 0, 0, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(out.String()))
 	}
 	return out.String(), time.Since(start), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
+}
+
+// environ is this process's environment with env applied: NAME=VALUE set,
+// NAME= removed.
+func environ(env []string) []string {
+	out := os.Environ()
+	for _, e := range env {
+		name, value, _ := strings.Cut(e, "=")
+		out = slices.DeleteFunc(out, func(o string) bool { return strings.HasPrefix(o, name+"=") })
+		if value != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // throttle paces every response of h to rate bytes/s.
