@@ -153,3 +153,22 @@ func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+// TestStaticOpenSSLBuildFailureNamesOpenSSL: a failing OpenSSL build is
+// reported with OpenSSL's first error and its log.
+func TestStaticOpenSSLBuildFailureNamesOpenSSL(t *testing.T) {
+	f := newSSLFixture(t)
+	r := run(t, "-d", filepath.Join(f.root, "w"), "--mirror", f.m.URL, "-v", "1.30.1", "-openssl", "-opensslversion", "3.5.7",
+		"--ccache=false", "--", "--test-ssl-rule", "--with-openssl-opt=test-fail-config")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.err)
+	}
+	mustContain(t, "stderr", r.err, "the first error is in openssl 3.5.7", "Configure: error: failing on purpose",
+		filepath.Join(f.tree("w"), "nginx-build.log"))
+	entries, _ := os.ReadDir(filepath.Join(f.cache, "lib"))
+	for _, e := range entries {
+		if e.IsDir() {
+			t.Errorf("a failed build left %s in the library cache", e.Name())
+		}
+	}
+}

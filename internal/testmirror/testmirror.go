@@ -213,7 +213,7 @@ func (m *Mirror) AddLibrary(t testing.TB, component, file, topDir string) string
 
 // AddOpenSSL adds a synthetic OpenSSL release with OpenSSL's build
 // interface: its config records each call's arguments and environment in
-// config.calls, and writes a Makefile whose build_libs makes libcrypto.a
+// config.calls (and fails given test-fail-config), and writes a Makefile whose build_libs makes libcrypto.a
 // and libssl.a (holding the config arguments, $CC and
 // $SOURCE_DATE_EPOCH) and whose install_dev installs them and
 // include/openssl/ssl.h under $(DESTDIR)<prefix>. It returns the
@@ -236,6 +236,7 @@ echo "config $* CC=$CC" >> config.calls
 prefix=/usr/local libdir=lib
 for a in "$@"; do
 	case "$a" in
+	test-fail-config) echo "Configure: error: failing on purpose" >&2; exit 1 ;;
 	--prefix=*) prefix=${a#*=} ;;
 	--libdir=*) libdir=${a#*=} ;;
 	esac
