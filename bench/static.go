@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	nbfetch "github.com/nginx-build/nginx-build/fetch"
 )
 
 // staticResults are the rows of issue 16: static libraries built lean and
@@ -185,7 +185,7 @@ func staticBuild(tmp, name, version string, env, flags []string, configure ...st
 	if err != nil {
 		return "", 0, "", err
 	}
-	sum, err := fileSHA256(filepath.Join(work, "nginx", "1.22.1", "nginx-1.22.1", "objs", "nginx"))
+	sum, err := nbfetch.FileSHA256(filepath.Join(work, "nginx", "1.22.1", "nginx-1.22.1", "objs", "nginx"))
 	return out, d, sum, err
 }
 
@@ -287,16 +287,3 @@ cd nginx-1.22.1
 ./configure --with-pcre=../pcre2-10.42 --with-zlib=../zlib-1.2.13 --with-openssl=../openssl-$V --with-http_ssl_module
 make -j"$J"
 `
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}

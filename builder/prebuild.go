@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nginx-build/nginx-build/internal/atomicfile"
 	"github.com/nginx-build/nginx-build/internal/human"
 	"github.com/nginx-build/nginx-build/internal/makefile"
 	"github.com/nginx-build/nginx-build/libcache"
@@ -182,25 +183,9 @@ func (l *ruleLibrary) store(cache, dir string, now time.Time) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		if err := copyInto(src, dst); err != nil {
+		if err := atomicfile.Copy(src, dst, 0o644); err != nil {
 			return err
 		}
 	}
 	return libcache.Store(cache, l.key, staged, l.inputs, now)
-}
-
-// copyInto copies the regular file src to dst.
-func copyInto(src, dst string) error {
-	b, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	fi, err := os.Stat(src)
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file", src)
-	}
-	return os.WriteFile(dst, b, fi.Mode().Perm())
 }

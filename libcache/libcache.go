@@ -17,13 +17,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/nginx-build/nginx-build/fetch"
+	"github.com/nginx-build/nginx-build/internal/atomicfile"
 	"github.com/nginx-build/nginx-build/internal/filelock"
 )
 
@@ -322,7 +323,7 @@ func hashTree(dir string) (map[string]string, error) {
 		if err != nil || rel == entryFile {
 			return err
 		}
-		sum, err := fileSHA256(path)
+		sum, err := fetch.FileSHA256(path)
 		if err != nil {
 			return err
 		}
@@ -330,19 +331,6 @@ func hashTree(dir string) (map[string]string, error) {
 		return nil
 	})
 	return out, err
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // copyTree copies the directories and regular files under src into dst
@@ -372,27 +360,10 @@ func copyTree(src, dst string) error {
 			}
 			return os.Symlink(link, target)
 		case d.Type().IsRegular():
-			return copyFile(path, target, info.Mode().Perm())
+			return atomicfile.Copy(path, target, info.Mode().Perm())
 		}
 		return nil
 	})
-}
-
-func copyFile(src, dst string, perm fs.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, perm)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // Describe is one line about the entry for `cache ls`.
