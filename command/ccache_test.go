@@ -68,3 +68,26 @@ func TestCCacheFlags(t *testing.T) {
 		t.Errorf("ftp:// accepted: %v", err)
 	}
 }
+
+// --ccache and --ccache-remote on a machine without ccache are refused
+// before anything is fetched, saying how to get it.
+func TestCCacheMissingIsAUsageError(t *testing.T) {
+	t.Setenv("PATH", t.TempDir()) // no ccache anywhere (process-wide: not parallel)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--ccache-remote", "redis://127.0.0.1:6379"}, "--ccache-remote: ccache is not on PATH; install it (apt-get install ccache) or leave --ccache-remote out"},
+		{[]string{"--ccache"}, "--ccache: ccache is not on PATH; install it (apt-get install ccache) or leave --ccache out"},
+	} {
+		f := newFixture(t)
+		r := run(t, append([]string{"-d", t.TempDir(), "--mirror", f.m.URL, "-v", "1.30.1"}, tc.args...)...)
+		if r.code != 2 {
+			t.Fatalf("%q: exit %d, want 2\n%s", tc.args, r.code, r.err)
+		}
+		mustContain(t, "error", r.err, tc.want)
+		if n := f.m.TarballRequests(); n != 0 {
+			t.Errorf("%q: %d tarballs fetched before the refusal", tc.args, n)
+		}
+	}
+}

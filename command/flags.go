@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -193,6 +194,21 @@ func ccacheFlags(set, on bool, remote string) (plan.CCacheMode, string, error) {
 		return plan.CCacheOn, "", nil
 	}
 	return plan.CCacheOff, "", nil
+}
+
+// needCCache refuses --ccache and --ccache-remote on a machine without
+// ccache before anything is fetched (the build would stop at configure).
+func needCCache(p *plan.Plan) error {
+	if p.CCache != plan.CCacheOn {
+		return nil
+	}
+	if _, err := exec.LookPath("ccache"); err == nil {
+		return nil
+	}
+	if p.CCacheRemote != "" {
+		return usagef("--ccache-remote: ccache is not on PATH; install it (apt-get install ccache) or leave --ccache-remote out")
+	}
+	return usagef("--ccache: ccache is not on PATH; install it (apt-get install ccache) or leave --ccache out")
 }
 
 // checkCCacheRemote refuses a --ccache-remote URL whose scheme ccache has
@@ -403,6 +419,9 @@ func (f *buildFlags) toPlan(ctx context.Context, g *globalFlags, changed func(st
 		return nil, usagef("--install and -configureonly cannot be used together: nothing is compiled to install")
 	}
 	if p.CCache, p.CCacheRemote, err = ccacheFlags(changed("ccache"), f.ccache, f.ccacheRemote); err != nil {
+		return nil, err
+	}
+	if err := needCCache(p); err != nil {
 		return nil, err
 	}
 	if f.destDir != "" {

@@ -52,6 +52,7 @@ func TestCCacheRemoteSharesObjects(t *testing.T) {
 	if m == nil {
 		t.Fatalf("first build: no ccache summary with remote storage:\n%s", out)
 	}
+	t.Log(m[0])
 	if misses, _ := strconv.Atoi(m[4]); misses < 50 {
 		t.Errorf("first build: %s remote misses, want one per object (over 50):\n%s", m[4], out)
 	}
@@ -61,6 +62,7 @@ func TestCCacheRemoteSharesObjects(t *testing.T) {
 	if m == nil {
 		t.Fatalf("second build: no ccache summary with remote storage:\n%s", out)
 	}
+	t.Log(m[0])
 	hits, _ := strconv.Atoi(m[1])
 	misses, _ := strconv.Atoi(m[2])
 	remoteHits, _ := strconv.Atoi(m[3])
