@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+
+	"github.com/nginx-build/nginx-build/record"
 )
 
 // makeStage compiles with make -j N.
@@ -17,7 +19,7 @@ func (makeStage) Run(ctx context.Context, s *State) error {
 	s.Env.IO.Infof("compiling with make -j%d (log: %s)", s.Plan.Jobs, logPath)
 	var before ccacheStats
 	if s.toolchain.CCache != "" {
-		before = readCCacheStats(ctx, s.toolchain.CCache)
+		before = readCCacheStats(ctx, s.toolchain.CCache, s.toolchain.Env)
 	}
 	if err := beginStep(s, stepMake); err != nil {
 		return err
@@ -31,14 +33,30 @@ func (makeStage) Run(ctx context.Context, s *State) error {
 	if err := finishStep(s, stepMake); err != nil {
 		return err
 	}
-	if s.toolchain.CCache != "" {
-		s.Built.CCacheSummary = readCCacheStats(ctx, s.toolchain.CCache).summary(before)
-	}
+	s.Built.CCache = ccacheServed(ctx, s.toolchain, before)
+	s.Built.CCacheSummary = ccacheSummary(s.Built.CCache, s.toolchain.CCacheTold)
 	s.Built.Binary = builtBinary(src)
 	if s.Built.Binary == "" {
 		return fmt.Errorf("make succeeded but produced no nginx binary in %s/objs", src)
 	}
 	return nil
+}
+
+// ccacheServed is ccache's part in this build for its record: whether it
+// was used, why, and what it served since the reading before.
+func ccacheServed(ctx context.Context, tc *toolchain, before ccacheStats) *record.CCache {
+	if tc.CCacheWhy == "" {
+		return nil // --with-cc: not ours to say
+	}
+	if tc.CCache == "" {
+		return &record.CCache{Reason: tc.CCacheWhy}
+	}
+	c := readCCacheStats(ctx, tc.CCache, tc.Env).served(before)
+	if c == nil {
+		c = &record.CCache{Used: true}
+	}
+	c.Reason = tc.CCacheWhy
+	return c
 }
 
 // builtBinary finds the nginx that make produced: objs/nginx for nginx and

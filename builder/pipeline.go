@@ -115,8 +115,11 @@ type Built struct {
 	Binary string
 	// Modules are the .so files of a modules-only build.
 	Modules []string
-	// CCacheSummary says how much of the compile ccache served.
+	// CCacheSummary is the build summary's line about ccache: what it
+	// served and why it was on, or why it was off ("" when the user
+	// turned it off). CCache is the same for the build record.
 	CCacheSummary string
+	CCache        *record.CCache
 	// NginxV and RecordPath describe a binary built by this run: its
 	// nginx -V and its build record (both "" when it was up to date).
 	NginxV     string

@@ -47,7 +47,7 @@ func writeRecord(s *State, nginxV string) (string, error) {
 		Tool: "nginx-build " + s.Env.ToolVersion, StartedAt: s.started.UTC(), FinishedAt: s.Env.now().UTC(),
 		Binary: s.Built.Binary, BinarySHA256: sum, NginxV: nginxV, ConfigureArgs: args,
 		Server: s.Plan.Server.Name, Components: s.pinnedComponents(), Modules: s.pinnedModules(),
-		Timings: s.Timings,
+		Timings: s.Timings, CCache: s.Built.CCache,
 	}
 	for _, p := range s.Plan.Patches {
 		psum, err := fetch.FileSHA256(p.Path)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 	"github.com/nginx-build/nginx-build/module3rd"
 	"github.com/nginx-build/nginx-build/pin"
 	"github.com/nginx-build/nginx-build/plan"
+	"github.com/nginx-build/nginx-build/record"
 	"github.com/nginx-build/nginx-build/source"
 )
 
@@ -29,6 +29,11 @@ type toolchain struct {
 	Env []string
 	// CCache is the ccache binary in use ("" when none).
 	CCache string
+	// CCacheWhy says why ccache is used or not; CCacheTold is set when
+	// the user decided it (--ccache=false, NGINX_BUILD_CCACHE=0), and the
+	// summary need not explain it.
+	CCacheWhy  string
+	CCacheTold bool
 	// Notes say what the toolchain does differently from plain cc, for the log.
 	Notes []string
 }
@@ -69,15 +74,8 @@ func setupToolchain(ctx context.Context, s *State) (*toolchain, error) {
 			return tc, nil
 		}
 	}
-	switch s.Plan.CCache {
-	case plan.CCacheOn, plan.CCacheAuto:
-		p, err := exec.LookPath("ccache")
-		switch {
-		case err == nil && (s.Plan.CCache == plan.CCacheOn || !s.Env.CCacheDisabled):
-			tc.CCache = p
-		case err != nil && s.Plan.CCache == plan.CCacheOn:
-			return nil, fmt.Errorf("--ccache: ccache is not on PATH; install it (apt-get install ccache) or leave --ccache out")
-		}
+	if err := chooseCCache(ctx, s, tc); err != nil {
+		return nil, err
 	}
 	cc := s.Env.CC
 	if cc == "" {
@@ -114,19 +112,32 @@ func sourceDateEpoch(src string) string {
 	return "0"
 }
 
-// ccacheStats are the counters of `ccache --print-stats` that the summary uses.
+// ccacheStats are the counters of `ccache --print-stats` that the
+// summary and the policy use.
 type ccacheStats struct {
-	hits, misses int64
-	ok           bool
+	hits, misses             int64
+	remoteHits, remoteMisses int64
+	// files and kib are what its local cache holds.
+	files, kib int64
+	ok         bool
 }
 
 // readCCacheStats reads ccache's counters; ok is false when this ccache
-// cannot print them (older than 4.x).
-func readCCacheStats(ctx context.Context, ccache string) ccacheStats {
-	out, err := proc.Output(proc.Command(ctx, ccache, "--print-stats"))
+// cannot print them (older than 4.x). env is added to ccache's
+// environment.
+func readCCacheStats(ctx context.Context, ccache string, env []string) ccacheStats {
+	cmd := proc.Command(ctx, ccache, "--print-stats")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := proc.Output(cmd)
 	if err != nil {
 		return ccacheStats{}
 	}
+	return parseCCacheStats(out)
+}
+
+// parseCCacheStats reads `ccache --print-stats` (ccache 4.x: one
+// "key<TAB>value" a line).
+func parseCCacheStats(out []byte) ccacheStats {
 	st := ccacheStats{ok: true}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
@@ -143,23 +154,48 @@ func readCCacheStats(ctx context.Context, ccache string) ccacheStats {
 			st.hits += n
 		case "cache_miss":
 			st.misses += n
+		case "remote_storage_hit":
+			st.remoteHits += n
+		case "remote_storage_miss":
+			st.remoteMisses += n
+		case "files_in_cache":
+			st.files = n
+		case "cache_size_kibibyte":
+			st.kib = n
 		}
 	}
 	return st
 }
 
-// summary says what this build got from ccache: the difference between
-// two readings.
-func (after ccacheStats) summary(before ccacheStats) string {
+// served is what this build got from ccache: the difference between two
+// readings (nil when either could not be read).
+func (after ccacheStats) served(before ccacheStats) *record.CCache {
 	if !after.ok || !before.ok {
+		return nil
+	}
+	return &record.CCache{Used: true, Hits: after.hits - before.hits, Misses: after.misses - before.misses,
+		RemoteHits: after.remoteHits - before.remoteHits, RemoteMisses: after.remoteMisses - before.remoteMisses}
+}
+
+// ccacheSummary is the build summary's line about ccache: what it served
+// and why it was on, or why it was off. It is "" when the user turned it
+// off, and when the counters could not be read.
+func ccacheSummary(c *record.CCache, told bool) string {
+	switch {
+	case c == nil || (told && !c.Used):
 		return ""
+	case !c.Used:
+		return "ccache: off — " + c.Reason
 	}
-	h, m := after.hits-before.hits, after.misses-before.misses
 	pct := 0.0
-	if h+m > 0 {
-		pct = 100 * float64(h) / float64(h+m)
+	if c.Hits+c.Misses > 0 {
+		pct = 100 * float64(c.Hits) / float64(c.Hits+c.Misses)
 	}
-	return fmt.Sprintf("ccache: %d hits, %d misses (%.0f%% hit rate)", h, m, pct)
+	line := fmt.Sprintf("ccache: %d hits, %d misses (%.0f%% hit rate)", c.Hits, c.Misses, pct)
+	if c.RemoteHits+c.RemoteMisses > 0 {
+		line += fmt.Sprintf("; remote storage: %d hits, %d misses", c.RemoteHits, c.RemoteMisses)
+	}
+	return line + " — on because " + c.Reason
 }
 
 // The toolchain a build needs.

@@ -122,18 +122,6 @@ func TestToolchainRespectsUserChoices(t *testing.T) {
 	}
 }
 
-func TestCCacheSummary(t *testing.T) {
-	t.Parallel()
-	before := ccacheStats{hits: 10, misses: 5, ok: true}
-	after := ccacheStats{hits: 205, misses: 10, ok: true}
-	if got, want := after.summary(before), "ccache: 195 hits, 5 misses (98% hit rate)"; got != want {
-		t.Errorf("summary = %q, want %q", got, want)
-	}
-	if got := after.summary(ccacheStats{}); got != "" {
-		t.Errorf("summary without a first reading = %q, want nothing", got)
-	}
-}
-
 // needsState is a State for checking the needs of a build of server
 // configured with script's options.
 func needsState(t *testing.T, server, version, script string, change func(p *plan.Plan)) *State {

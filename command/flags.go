@@ -3,9 +3,12 @@ package command
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -47,6 +50,7 @@ type buildFlags struct {
 	destDir       string
 	ccache        bool
 	openSSLDir    string
+	ccacheRemote  string
 	sbom          string
 	extract       extractFlags
 }
@@ -163,10 +167,69 @@ func addBuildFlags(fs *pflag.FlagSet, f *buildFlags, fa *Factory) {
 	fs.BoolVar(&f.install, "install", false, "run make install after the build (into the configured --prefix)")
 	fs.BoolVar(&f.sudo, "sudo", false, "with --install: run make install through sudo")
 	fs.StringVar(&f.destDir, "destdir", "", "with or without --install: stage make install into `DIR` (make's DESTDIR) instead of the live system")
-	fs.BoolVar(&f.ccache, "ccache", false, "put ccache in front of the compiler (default: on when ccache is on PATH and NGINX_BUILD_CCACHE is not 0; --ccache=false turns it off)")
 	fs.StringVar(&f.openSSLDir, "openssldir", "", "with a static OpenSSL: the `DIR` it looks for openssl.cnf in on the machine nginx runs on (default: the build machine's own, per `openssl version -d`, e.g. /usr/lib/ssl on Debian)")
+	fs.BoolVar(&f.ccache, "ccache", false, "put ccache in front of the compiler (default: on when ccache is on PATH, NGINX_BUILD_CCACHE is not 0 and its cache already holds objects or its cache dir or remote storage is configured; --ccache=false turns it off)")
+	fs.StringVar(&f.ccacheRemote, "ccache-remote", "", "share compiled objects through ccache's remote storage at `URL` (redis://, redis+unix:, http://, file://); implies --ccache")
 	fs.StringVar(&f.sbom, "sbom", "", "write a CycloneDX JSON SBOM of the build to `FILE` (also when it is up to date)")
 	addExtractFlags(fs, &f.extract, fa)
+}
+
+// ccacheSchemes are the remote storage backends ccache 4.x knows.
+func ccacheSchemes() []string { return []string{"redis", "redis+unix", "http", "file"} }
+
+// ccacheFlags is the plan's ccache mode and remote storage from --ccache
+// (given: set) and --ccache-remote.
+func ccacheFlags(set, on bool, remote string) (plan.CCacheMode, string, error) {
+	if remote != "" {
+		if set && !on {
+			return 0, "", usagef("--ccache=false and --ccache-remote cannot be used together: the remote storage is ccache's")
+		}
+		if err := checkCCacheRemote(remote); err != nil {
+			return 0, "", err
+		}
+		return plan.CCacheOn, remote, nil
+	}
+	switch {
+	case !set:
+		return plan.CCacheAuto, "", nil
+	case on:
+		return plan.CCacheOn, "", nil
+	}
+	return plan.CCacheOff, "", nil
+}
+
+// needCCache refuses --ccache and --ccache-remote on a machine without
+// ccache before anything is fetched (the build would stop at configure).
+func needCCache(p *plan.Plan) error {
+	if p.CCache != plan.CCacheOn {
+		return nil
+	}
+	if _, err := exec.LookPath("ccache"); err == nil {
+		return nil
+	}
+	if p.CCacheRemote != "" {
+		return usagef("--ccache-remote: ccache is not on PATH; install it (apt-get install ccache) or leave --ccache-remote out")
+	}
+	return usagef("--ccache: ccache is not on PATH; install it (apt-get install ccache) or leave --ccache out")
+}
+
+// checkCCacheRemote refuses a --ccache-remote URL whose scheme ccache has
+// no backend for: ccache itself would only log it and compile without.
+// (ccache also takes several URLs separated by spaces, and |attributes.)
+func checkCCacheRemote(remote string) error {
+	if strings.TrimSpace(remote) == "" {
+		return usagef("--ccache-remote is empty: give a URL such as redis://127.0.0.1:6379")
+	}
+	for _, one := range strings.Fields(remote) {
+		u, err := url.Parse(strings.SplitN(one, "|", 2)[0])
+		if err != nil || u.Scheme == "" {
+			return usagef("--ccache-remote %q is not a URL: give e.g. redis://127.0.0.1:6379 or http://cache.example/ccache", one)
+		}
+		if !slices.Contains(ccacheSchemes(), u.Scheme) {
+			return usagef("--ccache-remote %q: ccache has no %s: storage; use one of %s", one, u.Scheme, strings.Join(ccacheSchemes(), ", "))
+		}
+	}
+	return nil
 }
 
 // defaultJobs is one make job per CPU.
@@ -356,12 +419,12 @@ func (f *buildFlags) toPlan(ctx context.Context, g *globalFlags, changed func(st
 		return nil, usagef("--sudo and --destdir cannot be used together: a staging dir needs no root")
 	case p.Install && f.configureOnly:
 		return nil, usagef("--install and -configureonly cannot be used together: nothing is compiled to install")
-	case !changed("ccache"):
-		p.CCache = plan.CCacheAuto
-	case f.ccache:
-		p.CCache = plan.CCacheOn
-	default:
-		p.CCache = plan.CCacheOff
+	}
+	if p.CCache, p.CCacheRemote, err = ccacheFlags(changed("ccache"), f.ccache, f.ccacheRemote); err != nil {
+		return nil, err
+	}
+	if err := needCCache(p); err != nil {
+		return nil, err
 	}
 	if f.openSSLDir != "" {
 		if !filepath.IsAbs(f.openSSLDir) || strings.ContainsAny(f.openSSLDir, " \t\n'\"\\$`") {

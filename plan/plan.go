@@ -89,7 +89,10 @@ type Patch struct {
 type CCacheMode int
 
 const (
-	// CCacheAuto uses ccache when it is on PATH (and NGINX_BUILD_CCACHE is not 0).
+	// CCacheAuto uses ccache where it pays: when it is on PATH (and
+	// NGINX_BUILD_CCACHE is not 0) and its cache already holds objects, or
+	// the user configured its cache dir or remote storage. On a cold cache
+	// every compile would pay for a miss (an extra preprocessor run).
 	CCacheAuto CCacheMode = iota
 	// CCacheOn requires ccache: a build without it is an error.
 	CCacheOn
@@ -141,7 +144,11 @@ type Plan struct {
 	// OpenSSLDir is the OPENSSLDIR compiled into a static OpenSSL (where it
 	// looks for openssl.cnf); "" = the platform's (--openssldir).
 	OpenSSLDir string
-	Mirror     source.Mirror
+	// CCacheRemote is ccache's remote storage for this build
+	// (--ccache-remote, a URL ccache takes as CCACHE_REMOTE_STORAGE; ""
+	// = none, or the user's own). It implies ccache.
+	CCacheRemote string
+	Mirror       source.Mirror
 	// FallbackMirrors are tried in order when Mirror lacks a file or is down.
 	FallbackMirrors []source.Mirror
 	CacheDir        string

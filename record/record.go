@@ -40,6 +40,24 @@ type Record struct {
 	// Timings is how long each phase of the build took: download,
 	// extract, configure, each library, the server, its modules.
 	Timings []Timing
+	// CCache is whether ccache served the compile, why, and what it
+	// served (nil when the compiler was not ours to wrap: --with-cc).
+	CCache *CCache
+}
+
+// CCache is ccache's part in a build.
+type CCache struct {
+	// Used says whether ccache was in front of the compiler; Reason why
+	// (or why not).
+	Used   bool   `json:"used"`
+	Reason string `json:"reason"`
+	// Hits and Misses count the compiles ccache served and did not;
+	// RemoteHits and RemoteMisses those it looked up in remote storage
+	// (RemoteHits are part of Hits).
+	Hits         int64 `json:"hits"`
+	Misses       int64 `json:"misses"`
+	RemoteHits   int64 `json:"remote_hits,omitempty"`
+	RemoteMisses int64 `json:"remote_misses,omitempty"`
 }
 
 // Timing is how long one phase of a build took.
@@ -68,6 +86,7 @@ type recordJSON struct {
 	Patches       []string        `json:"patches,omitempty"`
 	ConfigureArgs []string        `json:"configure_args"`
 	Timings       []timingJSON    `json:"timings,omitempty"`
+	CCache        *CCache         `json:"ccache,omitempty"`
 }
 
 type componentJSON struct {
@@ -89,7 +108,7 @@ type moduleJSON struct {
 // MarshalJSON writes the build-info.json format.
 func (r Record) MarshalJSON() ([]byte, error) {
 	j := recordJSON{Tool: r.Tool, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Binary: r.Binary, BinarySHA256: r.BinarySHA256,
-		NginxV: r.NginxV, Server: r.Server, Patches: r.Patches, ConfigureArgs: r.ConfigureArgs}
+		NginxV: r.NginxV, Server: r.Server, Patches: r.Patches, ConfigureArgs: r.ConfigureArgs, CCache: r.CCache}
 	for _, c := range r.Components {
 		j.Components = append(j.Components, componentJSON{Name: c.Name, Constraint: c.Constraint, Version: c.Version, URL: c.URL, SHA256: c.SHA256, Verification: c.Verification})
 	}
@@ -109,7 +128,7 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*r = Record{Tool: j.Tool, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt, Binary: j.Binary, BinarySHA256: j.BinarySHA256,
-		NginxV: j.NginxV, Server: j.Server, Patches: j.Patches, ConfigureArgs: j.ConfigureArgs}
+		NginxV: j.NginxV, Server: j.Server, Patches: j.Patches, ConfigureArgs: j.ConfigureArgs, CCache: j.CCache}
 	for _, c := range j.Components {
 		r.Components = append(r.Components, pin.Component{Name: c.Name, Constraint: c.Constraint, Version: c.Version, URL: c.URL, SHA256: c.SHA256, Verification: c.Verification})
 	}
