@@ -2,7 +2,7 @@
 # bench/run.sh [MIRROR_DIR] — measures nginx-build's performance targets on
 # real tarballs and prints a Markdown table (progress goes to stderr, so
 # `bench/run.sh > bench/RESULTS.md` records just the results). Takes about
-# 25 minutes on 2 cores: it compiles nginx 17 times, 9 of them with a static
+# 25 minutes on 2 cores: it compiles nginx 15 times, 7 of them with a static
 # OpenSSL (3.0 and 3.5). Exits 1 if a target is missed. Flags after the
 # mirror dir go to bench/main.go (e.g. -static 3.0.20 -remote=false).
 #
