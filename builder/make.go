@@ -17,10 +17,7 @@ func (makeStage) Run(ctx context.Context, s *State) error {
 	src := s.sourceDir()
 	logPath := filepath.Join(src, "nginx-build.log")
 	s.Env.IO.Infof("compiling with make -j%d (log: %s)", s.Plan.Jobs, logPath)
-	var before ccacheStats
-	if s.toolchain.CCache != "" {
-		before = readCCacheStats(ctx, s.toolchain.CCache, s.toolchain.Env)
-	}
+	before := s.toolchain.ccacheBaseline(ctx)
 	if err := beginStep(s, stepMake); err != nil {
 		return err
 	}

@@ -48,6 +48,7 @@ func (librariesStage) Run(ctx context.Context, s *State) error {
 	if dir == "" {
 		return nil
 	}
+	s.toolchain.ccacheBaseline(ctx)
 	sslTree, err := s.buildSSL(ctx, dir)
 	if err != nil {
 		return err

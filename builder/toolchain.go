@@ -36,6 +36,22 @@ type toolchain struct {
 	CCacheTold bool
 	// Notes say what the toolchain does differently from plain cc, for the log.
 	Notes []string
+
+	baseline *ccacheStats // ccache's counters before this run compiled anything
+}
+
+// ccacheBaseline is ccache's counters before the first compile of this
+// run — the libraries' or nginx's — read once, so that the summary counts
+// what ccache served to both.
+func (tc *toolchain) ccacheBaseline(ctx context.Context) ccacheStats {
+	if tc.CCache == "" {
+		return ccacheStats{}
+	}
+	if tc.baseline == nil {
+		b := readCCacheStats(ctx, tc.CCache, tc.Env)
+		tc.baseline = &b
+	}
+	return *tc.baseline
 }
 
 // wrapperName is the compiler wrapper's file in the build dir.
