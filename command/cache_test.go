@@ -74,7 +74,7 @@ func TestCacheCleanOlderThan(t *testing.T) {
 	if r := run(t, "fetch", "--mirror", f.m.URL, "-v", "1.30.1"); r.code != 0 {
 		t.Fatalf("fetch: exit %d\n%s", r.code, r.err)
 	}
-	tarballs, _ := filepath.Glob(filepath.Join(f.cache, "tarballs", "nginx", "*", "nginx-1.30.1.tar.gz"))
+	tarballs, _ := filepath.Glob(filepath.Join(f.cache, "sha256", "*", "nginx-1.30.1.tar.gz"))
 	if len(tarballs) != 1 {
 		t.Fatalf("cached nginx: %v", tarballs)
 	}

@@ -43,6 +43,8 @@ type CacheSource struct {
 	Name     string `json:"name"`
 	URL      string `json:"url,omitempty"`
 	Verified string `json:"verified"`
+	// index is the slot's name for the file, its record index+".verified".
+	index string
 }
 
 // ListCache returns the stored tarballs, each once, with the URLs that
@@ -207,6 +209,11 @@ func VerifyCache(ctx context.Context, dir string, waiting func(path string)) (ch
 			problems = append(problems, VerifyProblem{e.Path, problem})
 		}
 		unlock()
+		if problem != "" {
+			if err := dropRecords(ctx, dir, e.Sources, waiting); err != nil {
+				return checked, problems, err
+			}
+		}
 		if !gone {
 			checked++
 		}
@@ -338,6 +345,21 @@ func cleanSlot(cacheDir, slot string, olderThan time.Duration, now time.Time) (i
 		}
 	}
 	return freed, nil
+}
+
+// dropRecords removes the records of the URLs that led to a tarball
+// removed from the store, each under its slot's lock.
+func dropRecords(ctx context.Context, cacheDir string, sources []CacheSource, waiting func(path string)) error {
+	for _, s := range sources {
+		slot := filepath.Dir(s.index)
+		unlock, err := lockSlot(ctx, slot, func() { tell(waiting, slot) })
+		if err != nil {
+			return err
+		}
+		dropDanglingRecord(cacheDir, s.index)
+		unlock()
+	}
+	return nil
 }
 
 // dropDanglingRecord removes the record of index, and its sidecars, when

@@ -43,6 +43,12 @@ type Result struct {
 	Verified string
 	// Verification is every check the tarball passed, and its signer.
 	Verification Verification
+	// SignaturePath is the cached signature the tarball was checked
+	// against (in the slot of its URL), "" when there was none.
+	SignaturePath string
+	// index is the slot's name for the file (see fetch): Evict removes
+	// its record.
+	index string
 	// Cached is true when no download was needed.
 	Cached bool
 	Size   int64
@@ -222,8 +228,11 @@ func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *downloads)
 	if err != nil {
 		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 	}
-	r := Result{Artifact: a, Path: path, SHA256: got, Verified: v.Summary(), Verification: v, Cached: cached, Size: fi.Size(),
+	r := Result{Artifact: a, Path: path, index: index, SHA256: got, Verified: v.Summary(), Verification: v, Cached: cached, Size: fi.Size(),
 		Unverified: v.Unverified(), WarnedBefore: v.Unverified() && warnedBefore}
+	if side.signature != nil {
+		r.SignaturePath = index + ".sig"
+	}
 	if cached {
 		f.IO.Debugf("fetch %s: cached %s", what, path)
 	} else {
@@ -301,17 +310,21 @@ func (f *Fetcher) sidecar(ctx context.Context, url, keep string, optional bool) 
 }
 
 // Evict removes a cached tarball found bad after it was verified (an
-// archive with unsafe entries, say) from the store, so that it is never
-// used again: the records of the URLs that led to it then lead nowhere,
-// and a later run downloads (and verifies) it afresh.
-func Evict(final string) error {
-	if err := os.Remove(final + recordSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+// archive with unsafe entries, say): the record of the URL that led to it
+// first, so that it is never trusted again, then the stored file, so that
+// no other URL leads to it either, then the URL's sidecars.
+func Evict(r Result) error {
+	if r.index != "" {
+		if err := os.Remove(r.index + recordSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	if err := os.Remove(r.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	if err := os.Remove(final); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+	if r.index != "" {
+		removeSidecars(r.index)
 	}
-	removeSidecars(final)
 	return nil
 }
 

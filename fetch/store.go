@@ -155,6 +155,7 @@ func slotRecords(cacheDir string) (map[string][]CacheSource, error) {
 			out[sum] = append(out[sum], CacheSource{
 				Component: filepath.Base(filepath.Dir(slot)), URL: rec.URL,
 				Name: filepath.Base(strings.TrimSuffix(p, recordSuffix)), Verified: rec.Verified,
+				index: strings.TrimSuffix(p, recordSuffix),
 			})
 		}
 	}
