@@ -153,32 +153,9 @@ func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *downloads)
 	}
 	defer unlock()
 	rec, hasRec := slotRecord(ctx, f.CacheDir, index)
-	sum := f.expectedSHA256(a)
-	if sum == "" && hasRec {
-		sum = rec.SHA256
-	}
-	var path string
-	cached := false
-	if sum != "" {
-		if path, cached, err = f.findBlob(ctx, sum); err != nil {
-			return Result{}, fmt.Errorf("fetch %s: %w", what, err)
-		}
-	}
-	// A file found by its known sha256 through another URL (or one this
-	// URL's record does not name) is checked against what is known,
-	// without the network: this URL's sidecars, if any, are not its own.
-	offline := cached && !(hasRec && strings.EqualFold(rec.SHA256, sum))
-	var side sidecars
-	if !offline {
-		if side, err = f.sidecars(ctx, a, index); err != nil {
-			return Result{}, fmt.Errorf("fetch %s: %w", what, err)
-		}
-	}
-	if !cached && side.sha256 != "" {
-		// The published checksum names the file before it is downloaded.
-		if path, cached, err = f.findBlob(ctx, side.sha256); err != nil {
-			return Result{}, fmt.Errorf("fetch %s: %w", what, err)
-		}
+	path, cached, side, err := f.find(ctx, a, index, rec, hasRec)
+	if err != nil {
+		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 	}
 	if !cached {
 		tmp, err := f.download(ctx, a, dir, prog)
@@ -239,6 +216,36 @@ func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *downloads)
 		prog.done(what, r.Size)
 	}
 	return r, nil
+}
+
+// find looks a's tarball up in the store, before any download: by the
+// sha256 known beforehand, else by the one its URL led to last time, else
+// by the checksum published beside it. It returns the stored file, if
+// found, and the sidecars to verify it with.
+func (f *Fetcher) find(ctx context.Context, a source.Artifact, index string, rec record, hasRec bool) (path string, cached bool, side sidecars, err error) {
+	sum := f.expectedSHA256(a)
+	if sum == "" && hasRec {
+		sum = rec.SHA256
+	}
+	if sum != "" {
+		if path, cached, err = f.findBlob(ctx, sum); err != nil {
+			return "", false, side, err
+		}
+	}
+	// A file found by its known sha256 through another URL (or one this
+	// URL's record does not name) is checked against what is known,
+	// without the network: this URL's sidecars, if any, are not its own.
+	if cached && !(hasRec && strings.EqualFold(rec.SHA256, sum)) {
+		return path, true, side, nil
+	}
+	if side, err = f.sidecars(ctx, a, index); err != nil {
+		return "", false, side, err
+	}
+	if !cached && side.sha256 != "" {
+		// The published checksum names the file before it is downloaded.
+		path, cached, err = f.findBlob(ctx, side.sha256)
+	}
+	return path, cached, side, err
 }
 
 // sidecars returns the checksum file and signature published beside the
