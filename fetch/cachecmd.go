@@ -28,8 +28,8 @@ type CacheEntry struct {
 	SHA256   string    `json:"sha256"`
 	Verified string    `json:"verified"`
 	Modified time.Time `json:"modified"`
-	// Complete is false for a tarball without its record: an interrupted
-	// download that no run will use.
+	// Complete is true for every stored tarball: only complete, verified
+	// downloads enter the store (older versions listed incomplete ones).
 	Complete bool `json:"complete"`
 	// Sources are the URLs that led to a tarball, each with how it was
 	// verified when fetched from there.
