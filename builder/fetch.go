@@ -98,7 +98,7 @@ func evictUnsafe(r fetch.Result, err error) error {
 	if !errors.As(err, &unsafe) {
 		return err
 	}
-	if rmErr := fetch.Evict(r.Path); rmErr != nil {
+	if rmErr := fetch.Evict(r); rmErr != nil {
 		return fmt.Errorf("%w; could not remove it from the cache: %v", err, rmErr)
 	}
 	return fmt.Errorf("%w; removed it from the cache", err)

@@ -142,8 +142,8 @@ func mirrorTarball(s *State, r fetch.Result, root, rel string) (int, error) {
 		added = 1
 		s.Env.IO.Infof("mirrored %s", dst)
 	}
-	if a := r.Artifact; a.SignatureURL != "" {
-		if sig, err := os.ReadFile(r.Path + ".sig"); err == nil {
+	if a := r.Artifact; a.SignatureURL != "" && r.SignaturePath != "" {
+		if sig, err := os.ReadFile(r.SignaturePath); err == nil {
 			if err := writeIfChanged(dst+path.Ext(a.SignatureURL), sig); err != nil {
 				return added, err
 			}

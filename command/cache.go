@@ -24,8 +24,10 @@ func newCacheCmd(io *iostreams.IO, g *globalFlags) *cobra.Command {
 		Long: `The cache ($NGINX_BUILD_CACHE, else $XDG_CACHE_HOME/nginx-build, else
 ~/.cache/nginx-build) holds verified tarballs, version indexes and git
 module clones, and the static libraries nginx-build built (lib/, see
-"Static OpenSSL" in the README). Every tarball sits beside a record of its sha256 and how it
-was verified; runs sharing the cache take turns per file.`,
+"Static libraries" in the README). Every tarball is stored once, by its
+sha256, whichever URLs or mirrors name it; each URL keeps a record of the
+sha256 it led to and how it was verified; runs sharing the cache take turns
+per file.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
@@ -33,9 +35,9 @@ was verified; runs sharing the cache take turns per file.`,
 	ls := &cobra.Command{
 		Use:   "ls",
 		Short: "List the cached tarballs and module clones",
-		Long: `ls lists the cached tarballs (component, size, sha256, how each was
-verified, path) and the git and hg clones of modules (size, repository,
-path), then, on stderr, the total: what "cache clean" frees, version
+		Long: `ls lists the cached tarballs, each once (component, size, sha256, how
+each was verified, path, the URLs that led to it) and the git and hg
+clones of modules (size, repository, path), then, on stderr, the total: what "cache clean" frees, version
 indexes, checksums, signatures and keys included. On a terminal the
 table fits its width (sha256s shortened to 12 characters, long paths and
 texts cut with "…"); piped, every value is printed in full, and --json
@@ -153,7 +155,7 @@ func listCache(io *iostreams.IO, dir string, asJSON bool, width int) error {
 		}
 		return enc.Encode(all)
 	}
-	t := newTable(column{"COMPONENT", fitKeep}, column{"SIZE", fitKeep}, column{"SHA256", fitHash}, column{"VERIFIED", fitEnd}, column{"PATH", fitMiddle})
+	t := newTable(column{"COMPONENT", fitKeep}, column{"SIZE", fitKeep}, column{"SHA256", fitHash}, column{"VERIFIED", fitEnd}, column{"PATH", fitMiddle}, column{"URLS", fitMiddle})
 	var tarballBytes, cloneBytes int64
 	for _, e := range tarballs {
 		sum, ver := e.SHA256, e.Verified
@@ -164,7 +166,7 @@ func listCache(io *iostreams.IO, dir string, asJSON bool, width int) error {
 			ver = "nothing to verify against"
 		}
 		tarballBytes += e.Size
-		t.add(e.Component, fetch.HumanBytes(e.Size), sum, ver, e.Path)
+		t.add(e.Component, fetch.HumanBytes(e.Size), sum, ver, e.Path, orDash(sourceURLs(e.Sources)))
 	}
 	if err := t.write(io.Out, width); err != nil {
 		return err
@@ -192,6 +194,15 @@ func listCache(io *iostreams.IO, dir string, asJSON bool, width int) error {
 	io.Infof("%d tarball(s) (%s), %d clone(s) (%s), %sindexes, checksums and keys (%s): %s in %s, all freed by `cache clean`",
 		len(tarballs), fetch.HumanBytes(tarballBytes), len(clones), fetch.HumanBytes(cloneBytes), built, fetch.HumanBytes(other), fetch.HumanBytes(total), dir)
 	return nil
+}
+
+// sourceURLs are the URLs that led to a stored tarball, space-separated.
+func sourceURLs(sources []fetch.CacheSource) string {
+	urls := make([]string, 0, len(sources))
+	for _, s := range sources {
+		urls = append(urls, s.URL)
+	}
+	return strings.Join(urls, " ")
 }
 
 func orDash(s string) string {

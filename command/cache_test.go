@@ -74,7 +74,7 @@ func TestCacheCleanOlderThan(t *testing.T) {
 	if r := run(t, "fetch", "--mirror", f.m.URL, "-v", "1.30.1"); r.code != 0 {
 		t.Fatalf("fetch: exit %d\n%s", r.code, r.err)
 	}
-	tarballs, _ := filepath.Glob(filepath.Join(f.cache, "tarballs", "nginx", "*", "nginx-1.30.1.tar.gz"))
+	tarballs, _ := filepath.Glob(filepath.Join(f.cache, "sha256", "*", "nginx-1.30.1.tar.gz"))
 	if len(tarballs) != 1 {
 		t.Fatalf("cached nginx: %v", tarballs)
 	}
@@ -135,4 +135,56 @@ func TestParseAge(t *testing.T) {
 			t.Errorf("parseAge(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
 	}
+}
+
+// One tarball, named by a directory mirror and by the same mirror over
+// HTTP, is stored once: the HTTP fetch finds it by the checksum published
+// beside it and never asks for the tarball. cache ls lists it once, with
+// both URLs; a damaged copy is caught by cache verify and fetched again;
+// clean removes it and the records of both URLs.
+func TestCacheStoresOneCopyPerSHA256(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.publishSHA256(t, "nginx", "nginx-1.30.1.tar.gz")
+	const tarball = "/nginx/nginx-1.30.1.tar.gz"
+	for _, mirror := range []string{f.m.Dir, f.m.URL, f.m.Dir} {
+		if r := run(t, "fetch", "--mirror", mirror, "-v", "1.30.1"); r.code != 0 {
+			t.Fatalf("fetch from %s: exit %d\n%s", mirror, r.code, r.err)
+		}
+	}
+	if n := f.m.Requests(tarball); n != 0 {
+		t.Errorf("the HTTP mirror's tarball was requested %d times, want 0 (the cache had it)", n)
+	}
+	stored, _ := filepath.Glob(filepath.Join(f.cache, "sha256", "*", "nginx-1.30.1.tar.gz"))
+	if len(stored) != 1 {
+		t.Fatalf("stored copies: %v, want one", stored)
+	}
+
+	r := run(t, "cache", "ls", "--json")
+	var entries []fetch.CacheEntry
+	if err := json.Unmarshal([]byte(r.out), &entries); err != nil {
+		t.Fatalf("cache ls --json: %v\n%s", err, r.out)
+	}
+	if len(entries) != 1 || entries[0].Path != stored[0] || len(entries[0].Sources) != 2 {
+		t.Fatalf("cache ls --json: want the tarball once, with two URLs:\n%s", r.out)
+	}
+	r = run(t, "cache", "ls")
+	mustContain(t, "cache ls", r.out, "file://"+filepath.Join(f.m.Dir, "nginx", "nginx-1.30.1.tar.gz"), f.m.URL+tarball)
+	mustContain(t, "cache ls", r.err, "1 tarball(s)")
+
+	os.WriteFile(stored[0], []byte("rotten"), 0o644)
+	if r := run(t, "cache", "verify"); r.code != 1 || !strings.Contains(r.out, stored[0]+": damaged") {
+		t.Errorf("cache verify of a damaged copy: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	if r := run(t, "fetch", "--mirror", f.m.URL, "-v", "1.30.1"); r.code != 0 || f.m.Requests(tarball) != 1 {
+		t.Fatalf("fetch after verify: exit %d, %d requests for the tarball, want 1\n%s", r.code, f.m.Requests(tarball), r.err)
+	}
+	if r := run(t, "cache", "clean"); r.code != 0 {
+		t.Fatalf("cache clean: exit %d\n%s", r.code, r.err)
+	}
+	filepathWalk(t, f.cache, func(p string) {
+		if strings.Contains(p, "nginx-1.30.1.tar.gz") {
+			t.Errorf("cache clean left %s", p)
+		}
+	})
 }

@@ -32,7 +32,7 @@ func TestCacheCommands(t *testing.T) {
 		t.Errorf("cache verify: exit %d\n%s", r.code, r.err)
 	}
 	// Damage one file: verify reports it, removes it, fails.
-	matches, _ := filepath.Glob(filepath.Join(f.cache, "tarballs", "zlib", "*", "zlib-1.2.13.tar.xz"))
+	matches, _ := filepath.Glob(filepath.Join(f.cache, "sha256", "*", "zlib-1.2.13.tar.xz"))
 	if len(matches) != 1 {
 		t.Fatalf("zlib in cache: %v", matches)
 	}
@@ -152,7 +152,7 @@ func TestConcurrentFetchProcessesShareTheCache(t *testing.T) {
 			t.Errorf("%s downloaded %d times, want once (the other run waits and uses it)", p, n)
 		}
 	}
-	copies, _ := filepath.Glob(filepath.Join(f.cache, "tarballs", "*", "*", "*.tar.gz"))
+	copies, _ := filepath.Glob(filepath.Join(f.cache, "sha256", "*", "*.tar.gz"))
 	if len(copies) != 2 {
 		t.Errorf("cache holds %v", copies)
 	}
@@ -243,7 +243,7 @@ func TestInterruptedBuildsRecover(t *testing.T) {
 	if code == 0 || !strings.Contains(out, "interrupted") || took > 5*time.Second {
 		t.Errorf("interrupted download: exit %d after %s\n%s", code, took, out)
 	}
-	if finals, _ := filepath.Glob(filepath.Join(f.cache, "tarballs", "pcre2", "*", "pcre2-10.99.tar.gz")); len(finals) != 0 {
+	if finals, _ := filepath.Glob(filepath.Join(f.cache, "sha256", "*", "pcre2-10.99.tar.gz")); len(finals) != 0 {
 		t.Errorf("an interrupted download left %v in the cache", finals)
 	}
 

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +17,8 @@ import (
 type CacheEntry struct {
 	// Kind is "tarball", "git" or "hg".
 	Kind string `json:"kind"`
-	// Component is a tarball's component ("" for a clone).
+	// Component is a tarball's component ("" for a clone); when several
+	// names lead to the same file, they are joined with ",".
 	Component string `json:"component,omitempty"`
 	// URL is the repository a clone was made from, as its configuration
 	// says ("" for a tarball, or when it cannot be read).
@@ -26,41 +28,64 @@ type CacheEntry struct {
 	SHA256   string    `json:"sha256"`
 	Verified string    `json:"verified"`
 	Modified time.Time `json:"modified"`
-	// Complete is false for a tarball without its record: an interrupted
-	// download that no run will use.
+	// Complete is true for every stored tarball: only complete, verified
+	// downloads enter the store (older versions listed incomplete ones).
 	Complete bool `json:"complete"`
+	// Sources are the URLs that led to a tarball, each with how it was
+	// verified when fetched from there.
+	Sources []CacheSource `json:"sources,omitempty"`
 }
 
-// ListCache returns the tarballs in the cache.
+// CacheSource is one URL that led to a stored tarball.
+type CacheSource struct {
+	Component string `json:"component"`
+	// Name is the file name the URL gave it.
+	Name     string `json:"name"`
+	URL      string `json:"url,omitempty"`
+	Verified string `json:"verified"`
+	// index is the slot's name for the file, its record index+".verified".
+	index string
+}
+
+// ListCache returns the stored tarballs, each once, with the URLs that
+// led to it (its sources): sha256/<sum>/<file>, whose name is its sha256.
 func ListCache(dir string) ([]CacheEntry, error) {
-	var out []CacheEntry
-	root := filepath.Join(dir, "tarballs")
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if os.IsNotExist(err) {
-				return filepath.SkipAll
-			}
-			return err
-		}
-		if d.IsDir() || !isTarballName(d.Name()) {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		e := CacheEntry{Kind: "tarball", Component: strings.SplitN(filepath.ToSlash(rel), "/", 2)[0], Path: p, Size: info.Size(), Modified: info.ModTime()}
-		if rec, err := readRecord(p); err == nil {
-			e.SHA256, e.Verified, e.Complete = rec.SHA256, rec.Verified, true
-		}
-		out = append(out, e)
-		return nil
-	})
+	blobs, err := blobDirs(dir)
+	if err != nil {
+		return nil, err
+	}
+	sources, err := slotRecords(dir)
 	if err != nil {
 		return nil, fmt.Errorf("list cache %s: %w", dir, err)
 	}
+	var out []CacheEntry
+	for _, b := range blobs {
+		p := blobFile(b)
+		info, err := os.Stat(p)
+		if p == "" || err != nil {
+			continue
+		}
+		sum := filepath.Base(b)
+		e := CacheEntry{Kind: "tarball", Path: p, Size: info.Size(), Modified: info.ModTime(), SHA256: sum, Complete: true, Sources: sources[sum]}
+		e.Component, e.Verified = describeSources(e.Sources)
+		out = append(out, e)
+	}
 	return out, nil
+}
+
+// describeSources joins the distinct components, and the distinct ways of
+// verification, of a tarball's sources.
+func describeSources(sources []CacheSource) (components, verified string) {
+	var cs, vs []string
+	for _, s := range sources {
+		if !slices.Contains(cs, s.Component) {
+			cs = append(cs, s.Component)
+		}
+		if s.Verified != "" && !slices.Contains(vs, s.Verified) {
+			vs = append(vs, s.Verified)
+		}
+	}
+	return strings.Join(cs, ","), strings.Join(vs, "; ")
 }
 
 // ListClones returns the git and hg clones of modules in the cache
@@ -121,14 +146,14 @@ func cloneURL(repo, kind string) string {
 func notSlots() []string { return []string{"index", "git", "hg", "debian", "keys"} }
 
 // CacheSize is the size of everything CleanCache without an age removes:
-// every slot (tarballs, their records and sidecars, partial downloads)
+// the stored tarballs, every slot (records, sidecars, partial downloads)
 // and the directories that are not slots.
 func CacheSize(dir string) (int64, error) {
 	slots, err := cacheSlots(dir)
 	if err != nil {
 		return 0, err
 	}
-	var n int64
+	n := treeSize(filepath.Join(dir, blobRoot))
 	for _, slot := range slots {
 		n += treeSize(slot)
 	}
@@ -156,11 +181,11 @@ type VerifyProblem struct {
 	Path, Problem string
 }
 
-// VerifyCache re-hashes every tarball against the sha256 recorded when it
-// was verified, and removes the damaged and the incomplete ones (a later
-// run downloads them again). It takes each slot's lock, as fetch does: a
-// tarball another run is still storing is waited for, never taken for an
-// incomplete one. waiting (may be nil) is told about such a wait.
+// VerifyCache re-hashes every stored tarball against its name, its
+// sha256, and removes the damaged ones (a later run downloads them again;
+// the URL records that led to them then lead nowhere). It takes each
+// stored file's lock, as fetch does: a file another run is storing or
+// checking is waited for. waiting (may be nil) is told about such a wait.
 func VerifyCache(ctx context.Context, dir string, waiting func(path string)) (checked int, problems []VerifyProblem, err error) {
 	entries, err := ListCache(dir)
 	if err != nil {
@@ -174,20 +199,21 @@ func VerifyCache(ctx context.Context, dir string, waiting func(path string)) (ch
 		problem, gone := "", false
 		if _, err := os.Stat(e.Path); err != nil {
 			gone = true // removed by another run meanwhile
-		} else if rec, err := readRecord(e.Path); err != nil {
-			problem = "incomplete (no verification record): removed"
 		} else if got, err := FileSHA256(e.Path); err != nil {
 			problem = "unreadable: " + err.Error()
-		} else if got != rec.SHA256 {
-			problem = fmt.Sprintf("damaged: sha256 %s, recorded %s: removed", got, rec.SHA256)
+		} else if got != e.SHA256 {
+			problem = fmt.Sprintf("damaged: sha256 %s, stored as %s: removed", got, e.SHA256)
 		}
 		if problem != "" {
 			os.Remove(e.Path)
-			os.Remove(e.Path + recordSuffix)
-			removeSidecars(e.Path)
 			problems = append(problems, VerifyProblem{e.Path, problem})
 		}
 		unlock()
+		if problem != "" {
+			if err := dropRecords(ctx, dir, e.Sources, waiting); err != nil {
+				return checked, problems, err
+			}
+		}
 		if !gone {
 			checked++
 		}
@@ -202,22 +228,26 @@ func tell(waiting func(string), path string) {
 }
 
 // CleanCache removes cached downloads: everything, or (olderThan > 0) the
-// tarballs not used for that long, plus leftovers of interrupted runs. It
-// takes each slot's lock, as fetch does, so nothing another run is
-// downloading or reading is removed under it; waiting (may be nil) is told
-// about such a wait. It returns the bytes freed.
+// tarballs not used for that long and the URL records that led to them,
+// plus leftovers of interrupted runs. It takes each stored file's and
+// each slot's lock, as fetch does, so nothing another run is downloading
+// or reading is removed under it; waiting (may be nil) is told about such
+// a wait. It returns the bytes freed.
 func CleanCache(ctx context.Context, dir string, olderThan time.Duration, now time.Time, waiting func(path string)) (int64, error) {
-	var freed int64
+	freed, err := cleanBlobs(ctx, dir, olderThan, now, waiting)
+	if err != nil {
+		return freed, err
+	}
 	slots, err := cacheSlots(dir)
 	if err != nil {
-		return 0, err
+		return freed, err
 	}
 	for _, slot := range slots {
 		unlock, err := lockSlot(ctx, slot, func() { tell(waiting, slot) })
 		if err != nil {
 			return freed, err
 		}
-		n, err := cleanSlot(slot, olderThan, now)
+		n, err := cleanSlot(dir, slot, olderThan, now)
 		freed += n
 		unlock()
 		if err != nil {
@@ -228,7 +258,8 @@ func CleanCache(ctx context.Context, dir string, olderThan time.Duration, now ti
 		}
 	}
 	if olderThan == 0 {
-		for _, sub := range notSlots() {
+		os.Remove(filepath.Join(dir, "tarballs")) // once empty
+		for _, sub := range append(notSlots(), blobRoot) {
 			p := filepath.Join(dir, sub)
 			freed += treeSize(p)
 			if err := os.RemoveAll(p); err != nil {
@@ -239,10 +270,42 @@ func CleanCache(ctx context.Context, dir string, olderThan time.Duration, now ti
 	return freed, nil
 }
 
-// cleanSlot empties one locked slot (olderThan == 0), or removes its
-// tarballs unused for olderThan, incomplete ones, and partial downloads
-// older than an hour.
-func cleanSlot(slot string, olderThan time.Duration, now time.Time) (int64, error) {
+// cleanBlobs removes the stored tarballs (olderThan == 0: all of them,
+// each directory whole, lock included, as cleanSlot does), each under its
+// lock. Their URL records go with the slots, after.
+func cleanBlobs(ctx context.Context, dir string, olderThan time.Duration, now time.Time, waiting func(path string)) (int64, error) {
+	blobs, err := blobDirs(dir)
+	if err != nil {
+		return 0, err
+	}
+	var freed int64
+	for _, b := range blobs {
+		unlock, err := lockSlot(ctx, b, func() { tell(waiting, b) })
+		if err != nil {
+			return freed, err
+		}
+		if olderThan == 0 {
+			freed += treeSize(b)
+			err = os.RemoveAll(b)
+		} else if p := blobFile(b); p != "" {
+			if info, statErr := os.Stat(p); statErr == nil && now.Sub(info.ModTime()) >= olderThan {
+				freed += info.Size()
+				err = os.Remove(p)
+			}
+		}
+		unlock()
+		if err != nil {
+			return freed, fmt.Errorf("clean %s: %w", b, err)
+		}
+	}
+	return freed, nil
+}
+
+// cleanSlot empties one locked slot (olderThan == 0), or removes the
+// records (and sidecars) of tarballs no longer stored, tarballs of the old
+// layout unused for olderThan or incomplete, and partial downloads older
+// than an hour.
+func cleanSlot(cacheDir, slot string, olderThan time.Duration, now time.Time) (int64, error) {
 	if olderThan == 0 {
 		n := treeSize(slot)
 		// The lock file goes too: a run waiting for it notices and locks
@@ -277,9 +340,47 @@ func cleanSlot(slot string, olderThan time.Duration, now time.Time) (int64, erro
 				os.Remove(p + recordSuffix)
 				removeSidecars(p)
 			}
+		case strings.HasSuffix(d.Name(), recordSuffix):
+			freed += dropDanglingRecord(cacheDir, strings.TrimSuffix(p, recordSuffix))
 		}
 	}
 	return freed, nil
+}
+
+// dropRecords removes the records of the URLs that led to a tarball
+// removed from the store, each under its slot's lock.
+func dropRecords(ctx context.Context, cacheDir string, sources []CacheSource, waiting func(path string)) error {
+	for _, s := range sources {
+		slot := filepath.Dir(s.index)
+		unlock, err := lockSlot(ctx, slot, func() { tell(waiting, slot) })
+		if err != nil {
+			return err
+		}
+		dropDanglingRecord(cacheDir, s.index)
+		unlock()
+	}
+	return nil
+}
+
+// dropDanglingRecord removes the record of index, and its sidecars, when
+// the tarball it leads to is no longer stored (nor beside it, in the old
+// layout), and returns the bytes freed.
+func dropDanglingRecord(cacheDir, index string) int64 {
+	rec, err := readRecord(index)
+	if err == nil && blobFile(blobDir(cacheDir, rec.SHA256)) != "" {
+		return 0
+	}
+	if _, err := os.Stat(index); err == nil {
+		return 0 // an old-layout tarball's: judged with the tarball
+	}
+	var freed int64
+	for _, p := range []string{index + recordSuffix, index + ".sha256", index + ".sig", index + ".sha256.absent", index + ".sig.absent"} {
+		if fi, err := os.Stat(p); err == nil {
+			freed += fi.Size()
+			os.Remove(p)
+		}
+	}
+	return freed
 }
 
 // cacheSlots lists the slot directories, tarballs/<component>/<key>.

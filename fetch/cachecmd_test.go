@@ -19,18 +19,19 @@ func slotWithTarball(t *testing.T, cache string) (slot, final string) {
 	return slot, final
 }
 
-// TestVerifyCacheWaitsForTheSlotLock: a tarball that another run has
-// renamed into place but not yet recorded is not "incomplete": verify
-// waits for the lock, then finds it complete and keeps it.
-func TestVerifyCacheWaitsForTheSlotLock(t *testing.T) {
+// TestVerifyCacheWaitsForTheBlobLock: a stored tarball that another run
+// holds (storing it, or checking it before use) is waited for, then
+// re-hashed against its name and kept.
+func TestVerifyCacheWaitsForTheBlobLock(t *testing.T) {
 	cache := t.TempDir()
-	slot, final := slotWithTarball(t, cache)
-	unlock, err := lockSlot(context.Background(), slot, nil)
+	body := tarball("nginx")
+	dir := blobDir(cache, sha(body))
+	unlock, err := lockSlot(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := tarball("nginx")
-	os.WriteFile(final, body, 0o644) // the record is still to come
+	blob := filepath.Join(dir, "nginx-1.30.1.tar.gz")
+	os.WriteFile(blob, body, 0o644)
 	waited := make(chan string, 1)
 	type result struct {
 		checked  int
@@ -49,16 +50,13 @@ func TestVerifyCacheWaitsForTheSlotLock(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("verify neither waited nor finished")
 	}
-	if err := writeRecord(final, record{SHA256: sha(body)}); err != nil {
-		t.Fatal(err)
-	}
 	unlock()
 	r := <-done
 	if r.err != nil || r.checked != 1 || len(r.problems) != 0 {
 		t.Errorf("verify after the store finished: %+v", r)
 	}
-	if _, err := os.Stat(final); err != nil {
-		t.Errorf("a complete tarball was removed: %v", err)
+	if _, err := os.Stat(blob); err != nil {
+		t.Errorf("a sound tarball was removed: %v", err)
 	}
 }
 

@@ -43,6 +43,12 @@ type Result struct {
 	Verified string
 	// Verification is every check the tarball passed, and its signer.
 	Verification Verification
+	// SignaturePath is the cached signature the tarball was checked
+	// against (in the slot of its URL), "" when there was none.
+	SignaturePath string
+	// index is the slot's name for the file (see fetch): Evict removes
+	// its record.
+	index string
 	// Cached is true when no download was needed.
 	Cached bool
 	Size   int64
@@ -63,6 +69,9 @@ type record struct {
 	// WarnedUnverified says that the tarball's "nothing to verify"
 	// warning was given in full, so later runs give only a summary.
 	WarnedUnverified bool
+	// URL is where the record's slot fetched the tarball from: together
+	// with Verified, how and through which URL it was verified.
+	URL string
 }
 
 // FetchAll fetches every artifact concurrently. The first failure cancels the
@@ -113,6 +122,8 @@ func unverifiedSummary(results []Result) string {
 	return fmt.Sprintf("%d tarballs unverified (%s): nothing to check them against, as said when they were first fetched (--verify strict refuses them)", len(names), strings.Join(names, ", "))
 }
 
+// slot is the directory of a's URL in the index from URLs to stored
+// tarballs (see store.go): its record, sidecars, partial downloads, lock.
 func (f *Fetcher) slot(a source.Artifact) string {
 	key := a.URLs[0]
 	if a.CacheKey != "" {
@@ -121,13 +132,19 @@ func (f *Fetcher) slot(a source.Artifact) string {
 	return filepath.Join(f.CacheDir, "tarballs", a.Component, URLKey(key))
 }
 
+// fetch makes a's tarball available in the store. The slot of its URL is
+// locked throughout; the tarball is looked up by the sha256 known before
+// downloading, else by the one its URL gave last time, and downloaded only
+// when the store has neither.
 func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *downloads) (Result, error) {
 	what := a.Component + " " + a.Version
 	if len(a.URLs) == 0 {
 		return Result{}, fmt.Errorf("fetch %s: no download URL", what)
 	}
 	dir := f.slot(a)
-	final := filepath.Join(dir, a.FileName)
+	// index is the slot's name for the file: its record, sidecars and (in
+	// caches of the old layout) the tarball itself are named after it.
+	index := filepath.Join(dir, a.FileName)
 	unlock, err := lockSlot(ctx, dir, func() {
 		f.IO.Infof("waiting for another nginx-build to finish downloading %s", a.FileName)
 	})
@@ -135,20 +152,17 @@ func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *downloads)
 		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 	}
 	defer unlock()
-	side, err := f.sidecars(ctx, a, final)
+	rec, hasRec := slotRecord(ctx, f.CacheDir, index)
+	path, cached, side, err := f.find(ctx, a, index, rec, hasRec)
 	if err != nil {
 		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 	}
-
-	path, cached := final, true
-	rec, ok := f.cached(a, final)
-	if !ok {
-		cached = false
+	if !cached {
 		tmp, err := f.download(ctx, a, dir, prog)
 		if err != nil {
 			return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 		}
-		defer os.Remove(tmp) // no-op once renamed into place
+		defer os.Remove(tmp) // no-op once moved into the store
 		path = tmp
 	}
 	got, err := FileSHA256(path)
@@ -157,64 +171,81 @@ func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *downloads)
 	}
 	v, err := f.Trust.check(ctx, a, path, got, side)
 	if err != nil {
-		// Never keep, and so never extract, what failed verification.
-		os.Remove(path)
-		os.Remove(final + recordSuffix)
-		removeSidecars(final)
+		// Never keep, and so never extract, what failed verification; a
+		// stored file found through this URL stays for the others that
+		// vouch for it, but this URL no longer leads to it.
+		if !cached {
+			os.Remove(path)
+		}
+		os.Remove(index + recordSuffix)
+		removeSidecars(index)
 		return Result{}, err
 	}
-	warnedBefore := cached && rec.WarnedUnverified
+	// sameURL: this URL led to this very file before.
+	sameURL := cached && hasRec && strings.EqualFold(rec.SHA256, got)
+	warnedBefore := sameURL && rec.WarnedUnverified
 	if v.Unverified() && !warnedBefore {
 		f.IO.Warnf("%s", unverifiedWarning(a))
 	}
 	if !cached {
-		if err := os.Rename(path, final); err != nil {
+		if path, err = storeBlob(ctx, f.CacheDir, path, got, a.FileName); err != nil {
 			return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 		}
-		// The record is written last: a tarball without one is never trusted.
-		if err := writeRecord(final, record{SHA256: got, Verified: v.Summary(), WarnedUnverified: v.Unverified()}); err != nil {
-			return Result{}, fmt.Errorf("fetch %s: %w", what, err)
-		}
-	} else if v.Unverified() && !warnedBefore {
-		// A tarball cached before the warning was recorded (or verified
-		// then, and no longer): said now, and noted. Failing to note it
-		// only means saying it again next time.
-		rec.WarnedUnverified = true
-		_ = writeRecord(final, rec)
 	}
-	fi, err := os.Stat(final)
+	// The record is written last: it is what leads this URL to the file.
+	// A record that cannot be updated for a file it led to already only
+	// means the warning is said again next time.
+	now := record{SHA256: got, Verified: v.Summary(), WarnedUnverified: v.Unverified(), URL: a.URLs[0]}
+	if now != rec || !hasRec {
+		if err := writeRecord(index, now); err != nil && !sameURL {
+			return Result{}, fmt.Errorf("fetch %s: %w", what, err)
+		}
+	}
+	fi, err := os.Stat(path)
 	if err != nil {
 		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 	}
-	r := Result{Artifact: a, Path: final, SHA256: got, Verified: v.Summary(), Verification: v, Cached: cached, Size: fi.Size(),
+	r := Result{Artifact: a, Path: path, index: index, SHA256: got, Verified: v.Summary(), Verification: v, Cached: cached, Size: fi.Size(),
 		Unverified: v.Unverified(), WarnedBefore: v.Unverified() && warnedBefore}
+	if side.signature != nil {
+		r.SignaturePath = index + ".sig"
+	}
 	if cached {
-		f.IO.Debugf("fetch %s: cached %s", what, final)
+		f.IO.Debugf("fetch %s: cached %s", what, path)
 	} else {
 		prog.done(what, r.Size)
 	}
 	return r, nil
 }
 
-// cached reports whether the cache holds a complete tarball that still
-// matches the checksum recorded when it was stored, and returns its
-// record; a damaged one is removed.
-func (f *Fetcher) cached(a source.Artifact, final string) (record, bool) {
-	rec, err := readRecord(final)
-	if err != nil {
-		return record{}, false
+// find looks a's tarball up in the store, before any download: by the
+// sha256 known beforehand, else by the one its URL led to last time, else
+// by the checksum published beside it. It returns the stored file, if
+// found, and the sidecars to verify it with.
+func (f *Fetcher) find(ctx context.Context, a source.Artifact, index string, rec record, hasRec bool) (path string, cached bool, side sidecars, err error) {
+	sum := f.expectedSHA256(a)
+	if sum == "" && hasRec {
+		sum = rec.SHA256
 	}
-	got, err := FileSHA256(final)
-	if err != nil {
-		return record{}, false
+	if sum != "" {
+		if path, cached, err = f.findBlob(ctx, sum); err != nil {
+			return "", false, side, err
+		}
 	}
-	if got != rec.SHA256 {
-		f.IO.Warnf("cached %s is damaged (sha256 %s, recorded %s); downloading it again", final, got, rec.SHA256)
-		os.Remove(final)
-		os.Remove(final + recordSuffix)
-		return record{}, false
+	// A file found by its known sha256 through another URL (or one this
+	// URL's record does not name) is checked against what is known,
+	// without the network: this URL's sidecars, if any, are not its own.
+	if cached && !(hasRec && strings.EqualFold(rec.SHA256, sum)) {
+		return path, true, side, nil
 	}
-	return rec, true
+	if side, err = f.sidecars(ctx, a, index); err != nil {
+		return "", false, side, err
+	}
+	if !cached && side.sha256 != "" {
+		// The published checksum names the file before it is downloaded.
+		path, cached, err = f.findBlob(ctx, side.sha256)
+	}
+	return path, cached, side, err
 }
 
 // sidecars returns the checksum file and signature published beside the
@@ -286,16 +317,21 @@ func (f *Fetcher) sidecar(ctx context.Context, url, keep string, optional bool) 
 }
 
 // Evict removes a cached tarball found bad after it was verified (an
-// archive with unsafe entries, say): its record first, so that it is never
-// trusted again, then the file and its sidecars.
-func Evict(final string) error {
-	if err := os.Remove(final + recordSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+// archive with unsafe entries, say): the record of the URL that led to it
+// first, so that it is never trusted again, then the stored file, so that
+// no other URL leads to it either, then the URL's sidecars.
+func Evict(r Result) error {
+	if r.index != "" {
+		if err := os.Remove(r.index + recordSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	if err := os.Remove(r.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	if err := os.Remove(final); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+	if r.index != "" {
+		removeSidecars(r.index)
 	}
-	removeSidecars(final)
 	return nil
 }
 
@@ -386,6 +422,10 @@ const recordSuffix = ".verified"
 // how the tarball was verified; they ignore it.
 const warnedLine = "#warned-unverified"
 
+// urlLine starts the record's line naming the URL it was fetched from;
+// like warnedLine, older versions ignore it.
+const urlLine = "#url "
+
 func writeRecord(final string, r record) error {
 	content := r.SHA256 + "  " + filepath.Base(final) + "\n"
 	if r.Verified != "" {
@@ -393,6 +433,9 @@ func writeRecord(final string, r record) error {
 	}
 	if r.WarnedUnverified {
 		content += warnedLine + "\n"
+	}
+	if r.URL != "" {
+		content += urlLine + r.URL + "\n"
 	}
 	return atomicfile.Write(final+recordSuffix, []byte(content), 0o644)
 }
@@ -409,6 +452,8 @@ func readRecord(final string) (record, error) {
 			r.Verified = strings.TrimPrefix(line, "# ")
 		case line == warnedLine:
 			r.WarnedUnverified = true
+		case strings.HasPrefix(line, urlLine):
+			r.URL = strings.TrimPrefix(line, urlLine)
 		case r.SHA256 == "" && len(line) >= 64:
 			r.SHA256 = line[:64]
 		}

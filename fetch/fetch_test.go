@@ -172,7 +172,7 @@ func TestFetchAllDownloadsAndCaches(t *testing.T) {
 	}
 	for i, c := range checks {
 		r := res[i]
-		wantPath := filepath.Join(f.CacheDir, "tarballs", c.a.Component, URLKey(c.a.URLs[0]), c.a.FileName)
+		wantPath := filepath.Join(f.CacheDir, "sha256", sha(c.body), c.a.FileName)
 		if r.Path != wantPath {
 			t.Errorf("%s: Path = %q, want %q", c.a.Component, r.Path, wantPath)
 		}
@@ -187,9 +187,9 @@ func TestFetchAllDownloadsAndCaches(t *testing.T) {
 		if r.Artifact.Component != c.a.Component || r.Artifact.URLs[0] != c.a.URLs[0] {
 			t.Errorf("result %d is for %+v, want %+v (results out of order?)", i, r.Artifact, c.a)
 		}
-		rec, err := os.ReadFile(r.Path + ".verified")
+		rec, err := os.ReadFile(filepath.Join(f.CacheDir, "tarballs", c.a.Component, URLKey(c.a.URLs[0]), c.a.FileName+".verified"))
 		if err != nil {
-			t.Fatalf("%s: no .verified record: %v", c.a.Component, err)
+			t.Fatalf("%s: no .verified record in the slot of its URL: %v", c.a.Component, err)
 		}
 		wantRec := sha(c.body) + "  " + c.a.FileName + "\n"
 		if c.verified != "" {
@@ -197,17 +197,19 @@ func TestFetchAllDownloadsAndCaches(t *testing.T) {
 		} else {
 			wantRec += warnedLine + "\n" // the warning was given
 		}
+		wantRec += "#url " + c.a.URLs[0] + "\n"
 		if string(rec) != wantRec {
 			t.Errorf("%s: record %q, want %q", c.a.Component, rec, wantRec)
 		}
 	}
-	// Only the tarballs, their records and the published checksum (kept
-	// so that verification works offline): no leftover .part-* files.
+	// Only the tarballs (stored by sha256), the records of their URLs and
+	// the published checksum (kept so that verification works offline):
+	// no leftover .part-* files.
 	k1, k2 := URLKey(a1.URLs[0]), URLKey(a2.URLs[0])
 	wantFiles := map[string]bool{
-		"tarballs/nginx/" + k1 + "/nginx-1.30.1.tar.gz":              true,
+		"sha256/" + sha(nginx) + "/nginx-1.30.1.tar.gz":              true,
 		"tarballs/nginx/" + k1 + "/nginx-1.30.1.tar.gz.verified":     true,
-		"tarballs/openssl/" + k2 + "/openssl-3.0.20.tar.gz":          true,
+		"sha256/" + sha(openssl) + "/openssl-3.0.20.tar.gz":          true,
 		"tarballs/openssl/" + k2 + "/openssl-3.0.20.tar.gz.verified": true,
 		"tarballs/openssl/" + k2 + "/openssl-3.0.20.tar.gz.sha256":   true,
 	}
@@ -352,9 +354,10 @@ func TestFetchAllFallsBackToNextURL(t *testing.T) {
 	if !bytes.Equal(got, body) || res[0].SHA256 != sha(body) {
 		t.Error("cached file is not the tarball from the second URL")
 	}
-	// The slot is keyed by the first URL, so the next run finds it whichever URL served it.
-	if filepath.Base(filepath.Dir(res[0].Path)) != URLKey(a.URLs[0]) {
-		t.Errorf("Path %s is not in the slot of the first URL", res[0].Path)
+	// The record is in the slot of the first URL, so the next run finds
+	// the tarball whichever URL served it.
+	if _, err := os.Stat(filepath.Join(f.CacheDir, "tarballs", "zlib", URLKey(a.URLs[0]), a.FileName+".verified")); err != nil {
+		t.Errorf("no record in the slot of the first URL: %v", err)
 	}
 	if !strings.Contains(out.String(), "downloading zlib 1.3.1 from "+a.URLs[1]) {
 		t.Errorf("output does not mention the fallback URL:\n%s", out)
@@ -424,7 +427,7 @@ func TestFetchAllRedownloadsDamagedCache(t *testing.T) {
 		t.Error("damaged cache file was not replaced")
 	}
 	if log := out.String(); !strings.Contains(log, "warning: cached "+res[0].Path+" is damaged") ||
-		!strings.Contains(log, "recorded "+sha(body)) {
+		!strings.Contains(log, "stored as "+sha(body)) {
 		t.Errorf("no damage warning in output:\n%s", log)
 	}
 }
