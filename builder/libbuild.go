@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,28 +30,44 @@ import (
 // own wrapper does.
 type libraryCompiler struct {
 	env []string // CC and PATH
-	// identity is a hash of what the compiler says it is and the flags
-	// given with it: a part of the library cache key.
-	identity string
 }
 
-// libraryCC writes the wrapper and works out the compiler's identity.
-func (s *State) libraryCC(ctx context.Context) (libraryCompiler, error) {
-	words := strings.Fields(s.Env.CC)
-	if len(words) == 0 {
-		words = []string{"cc"}
+// compilerWords is $CC as words ("cc" when unset).
+func (s *State) compilerWords() []string {
+	if words := strings.Fields(s.Env.CC); len(words) > 0 {
+		return words
 	}
+	return []string{"cc"}
+}
+
+// compilerIdentity is a part of every library cache key: a hash of what
+// the compiler, run as $CC is ("ccache gcc" runs gcc), says it is and
+// builds for, and of where the command is.
+func (s *State) compilerIdentity(ctx context.Context) (string, error) {
+	words := s.compilerWords()
+	path, err := exec.LookPath(words[0])
+	if err != nil {
+		return "", fmt.Errorf("the compiler %q ($CC) is not on PATH: %w", words[0], err)
+	}
+	run := func(arg string) []byte {
+		out, _ := proc.Output(proc.Command(ctx, path, append(slices.Clone(words[1:]), arg)...))
+		return out
+	}
+	version := run("--version")
+	if len(version) == 0 {
+		return "", fmt.Errorf("%s --version says nothing: cannot tell which compiler builds the libraries", strings.Join(words, " "))
+	}
+	id := sha256.Sum256(bytes.Join([][]byte{[]byte(path), []byte(strings.Join(words[1:], " ")), version, run("-dumpmachine")}, []byte{0}))
+	return hex.EncodeToString(id[:]), nil
+}
+
+// libraryCC writes the wrapper.
+func (s *State) libraryCC() (libraryCompiler, error) {
+	words := s.compilerWords()
 	compiler, err := exec.LookPath(words[0])
 	if err != nil {
 		return libraryCompiler{}, fmt.Errorf("the compiler %q ($CC) is not on PATH: %w", words[0], err)
 	}
-	version, err := proc.Output(proc.Command(ctx, compiler, "--version"))
-	if err != nil {
-		return libraryCompiler{}, fmt.Errorf("%s --version: %w", compiler, err)
-	}
-	machine, _ := proc.Output(proc.Command(ctx, compiler, "-dumpmachine"))
-	id := sha256.Sum256([]byte(strings.Join([]string{string(version), string(machine), strings.Join(words[1:], " ")}, "\x00")))
-
 	dir := filepath.Join(s.buildDir(), ".nginx-build-cc.d")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return libraryCompiler{}, fmt.Errorf("write compiler wrapper: %w", err)
@@ -68,16 +86,44 @@ func (s *State) libraryCC(ctx context.Context) (libraryCompiler, error) {
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(w.String()), 0o755); err != nil {
 		return libraryCompiler{}, fmt.Errorf("write compiler wrapper: %w", err)
 	}
-	// The PATH of this process, which the builds inherit, with the wrapper
-	// first.
-	return libraryCompiler{
-		env:      []string{"CC=" + name, "PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH")},
-		identity: hex.EncodeToString(id[:]),
-	}, nil
+	// The children get this process's environment (run.go) with env added:
+	// its PATH, then, with the wrapper's directory first.
+	return libraryCompiler{env: []string{"CC=" + name, "PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH")}}, nil
+}
+
+// libraryStamp is the file in a library's tree naming the cache key of
+// the library an earlier run built or restored there.
+const libraryStamp = ".nginx-build-lib"
+
+// libraryCurrent reports whether tree holds the library keyed key from
+// an earlier run — its stamp says so and its files exist, none older than
+// objs/Makefile (else nginx's make would build them again) — so that a
+// rerun leaves them (and the nginx objects that depend on them) alone.
+func libraryCurrent(tree, key string, files []string, since time.Time) bool {
+	b, err := os.ReadFile(filepath.Join(tree, libraryStamp))
+	if err != nil || key == "" || strings.TrimSpace(string(b)) != key {
+		return false
+	}
+	for _, f := range files {
+		fi, err := os.Stat(filepath.Join(tree, f))
+		if err != nil || fi.ModTime().Before(since) {
+			return false
+		}
+	}
+	return true
+}
+
+// writeLibraryStamp records that tree holds the library keyed key.
+func writeLibraryStamp(tree, key string) error {
+	if err := os.WriteFile(filepath.Join(tree, libraryStamp), []byte(key+"\n"), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Join(tree, libraryStamp), err)
+	}
+	return nil
 }
 
 // sourceIdentity names exactly which source a component's tree came
-// from: its tarball's sha256, or the commit of its git tree.
+// from: its tarball's sha256, or the commit of its git tree ("" when
+// neither is known).
 func (s *State) sourceIdentity(c pin.Component) string {
 	for _, r := range s.Fetched.Components {
 		if r.Artifact.Component == c.Name && r.SHA256 != "" {
@@ -90,7 +136,7 @@ func (s *State) sourceIdentity(c pin.Component) string {
 	if commit := s.Resolved.Commits[plan.CustomTreeName(c.Name)]; commit != "" {
 		return "commit:" + commit
 	}
-	return "version:" + c.Version
+	return "" // nothing names it exactly: not to be cached
 }
 
 // patchIdentities are the sha256s of the patches applied to the named

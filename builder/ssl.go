@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nginx-build/nginx-build/configure"
 	"github.com/nginx-build/nginx-build/internal/human"
 	"github.com/nginx-build/nginx-build/internal/makefile"
 	"github.com/nginx-build/nginx-build/internal/proc"
@@ -48,47 +49,88 @@ func (librariesStage) Run(ctx context.Context, s *State) error {
 	if dir == "" {
 		return nil
 	}
-	s.toolchain.ccacheBaseline(ctx)
-	sslTree, err := s.buildSSL(ctx, dir)
+	mk, err := readObjsMakefile(dir)
 	if err != nil {
 		return err
 	}
-	return s.prebuildLibraries(ctx, dir, sslTree)
+	if s.withCC() {
+		// nginx's rules build the libraries with that compiler, which the
+		// library cache cannot identify: they are left to them.
+		s.Env.IO.Infof("--with-cc given: the static libraries are built by nginx's make, not kept in the library cache")
+		return nil
+	}
+	s.toolchain.ccacheBaseline(ctx)
+	rule, hasRule := readSSLRule(dir, mk.mf)
+	built, err := s.buildSSL(ctx, mk, rule, hasRule)
+	if err != nil {
+		return err
+	}
+	if s.Plan.OpenSSLDir != "" && !built {
+		s.Env.IO.Warnf("--openssldir %s has no effect: this build has no OpenSSL that nginx-build builds itself (-openssl, or -customssl with OpenSSL's build interface)", s.Plan.OpenSSLDir)
+	}
+	skip := ""
+	if hasRule {
+		skip = rule.tree // whatever builds it, not a library of nginx's generic rules
+	}
+	return s.prebuildLibraries(ctx, mk, skip)
 }
 
-// buildSSL builds (or restores) the SSL library objs/Makefile in dir
-// wants, when nginx-build can build it lean, and returns its tree ("" when
-// it is left to nginx's rule).
-func (s *State) buildSSL(ctx context.Context, dir string) (string, error) {
-	rule, ok, err := readSSLRule(dir)
-	if err != nil || !ok {
-		return "", err
+// objsMakefile is nginx's objs/Makefile, read once for this stage.
+type objsMakefile struct {
+	dir   string // the tree it builds (the nginx tree), where make runs
+	mf    *makefile.File
+	mtime time.Time // what a library's files must not be older than
+}
+
+func readObjsMakefile(dir string) (*objsMakefile, error) {
+	path := filepath.Join(dir, "objs", "Makefile")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	mf, err := makefile.Parse(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &objsMakefile{dir: dir, mf: mf, mtime: fi.ModTime()}, nil
+}
+
+// withCC reports whether the configure options choose the compiler.
+func (s *State) withCC() bool {
+	args, _ := configure.Args(s.Resolved.Script)
+	return slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--with-cc=") })
+}
+
+// buildSSL builds (or restores) the SSL library of nginx's rule when
+// nginx-build can build it lean; built is false when it is left to
+// nginx's rule.
+func (s *State) buildSSL(ctx context.Context, mk *objsMakefile, rule sslRule, hasRule bool) (built bool, err error) {
+	if !hasRule {
+		return false, nil
 	}
 	c, ok := s.sslComponent(rule.tree)
 	if !ok {
-		return "", nil // the user's own tree (--with-openssl=/opt/…): nginx's rule builds it
+		return false, nil // the user's own tree (--with-openssl=/opt/…): nginx's rule builds it
 	}
 	label := c.Name + " " + c.Version
 	noDocs, lean := leanBuildInterface(rule.tree)
-	if !lean {
+	switch {
+	case !lean:
 		s.Env.IO.Infof("%s has no OpenSSL 1.1+ build interface (Configurations/unix-Makefile.tmpl): nginx's make builds it as nginx's rule says", label)
-		return "", nil
+		return false, nil
+	case slices.ContainsFunc(rule.options, func(o string) bool { return strings.ContainsAny(o, "'\"\\$`") }):
+		s.Env.IO.Infof("%s: --with-openssl-opt has shell quoting or expansions: nginx's make builds it as nginx's rule says", label)
+		return false, nil
 	}
 	b, err := s.planSSLBuild(ctx, c, rule, noDocs)
 	if err != nil {
-		return "", err
+		return false, err
 	}
-	started := time.Now()
-	restored, err := b.install(ctx, s)
-	if err != nil {
-		return "", err
-	}
-	if restored {
-		took := time.Since(started)
-		s.Env.IO.Infof("restored %s from the library cache in %s (%s)", label, human.Duration(took), libcache.Path(s.Plan.CacheDir, b.key))
-		s.Timings = append(s.Timings, record.Timing{Phase: c.Name + " (cached)", Took: took})
-	}
-	return rule.tree, nil
+	return true, b.install(ctx, s, mk)
 }
 
 // sslRule is nginx's objs/Makefile rule that builds the SSL library.
@@ -100,19 +142,10 @@ type sslRule struct {
 // sslHeader is the target of nginx's rule, relative to the SSL tree.
 const sslHeader = ".openssl/include/openssl/ssl.h"
 
-// readSSLRule finds nginx's rule for the SSL library in dir's objs/Makefile
+// readSSLRule finds nginx's rule for the SSL library in objs/Makefile
 // ("DIR/.openssl/include/openssl/ssl.h: objs/Makefile" with a recipe that
 // runs ./config there); ok is false when it builds none that way.
-func readSSLRule(dir string) (sslRule, bool, error) {
-	path := filepath.Join(dir, "objs", "Makefile")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return sslRule{}, false, fmt.Errorf("read %s: %w", path, err)
-	}
-	mf, err := makefile.Parse(bytes.NewReader(b))
-	if err != nil {
-		return sslRule{}, false, fmt.Errorf("%s: %w", path, err)
-	}
+func readSSLRule(dir string, mf *makefile.File) (sslRule, bool) {
 	for _, t := range mf.Targets() {
 		tree, ok := strings.CutSuffix(t, "/"+sslHeader)
 		if !ok {
@@ -121,7 +154,7 @@ func readSSLRule(dir string) (sslRule, bool, error) {
 		words := strings.Fields(strings.Join(mf.Recipe(t), " "))
 		i := slices.Index(words, "./config")
 		if i < 0 {
-			return sslRule{}, false, nil
+			return sslRule{}, false
 		}
 		r := sslRule{tree: tree}
 		if !filepath.IsAbs(tree) {
@@ -135,9 +168,9 @@ func readSSLRule(dir string) (sslRule, bool, error) {
 				r.options = append(r.options, w)
 			}
 		}
-		return r, true, nil
+		return r, true
 	}
-	return sslRule{}, false, nil
+	return sslRule{}, false
 }
 
 // sslComponent is the component unpacked at tree, when one is.
@@ -191,7 +224,11 @@ func (s *State) planSSLBuild(ctx context.Context, c pin.Component, rule sslRule,
 	// last: an --openssldir among them wins, as with nginx's rule.
 	config = append(config, rule.options...)
 
-	cc, err := s.libraryCC(ctx)
+	cc, err := s.libraryCC()
+	if err != nil {
+		return nil, err
+	}
+	compiler, err := s.compilerIdentity(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -207,16 +244,18 @@ func (s *State) planSSLBuild(ctx context.Context, c pin.Component, rule sslRule,
 		Version:   c.Version,
 		Source:    s.sourceIdentity(c),
 		Configure: config,
-		Compiler:  cc.identity,
+		Compiler:  compiler,
 		Env:       append(slices.Clone(s.Env.BuildFlags), "SOURCE_DATE_EPOCH="+epoch),
 	}
 	in.Patches, err = s.patchIdentities(c.Name)
 	if err != nil {
 		return nil, err
 	}
-	key, err := in.Key()
-	if err != nil {
-		return nil, err
+	key := "" // without an exact source, nothing to key the cache on
+	if in.Source != "" {
+		if key, err = in.Key(); err != nil {
+			return nil, err
+		}
 	}
 	return &sslBuild{
 		component: c.Name, label: c.Name + " " + c.Version, tree: rule.tree, config: config, env: env,
@@ -248,36 +287,76 @@ func sslSourceDateEpoch(tree string, tc *toolchain) string {
 	return "0"
 }
 
-// install puts the library into the tree's .openssl: restored from the
-// library cache when it has it (restored is true), else built and stored.
-// The cache entry is locked meanwhile, so that two runs needing the same
-// library build it once.
-func (b *sslBuild) install(ctx context.Context, s *State) (restored bool, err error) {
-	cache := s.Plan.CacheDir
+// install puts the library into the tree's .openssl: left as it is when
+// an earlier run put this very library there, restored from the library
+// cache when it has it, else built and stored. The cache entry is locked
+// meanwhile, so that two runs needing the same library build it once.
+func (b *sslBuild) install(ctx context.Context, s *State, mk *objsMakefile) error {
 	dest := filepath.Join(b.tree, ".openssl")
+	files := []string{sslHeader, ".openssl/lib/libssl.a", ".openssl/lib/libcrypto.a"}
+	if libraryCurrent(b.tree, b.key, files, mk.mtime) {
+		return nil
+	}
+	if b.key == "" { // nothing names the source exactly: built, not kept
+		return b.buildInto(ctx, s, dest)
+	}
+	cache := s.Plan.CacheDir
 	unlock, err := libcache.Lock(ctx, cache, b.key, func() {
 		s.Env.IO.Infof("waiting for another run that is building %s (%s)", b.label, libcache.Path(cache, b.key))
 	})
 	if err != nil {
-		return false, fmt.Errorf("%s: library cache: %w", b.label, err)
+		return fmt.Errorf("%s: library cache: %w", b.label, err)
 	}
 	defer unlock()
 	if libcache.Has(cache, b.key) {
-		return true, libcache.Restore(cache, b.key, dest, true)
+		started := time.Now()
+		err := libcache.Restore(ctx, cache, b.key, dest, true)
+		if err == nil {
+			took := time.Since(started)
+			s.Env.IO.Infof("restored %s from the library cache in %s (%s)", b.label, human.Duration(took), libcache.Path(cache, b.key))
+			s.Timings = append(s.Timings, record.Timing{Phase: b.component + " (cached)", Took: took})
+			return writeLibraryStamp(b.tree, b.key)
+		}
+		if !errors.Is(err, libcache.ErrDamaged) {
+			return fmt.Errorf("%s: %w", b.label, err)
+		}
+		s.Env.IO.Warnf("%v: building %s again", err, b.label)
 	}
 	staged, err := b.build(ctx, s)
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer os.RemoveAll(staged)
 	if err := libcache.Store(cache, b.key, staged, b.inputs, s.Env.now()); err != nil {
 		s.Env.IO.Warnf("%s is built but not kept in the library cache: %v", b.label, err)
-		if err := os.RemoveAll(dest); err != nil {
-			return false, err
-		}
-		return false, os.Rename(staged, dest)
+		return b.installStaged(staged, dest)
 	}
-	return false, libcache.Restore(cache, b.key, dest, true)
+	if err := libcache.Restore(ctx, cache, b.key, dest, true); err != nil {
+		return fmt.Errorf("%s: %w", b.label, err)
+	}
+	return writeLibraryStamp(b.tree, b.key)
+}
+
+// buildInto builds the library and installs it at dest without the cache.
+func (b *sslBuild) buildInto(ctx context.Context, s *State, dest string) error {
+	staged, err := b.build(ctx, s)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(staged)
+	return b.installStaged(staged, dest)
+}
+
+// installStaged moves what build staged to dest.
+func (b *sslBuild) installStaged(staged, dest string) error {
+	os.Remove(filepath.Join(staged, "entry.json")) // the cache's, if Store got that far
+	if err := os.RemoveAll(dest); err != nil {
+		return fmt.Errorf("%s: %w", b.label, err)
+	}
+	if err := os.Rename(staged, dest); err != nil {
+		return fmt.Errorf("%s: %w", b.label, err)
+	}
+	return nil
 }
 
 // build configures and makes the libraries in the tree and installs them
@@ -315,21 +394,23 @@ func (b *sslBuild) build(ctx context.Context, s *State) (string, error) {
 // staging dir, all logged to log.
 func (b *sslBuild) make(ctx context.Context, s *State, log, staged string, mon *compileMonitor) error {
 	tee := mon.tee(teeFor(s))
+	if fileExists(filepath.Join(b.tree, "Makefile")) {
+		// What an earlier, interrupted build left may have other options;
+		// a tree too broken to clean is configured afresh all the same.
+		if err := runLogged(ctx, b.label+" build", b.tree, log, tee, b.env, "make", "clean"); err != nil && ctx.Err() == nil {
+			os.Remove(filepath.Join(b.tree, "Makefile"))
+			os.Remove(filepath.Join(b.tree, "configdata.pm"))
+		}
+	} else if err := os.WriteFile(log, nil, 0o644); err != nil {
+		return fmt.Errorf("%s: %w", b.label, err)
+	}
 	steps := [][]string{
 		append([]string{"/bin/sh", "./config"}, b.config...),
 		{"make", fmt.Sprintf("-j%d", s.Plan.Jobs), "build_libs"},
 		{"make", "install_dev", "DESTDIR=" + staged},
 	}
-	if fileExists(filepath.Join(b.tree, "Makefile")) {
-		// What an earlier, interrupted build left may have other options.
-		steps = append([][]string{{"make", "clean"}}, steps...)
-	}
-	for i, st := range steps {
-		mode, header := os.O_APPEND, strings.Join(st, " ")
-		if i == 0 {
-			mode, header = os.O_TRUNC, ""
-		}
-		if err := runLog(ctx, mode, header, b.label+" build", b.tree, log, tee, b.env, st[0], st[1:]...); err != nil {
+	for _, st := range steps {
+		if err := appendLogged(ctx, strings.Join(st, " "), b.label+" build", b.tree, log, tee, b.env, st[0], st[1:]...); err != nil {
 			return err
 		}
 	}
@@ -350,14 +431,17 @@ type sslDirs struct {
 // system's openssl.cnf; OpenSSL's defaults (/usr/local/ssl) without one.
 func platformSSLDirs(ctx context.Context) sslDirs {
 	d := sslDirs{Prefix: "/usr/local", LibDir: "lib", OpenSSLDir: "/usr/local/ssl"}
-	out, err := proc.Output(proc.Command(ctx, "openssl", "version", "-d", "-e"))
-	if err != nil {
-		return d
+	// Separately: an openssl without -e (LibreSSL's, OpenSSL 1.0.2) fails
+	// the whole command.
+	for _, opt := range []string{"-d", "-e"} {
+		if out, err := proc.Output(proc.Command(ctx, "openssl", "version", opt)); err == nil {
+			d = parseSSLDirs(string(out), d)
+		}
 	}
-	return parseSSLDirs(string(out), d)
+	return d
 }
 
-// parseSSLDirs reads `openssl version -d -e` output over the defaults d.
+// parseSSLDirs reads `openssl version -d` or `-e` output over d.
 func parseSSLDirs(out string, d sslDirs) sslDirs {
 	for _, line := range strings.Split(out, "\n") {
 		name, value, ok := strings.Cut(line, ":")

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestParseSSLDirs(t *testing.T) {
@@ -34,7 +35,7 @@ func TestParseSSLDirs(t *testing.T) {
 func TestReadSSLRule(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	mk := "build:\tbinary\n\n" +
+	text := "build:\tbinary\n\n" +
 		"../openssl-3.0.20/.openssl/include/openssl/ssl.h:\tobjs/Makefile\n" +
 		"\tcd ../openssl-3.0.20 \\\n" +
 		"\t&& if [ -f Makefile ]; then $(MAKE) clean; fi \\\n" +
@@ -44,12 +45,16 @@ func TestReadSSLRule(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, "objs"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "objs", "Makefile"), []byte(mk), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "objs", "Makefile"), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, ok, err := readSSLRule(dir)
-	if err != nil || !ok {
-		t.Fatalf("readSSLRule: %v, %v", ok, err)
+	mk, err := readObjsMakefile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := readSSLRule(dir, mk.mf)
+	if !ok {
+		t.Fatal("readSSLRule found no rule")
 	}
 	if want := filepath.Join(filepath.Dir(dir), "openssl-3.0.20"); r.tree != want {
 		t.Errorf("tree %s, want %s", r.tree, want)
@@ -62,7 +67,40 @@ func TestReadSSLRule(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "objs", "Makefile"), []byte("build:\tbinary\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := readSSLRule(dir); ok || err != nil {
-		t.Errorf("a Makefile without the rule: ok %v, err %v", ok, err)
+	if mk, err = readObjsMakefile(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := readSSLRule(dir, mk.mf); ok {
+		t.Error("a Makefile without the rule: found one")
+	}
+}
+
+// TestLibraryCurrent: a tree holds the library of a key when its stamp
+// names the key and its files exist, none older than objs/Makefile.
+func TestLibraryCurrent(t *testing.T) {
+	t.Parallel()
+	tree := t.TempDir()
+	since := time.Now().Add(-time.Minute)
+	if err := os.WriteFile(filepath.Join(tree, "libz.a"), []byte("z"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := []string{"libz.a"}
+	if libraryCurrent(tree, "k1", files, since) {
+		t.Error("current without a stamp")
+	}
+	if err := writeLibraryStamp(tree, "k1"); err != nil {
+		t.Fatal(err)
+	}
+	if !libraryCurrent(tree, "k1", files, since) {
+		t.Error("not current with its stamp and files")
+	}
+	if libraryCurrent(tree, "k2", files, since) || libraryCurrent(tree, "", files, since) {
+		t.Error("current for another key")
+	}
+	if libraryCurrent(tree, "k1", append(files, "zconf.h"), since) {
+		t.Error("current with a file missing")
+	}
+	if libraryCurrent(tree, "k1", files, time.Now().Add(time.Minute)) {
+		t.Error("current with files older than objs/Makefile")
 	}
 }

@@ -65,20 +65,23 @@ prints every entry with its full sha256.`,
 			if err != nil {
 				return err
 			}
-			libsChecked, libProblems, err := libcache.Verify(cmd.Context(), dir)
+			libsChecked, libProblems, err := libcache.Verify(cmd.Context(), dir, waitingFor(io))
 			if err != nil {
 				return err
-			}
-			for _, p := range libProblems {
-				fmt.Fprintln(io.Out, p)
-			}
-			if len(libProblems) > 0 {
-				return fmt.Errorf("%d built librar(ies) in the cache were damaged and removed; the next build that needs one builds it again", len(libProblems))
 			}
 			for _, p := range problems {
 				fmt.Fprintf(io.Out, "%s: %s\n", p.Path, p.Problem)
 			}
-			if len(problems) > 0 {
+			for _, p := range libProblems {
+				fmt.Fprintln(io.Out, p)
+			}
+			switch {
+			case len(problems) > 0 && len(libProblems) > 0:
+				return fmt.Errorf("%d of %d cached tarball(s) and %d of %d built librar(ies) failed verification and were removed; the next build downloads or builds them again",
+					len(problems), checked, len(libProblems), libsChecked)
+			case len(libProblems) > 0:
+				return fmt.Errorf("%d of %d built librar(ies) in the cache failed verification and were removed; the next build that needs one builds it again", len(libProblems), libsChecked)
+			case len(problems) > 0:
 				return fmt.Errorf("%d of %d cached tarball(s) failed verification and were removed; the next build downloads them again", len(problems), checked)
 			}
 			if libsChecked == 0 {
@@ -104,7 +107,7 @@ prints every entry with its full sha256.`,
 			if err != nil {
 				return err
 			}
-			freed, err := libcache.Clean(cmd.Context(), dir, time.Duration(olderThan), time.Now())
+			freed, err := libcache.Clean(cmd.Context(), dir, time.Duration(olderThan), time.Now(), waitingFor(io))
 			if err != nil {
 				return err
 			}
@@ -145,6 +148,7 @@ func listCache(io *iostreams.IO, dir string, asJSON bool, width int) error {
 	if err != nil {
 		return err
 	}
+	total += libcache.Size(dir) // fetch leaves lib/ to libcache
 	if asJSON {
 		enc := json.NewEncoder(io.Out)
 		enc.SetIndent("", "  ")
@@ -186,7 +190,7 @@ func listCache(io *iostreams.IO, dir string, asJSON bool, width int) error {
 	if err != nil {
 		return err
 	}
-	other := max(total-tarballBytes-cloneBytes-libBytes, 0)
+	other := max(total-tarballBytes-cloneBytes-libcache.Size(dir), 0)
 	built := ""
 	if len(libs) > 0 {
 		built = fmt.Sprintf("%d built librar(ies) (%s), ", len(libs), fetch.HumanBytes(libBytes))

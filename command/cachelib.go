@@ -2,6 +2,7 @@ package command
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/nginx-build/nginx-build/fetch"
@@ -10,7 +11,7 @@ import (
 )
 
 // listLibraries prints the built libraries of the library cache (after a
-// blank line, when there are any) and returns their count and bytes.
+// blank line, when there are any) and returns their bytes.
 func listLibraries(io *iostreams.IO, entries []libcache.Entry, width int) (int64, error) {
 	if len(entries) == 0 {
 		return 0, nil
@@ -26,12 +27,10 @@ func listLibraries(io *iostreams.IO, entries []libcache.Entry, width int) (int64
 }
 
 // keyOf is an entry's key: its directory's name.
-func keyOf(e libcache.Entry) string {
-	return e.Path[strings.LastIndexByte(e.Path, '/')+1:]
-}
+func keyOf(e libcache.Entry) string { return filepath.Base(e.Path) }
 
 // libraryJSON is a built library as `cache ls --json` lists it.
 func libraryJSON(e libcache.Entry) fetch.CacheEntry {
-	return fetch.CacheEntry{Kind: "library", Component: e.Inputs.Component, Path: e.Path, Size: e.Size, SHA256: keyOf(e),
-		Verified: "built by nginx-build: " + strings.Join(e.Inputs.Configure, " "), Modified: e.Created, Complete: true}
+	return fetch.CacheEntry{Kind: "library", Component: e.Inputs.Component, Path: e.Path, Size: e.Size, Key: keyOf(e),
+		Configure: e.Inputs.Configure, Modified: e.Created, Complete: true}
 }

@@ -178,11 +178,14 @@ func (g *globalFlags) env(io *iostreams.IO) builder.Env {
 	}
 }
 
-// buildFlags are the compiler flags set in the environment, as
-// NAME=value, the unset ones left out.
+// buildFlags are the environment variables that reach the build of a
+// library (OpenSSL's Configure, autoconf's and zlib's configure read
+// them), as NAME=value, the unset ones left out: the library cache keys
+// on them.
 func (f *Factory) buildFlags() []string {
 	var out []string
-	for _, name := range []string{"CFLAGS", "CPPFLAGS", "LDFLAGS", "CXXFLAGS"} {
+	for _, name := range []string{"CFLAGS", "CPPFLAGS", "LDFLAGS", "CXXFLAGS", "LDLIBS", "LIBS", "ASFLAGS", "CPP", "CXX",
+		"AR", "RANLIB", "NM", "CROSS_COMPILE", "KERNEL_BITS", "PERL", "CONFIG_SITE", "OPENSSL_LOCAL_CONFIG_DIR", "MACHINE", "SYSTEM", "RELEASE"} {
 		if v, ok := f.LookupEnv(name); ok {
 			out = append(out, name+"="+v)
 		}

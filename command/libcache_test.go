@@ -1,6 +1,7 @@
 package command
 
 import (
+	"archive/tar"
 	"os"
 	"path/filepath"
 	"strings"
@@ -169,6 +170,38 @@ func TestStaticOpenSSLBuildFailureNamesOpenSSL(t *testing.T) {
 	for _, e := range entries {
 		if e.IsDir() {
 			t.Errorf("a failed build left %s in the library cache", e.Name())
+		}
+	}
+}
+
+// TestSSLWithoutOpenSSLsBuildInterfaceIsLeftToNginx: a LibreSSL-like
+// tree (autotools, no Configurations/unix-Makefile.tmpl) is built by
+// nginx's own rule in every work dir, and nothing of it is cached.
+func TestSSLWithoutOpenSSLsBuildInterfaceIsLeftToNginx(t *testing.T) {
+	f := newSSLFixture(t)
+	config := `#!/bin/sh
+for a in "$@"; do case "$a" in --prefix=*) prefix=${a#*=} ;; esac; done
+printf 'all:\n\ttouch built\ninstall_sw:\n\tmkdir -p %s/include/openssl %s/lib\n\ttouch %s/include/openssl/ssl.h %s/lib/libssl.a %s/lib/libcrypto.a\n' "$prefix" "$prefix" "$prefix" "$prefix" "$prefix" > Makefile
+`
+	f.m.Add(t, "libressl", "libressl-4.3.2.tar.gz", []testmirror.Entry{
+		{Name: "libressl-4.3.2/", Type: tar.TypeDir},
+		{Name: "libressl-4.3.2/config", Body: config, Mode: 0o755},
+	})
+	for _, work := range []string{"w1", "w2"} {
+		r := run(t, "-d", filepath.Join(f.root, work), "--mirror", f.m.URL, "-v", "1.30.1", "-libressl", "-libresslversion", "4.3.2",
+			"--ccache=false", "--", "--test-ssl-rule")
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s", work, r.code, r.err)
+		}
+		mustContain(t, work, r.err, "libressl 4.3.2 has no OpenSSL 1.1+ build interface")
+		if !fileExists(filepath.Join(f.root, work, "nginx", "1.30.1", "libressl-4.3.2", "nginx-rule-ran")) {
+			t.Errorf("%s: nginx's rule did not build LibreSSL", work)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(f.cache, "lib"))
+	for _, e := range entries {
+		if e.IsDir() {
+			t.Errorf("LibreSSL built by nginx's rule was cached: %s", e.Name())
 		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 // CacheEntry is one tarball, or one git or hg clone, in the cache.
 type CacheEntry struct {
-	// Kind is "tarball", "git" or "hg".
+	// Kind is "tarball", "git" or "hg" (or "library").
 	Kind string `json:"kind"`
 	// Component is a tarball's component ("" for a clone); when several
 	// names lead to the same file, they are joined with ",".
@@ -31,6 +31,11 @@ type CacheEntry struct {
 	// Complete is true for every stored tarball: only complete, verified
 	// downloads enter the store (older versions listed incomplete ones).
 	Complete bool `json:"complete"`
+	// Key and Configure describe a built library (kind "library", listed
+	// by the command from the library cache): its cache key and the
+	// configure options it was built with.
+	Key       string   `json:"key,omitempty"`
+	Configure []string `json:"configure,omitempty"`
 	// Sources are the URLs that led to a tarball, each with how it was
 	// verified when fetched from there.
 	Sources []CacheSource `json:"sources,omitempty"`

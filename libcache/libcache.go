@@ -1,11 +1,13 @@
-// Package libcache keeps built static libraries (an SSL library's headers
-// and .a archives) under the cache dir, keyed by everything that went
-// into them, so a later build anywhere on the machine restores them
-// instead of compiling them again.
+// Package libcache keeps built static libraries under the cache dir, keyed
+// by everything that went into them, so a later build anywhere on the
+// machine restores them instead of compiling them again.
 //
-// Layout: <cache>/lib/<key>/ holds include/, lib/ and entry.json (the
-// inputs, for `cache ls`, and the sha256 of every file, for `cache
-// verify`). An entry appears whole or not at all: it is assembled in a
+// Layout: <cache>/lib/<key>/ holds the library's files as they go into its
+// tree (an SSL library's include/ and lib/; for PCRE2 and zlib what nginx's
+// rules made: archive, generated headers, Makefile) and entry.json (the
+// inputs, for `cache ls`, and the sha256 of every file, for `cache verify`
+// and for the check before a restore). The entry directory's modification
+// time is its last use, which `cache clean --older-than` goes by. An entry appears whole or not at all: it is assembled in a
 // temporary directory beside it and renamed into place. <key>.lock beside
 // it serializes the runs that would build the same library.
 package libcache
@@ -20,6 +22,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,8 +95,8 @@ func Has(cacheDir, key string) bool {
 	return err == nil
 }
 
-// Store moves the tree built at staged (include/ and lib/) into the cache
-// as the entry keyed key, with in recorded. staged is consumed.
+// Store copies the files under staged into the cache as the entry keyed
+// key, with in recorded (staged gets entry.json too).
 func Store(cacheDir, key, staged string, in Inputs, now time.Time) error {
 	files, err := hashTree(staged)
 	if err != nil {
@@ -130,33 +133,63 @@ func Store(cacheDir, key, staged string, in Inputs, now time.Time) error {
 	return nil
 }
 
-// Restore copies the entry keyed key into dest, replacing what dest held
-// when replace is set (else over it). Every file restored gets one and
-// the same time, now: newer than anything make wrote before, and none
-// newer than another, so that make finds them all up to date.
-func Restore(cacheDir, key, dest string, replace bool) error {
-	if replace {
-		if err := os.RemoveAll(dest); err != nil {
-			return fmt.Errorf("restore the library into %s: %w", dest, err)
-		}
-	}
+// ErrDamaged is Restore's error for an entry whose files no longer match
+// their sha256s: the entry is removed, and the library must be built.
+var ErrDamaged = errors.New("damaged")
+
+// Restore copies the entry keyed key into dest after checking every file
+// against its sha256. With replace, dest is replaced as a whole (the copy
+// is made beside it and renamed into place); otherwise the files are
+// copied over what dest holds. Every file restored gets one and the same
+// time, now: newer than anything make wrote before, and none newer than
+// another, so that make finds them all up to date.
+func Restore(ctx context.Context, cacheDir, key, dest string, replace bool) error {
 	src := Path(cacheDir, key)
-	if err := copyTree(src, dest); err != nil {
-		return fmt.Errorf("restore the library from %s: %w", src, err)
-	}
-	if err := os.Remove(filepath.Join(dest, entryFile)); err != nil {
-		return fmt.Errorf("restore the library into %s: %w", dest, err)
-	}
 	e, err := read(src)
 	if err != nil {
 		return fmt.Errorf("restore the library: %w", err)
 	}
+	got, err := hashTree(src)
+	if err != nil {
+		return fmt.Errorf("restore the library from %s: %w", src, err)
+	}
+	for f, want := range e.Files {
+		if got[f] != want {
+			if err := remove(ctx, cacheDir, key, nil); err != nil {
+				return err
+			}
+			return fmt.Errorf("library cache entry %s: %s is missing or changed (%w; removed)", src, f, ErrDamaged)
+		}
+	}
+	target := dest
+	if replace {
+		target = dest + ".nginx-build-tmp"
+		if err := os.RemoveAll(target); err != nil {
+			return fmt.Errorf("restore the library into %s: %w", dest, err)
+		}
+		defer os.RemoveAll(target)
+	}
+	if err := copyTree(src, target); err != nil {
+		return fmt.Errorf("restore the library from %s: %w", src, err)
+	}
+	if err := os.Remove(filepath.Join(target, entryFile)); err != nil {
+		return fmt.Errorf("restore the library into %s: %w", dest, err)
+	}
 	now := time.Now()
 	for f := range e.Files {
-		if err := os.Chtimes(filepath.Join(dest, filepath.FromSlash(f)), now, now); err != nil {
+		if err := os.Chtimes(filepath.Join(target, filepath.FromSlash(f)), now, now); err != nil {
 			return fmt.Errorf("restore the library into %s: %w", dest, err)
 		}
 	}
+	if replace {
+		if err := os.RemoveAll(dest); err != nil {
+			return fmt.Errorf("restore the library into %s: %w", dest, err)
+		}
+		if err := os.Rename(target, dest); err != nil {
+			return fmt.Errorf("restore the library into %s: %w", dest, err)
+		}
+	}
+	os.Chtimes(src, now, now) // its last use, for cache clean --older-than
 	return nil
 }
 
@@ -204,8 +237,8 @@ func read(path string) (Entry, error) {
 
 // Verify re-hashes every file of every entry and removes the entries
 // whose files are missing or changed (the next build that needs one
-// builds it again); problems say what was wrong with each.
-func Verify(ctx context.Context, cacheDir string) (checked int, problems []string, err error) {
+// builds it again); problems say what was wrong, one per entry.
+func Verify(ctx context.Context, cacheDir string, waiting func(path string)) (checked int, problems []string, err error) {
 	entries, err := List(cacheDir)
 	if err != nil {
 		return 0, nil, err
@@ -223,23 +256,29 @@ func Verify(ctx context.Context, cacheDir string) (checked int, problems []strin
 		var bad []string
 		for f, want := range e.Files {
 			if got[f] != want {
-				bad = append(bad, fmt.Sprintf("%s: %s is missing or changed (sha256 %s, recorded %s); removed", e.Path, f, orNone(got[f]), want))
+				bad = append(bad, fmt.Sprintf("%s is missing or changed (sha256 %s, recorded %s)", f, orNone(got[f]), want))
 			}
 		}
 		if len(bad) == 0 {
 			continue
 		}
-		problems = append(problems, bad...)
-		if err := remove(ctx, cacheDir, filepath.Base(e.Path)); err != nil {
+		slices.Sort(bad)
+		problems = append(problems, fmt.Sprintf("%s (%s %s): %s; removed", e.Path, e.Inputs.Component, e.Inputs.Version, strings.Join(bad, ", ")))
+		if err := remove(ctx, cacheDir, filepath.Base(e.Path), waiting); err != nil {
 			return checked, problems, err
 		}
 	}
 	return checked, problems, nil
 }
 
-// remove deletes the entry called name under its lock.
-func remove(ctx context.Context, cacheDir, name string) error {
-	unlock, err := Lock(ctx, cacheDir, name, nil)
+// remove deletes the entry called name under its lock; waiting (may be
+// nil) is told when another run holds it.
+func remove(ctx context.Context, cacheDir, name string, waiting func(path string)) error {
+	unlock, err := Lock(ctx, cacheDir, name, func() {
+		if waiting != nil {
+			waiting(Path(cacheDir, name))
+		}
+	})
 	if err != nil {
 		return err
 	}
@@ -259,10 +298,11 @@ func orNone(s string) string {
 	return s
 }
 
-// Clean removes the entries created before now-olderThan (all of them
+// Clean removes the entries last used before now-olderThan (all of them
 // when olderThan is 0) and what interrupted runs left, each under its
-// lock, and returns the bytes freed.
-func Clean(ctx context.Context, cacheDir string, olderThan time.Duration, now time.Time) (int64, error) {
+// lock, and returns the bytes freed; waiting (may be nil) is told when it
+// waits for another run.
+func Clean(ctx context.Context, cacheDir string, olderThan time.Duration, now time.Time, waiting func(path string)) (int64, error) {
 	dir := filepath.Join(cacheDir, DirName)
 	des, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -285,18 +325,20 @@ func Clean(ctx context.Context, cacheDir string, olderThan time.Duration, now ti
 			}
 			continue
 		}
-		e, err := read(path)
-		if err == nil && olderThan > 0 && now.Sub(e.Created) < olderThan {
+		if fi, err := de.Info(); err == nil && olderThan > 0 && now.Sub(fi.ModTime()) < olderThan {
 			continue
 		}
 		n := size(path)
-		if err := remove(ctx, cacheDir, name); err != nil {
+		if err := remove(ctx, cacheDir, name, waiting); err != nil {
 			return freed, err
 		}
 		freed += n
 	}
 	return freed, nil
 }
+
+// Size is the bytes under the library cache, whatever they are.
+func Size(cacheDir string) int64 { return size(filepath.Join(cacheDir, DirName)) }
 
 func size(dir string) int64 {
 	var n int64
@@ -364,9 +406,4 @@ func copyTree(src, dst string) error {
 		}
 		return nil
 	})
-}
-
-// Describe is one line about the entry for `cache ls`.
-func (e Entry) Describe() string {
-	return fmt.Sprintf("%s %s (%d files; configure %s)", e.Inputs.Component, e.Inputs.Version, len(e.Files), strings.Join(e.Inputs.Configure, " "))
 }

@@ -2,6 +2,7 @@ package libcache
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,7 +60,7 @@ func TestStoreRestoreVerifyClean(t *testing.T) {
 	if Has(cache, key) {
 		t.Fatal("an empty cache has the key")
 	}
-	now := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	now := time.Now()
 	if err := Store(cache, key, staged(t, "crypto v1"), in, now); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestStoreRestoreVerifyClean(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dest, "stale"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := Restore(cache, key, dest, true); err != nil {
+	if err := Restore(ctx, cache, key, dest, true); err != nil {
 		t.Fatal(err)
 	}
 	if b, err := os.ReadFile(filepath.Join(dest, "lib", "libcrypto.a")); err != nil || string(b) != "crypto v1" {
@@ -86,28 +87,42 @@ func TestStoreRestoreVerifyClean(t *testing.T) {
 		t.Fatalf("List: %+v, %v", entries, err)
 	}
 
-	if n, problems, err := Verify(ctx, cache); err != nil || n != 1 || len(problems) != 0 {
+	if n, problems, err := Verify(ctx, cache, nil); err != nil || n != 1 || len(problems) != 0 {
 		t.Fatalf("Verify of a sound cache: %d, %q, %v", n, problems, err)
 	}
 	if err := os.WriteFile(filepath.Join(Path(cache, key), "lib", "libcrypto.a"), []byte("tampered"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, problems, err := Verify(ctx, cache)
-	if err != nil || len(problems) != 1 || !strings.Contains(problems[0], "lib/libcrypto.a is missing or changed") {
+	_, problems, err := Verify(ctx, cache, nil)
+	if err != nil || len(problems) != 1 || !strings.Contains(problems[0], "lib/libcrypto.a is missing or changed") || !strings.Contains(problems[0], "(openssl 3.0.20)") {
 		t.Fatalf("Verify of a damaged entry: %q, %v", problems, err)
 	}
 	if Has(cache, key) {
 		t.Error("a damaged entry was kept")
 	}
 
+	// A damaged entry is not restored: it is removed, and the caller builds.
+	if err := Store(cache, key, staged(t, "crypto v1"), in, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(Path(cache, key), "lib", "libcrypto.a"), []byte("tampered"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Restore(ctx, cache, key, dest, true); !errors.Is(err, ErrDamaged) || Has(cache, key) {
+		t.Errorf("Restore of a damaged entry: %v (still cached: %v)", err, Has(cache, key))
+	}
+	if b, _ := os.ReadFile(filepath.Join(dest, "lib", "libcrypto.a")); string(b) != "crypto v1" {
+		t.Errorf("a refused restore changed the destination: %q", b)
+	}
+
 	// Clean: --older-than keeps what is newer; everything goes without it.
 	if err := Store(cache, key, staged(t, "crypto v1"), in, now); err != nil {
 		t.Fatal(err)
 	}
-	if freed, err := Clean(ctx, cache, 48*time.Hour, now.Add(24*time.Hour)); err != nil || freed != 0 || !Has(cache, key) {
+	if freed, err := Clean(ctx, cache, 48*time.Hour, now.Add(24*time.Hour), nil); err != nil || freed != 0 || !Has(cache, key) {
 		t.Errorf("Clean --older-than 48h of a day-old entry: freed %d, %v, kept %v", freed, err, Has(cache, key))
 	}
-	if freed, err := Clean(ctx, cache, 0, now); err != nil || freed == 0 || Has(cache, key) {
+	if freed, err := Clean(ctx, cache, 0, now, nil); err != nil || freed == 0 || Has(cache, key) {
 		t.Errorf("Clean: freed %d, %v, kept %v", freed, err, Has(cache, key))
 	}
 }
