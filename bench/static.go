@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -64,18 +63,18 @@ func benchStatic(tmp, jobs string) (*staticResults, error) {
 	}
 	first := st.cold[0]
 	progress("static build, variant with the library cache warm (OpenSSL %s)", first.openssl)
-	_, d, _, err := staticBuild(tmp, "variant", first.openssl, []string{"NGINX_BUILD_CACHE=" + filepath.Join(tmp, "cache-cold-"+first.openssl)},
+	_, d, _, err := staticBuild(tmp, jobs, "variant", first.openssl, []string{"NGINX_BUILD_CACHE=" + filepath.Join(tmp, "cache-cold-"+first.openssl)},
 		[]string{"--ccache=false"}, "--with-http_v2_module")
 	if err != nil {
 		return nil, err
 	}
 	st.warm = d
-	if err := st.measureRemote(tmp, first); err != nil {
+	if err := st.measureRemote(tmp, jobs, first); err != nil {
 		return nil, err
 	}
 	if !st.sameMeasured {
 		progress("static build, a second work dir and cache (OpenSSL %s), for the checksum", first.openssl)
-		_, _, sum, err := staticBuild(tmp, "second", first.openssl, []string{"NGINX_BUILD_CACHE=" + mkdir(tmp, "cache-second", 0)}, []string{"--ccache=false"})
+		_, _, sum, err := staticBuild(tmp, jobs, "second", first.openssl, []string{"NGINX_BUILD_CACHE=" + mkdir(tmp, "cache-second", 0)}, []string{"--ccache=false"})
 		if err != nil {
 			return nil, err
 		}
@@ -116,7 +115,7 @@ func measureCold(tmp, jobs, version string) (coldBuild, error) {
 	c := coldBuild{openssl: version}
 	progress("static build, cold (OpenSSL %s): nginx-build", version)
 	cache := filepath.Join(tmp, "cache-cold-"+version)
-	_, d, sum, err := staticBuild(tmp, "cold-"+version, version, []string{"NGINX_BUILD_CACHE=" + cache}, []string{"--ccache=false"})
+	_, d, sum, err := staticBuild(tmp, jobs, "cold-"+version, version, []string{"NGINX_BUILD_CACHE=" + cache}, []string{"--ccache=false"})
 	if err != nil {
 		return c, err
 	}
@@ -135,7 +134,7 @@ func measureCold(tmp, jobs, version string) (coldBuild, error) {
 // measureRemote times a static build through a remote ccache (a Redis
 // started here) that one build filled, each in a new work dir with new
 // local caches; the second's binary is compared with the cold one's.
-func (st *staticResults) measureRemote(tmp string, cold coldBuild) error {
+func (st *staticResults) measureRemote(tmp, jobs string, cold coldBuild) error {
 	if !*remote {
 		st.remoteWhy = "not measured (-remote=false)"
 		return nil
@@ -156,7 +155,7 @@ func (st *staticResults) measureRemote(tmp string, cold coldBuild) error {
 		progress("static build through remote ccache: %s", name)
 		env := []string{"NGINX_BUILD_CACHE=" + mkdir(tmp, "cache-"+name, 0), "CCACHE_DIR=" + mkdir(tmp, "ccache-"+name, 0)}
 		var d time.Duration
-		out, d, sum, err = staticBuild(tmp, name, cold.openssl, env, []string{"--ccache-remote", url})
+		out, d, sum, err = staticBuild(tmp, jobs, name, cold.openssl, env, []string{"--ccache-remote", url})
 		if err != nil {
 			return err
 		}
@@ -176,10 +175,10 @@ func (st *staticResults) measureRemote(tmp string, cold coldBuild) error {
 // staticBuild runs nginx-build with static OpenSSL version, PCRE2 and
 // zlib in a new work dir called name, and returns its output, time and
 // the binary's sha256; the work dir is removed afterwards.
-func staticBuild(tmp, name, version string, env, flags []string, configure ...string) (string, time.Duration, string, error) {
+func staticBuild(tmp, jobs, name, version string, env, flags []string, configure ...string) (string, time.Duration, string, error) {
 	work := mkdir(tmp, "work-"+name, 0)
 	defer os.RemoveAll(work)
-	args := append(flat(nginx, pcre, zlib, []string{"-openssl", "-opensslversion", version}), "-d", work, "--mirror", *mirror, "-j", fmt.Sprint(runtime.NumCPU()))
+	args := append(flat(nginx, pcre, zlib, []string{"-openssl", "-opensslversion", version}), "-d", work, "--mirror", *mirror, "-j", jobs)
 	args = append(append(args, flags...), "--")
 	out, d, _, err := run(tmp, env, *nb, append(args, configure...)...)
 	if err != nil {

@@ -153,10 +153,11 @@ func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *downloads)
 	}
 	defer unlock()
 	rec, hasRec := slotRecord(ctx, f.CacheDir, index)
-	path, cached, side, err := f.find(ctx, a, index, rec, hasRec)
+	path, got, side, err := f.find(ctx, a, index, rec, hasRec)
 	if err != nil {
 		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
 	}
+	cached := path != ""
 	if !cached {
 		tmp, err := f.download(ctx, a, dir, prog)
 		if err != nil {
@@ -164,10 +165,9 @@ func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *downloads)
 		}
 		defer os.Remove(tmp) // no-op once moved into the store
 		path = tmp
-	}
-	got, err := FileSHA256(path)
-	if err != nil {
-		return Result{}, fmt.Errorf("fetch %s: %w", what, err)
+		if got, err = FileSHA256(path); err != nil {
+			return Result{}, fmt.Errorf("fetch %s: %w", what, err)
+		}
 	}
 	v, err := f.Trust.check(ctx, a, path, got, side)
 	if err != nil {
@@ -220,32 +220,38 @@ func (f *Fetcher) fetch(ctx context.Context, a source.Artifact, prog *downloads)
 
 // find looks a's tarball up in the store, before any download: by the
 // sha256 known beforehand, else by the one its URL led to last time, else
-// by the checksum published beside it. It returns the stored file, if
-// found, and the sidecars to verify it with.
-func (f *Fetcher) find(ctx context.Context, a source.Artifact, index string, rec record, hasRec bool) (path string, cached bool, side sidecars, err error) {
-	sum := f.expectedSHA256(a)
+// by the checksum published beside it. It returns the stored file and its
+// sha256 (just checked), if found ("" if not), and the sidecars to verify
+// it with.
+func (f *Fetcher) find(ctx context.Context, a source.Artifact, index string, rec record, hasRec bool) (path, sum string, side sidecars, err error) {
+	sum = f.expectedSHA256(a)
 	if sum == "" && hasRec {
 		sum = rec.SHA256
 	}
+	cached := false
 	if sum != "" {
 		if path, cached, err = f.findBlob(ctx, sum); err != nil {
-			return "", false, side, err
+			return "", "", side, err
 		}
 	}
 	// A file found by its known sha256 through another URL (or one this
 	// URL's record does not name) is checked against what is known,
 	// without the network: this URL's sidecars, if any, are not its own.
 	if cached && !(hasRec && strings.EqualFold(rec.SHA256, sum)) {
-		return path, true, side, nil
+		return path, strings.ToLower(sum), side, nil
 	}
 	if side, err = f.sidecars(ctx, a, index); err != nil {
-		return "", false, side, err
+		return "", "", side, err
 	}
 	if !cached && side.sha256 != "" {
 		// The published checksum names the file before it is downloaded.
-		path, cached, err = f.findBlob(ctx, side.sha256)
+		sum = side.sha256
+		path, cached, err = f.findBlob(ctx, sum)
 	}
-	return path, cached, side, err
+	if err != nil || !cached {
+		return "", "", side, err
+	}
+	return path, strings.ToLower(sum), side, nil
 }
 
 // sidecars returns the checksum file and signature published beside the
