@@ -87,6 +87,9 @@ func setupToolchain(ctx context.Context, s *State) (*toolchain, error) {
 			// The user chose the compiler command; nginx's configure then
 			// ignores $CC, and so would our wrapper.
 			tc.Notes = append(tc.Notes, "--with-cc given: the compiler is used as is (no ccache, no -ffile-prefix-map)")
+			if s.Plan.CCache == plan.CCacheOn || s.Plan.CCacheRemote != "" {
+				s.Env.IO.Warnf("--ccache/--ccache-remote have no effect with --with-cc in the configure options: the compiler is used as is")
+			}
 			return tc, nil
 		}
 	}
