@@ -85,6 +85,8 @@ func (s *State) prebuildLibraries(ctx context.Context, mk *objsMakefile, skip st
 	if len(build) == 0 {
 		return nil
 	}
+	// Built, and named in messages, in the build's order of components.
+	slices.SortFunc(build, func(a, b *ruleLibrary) int { return slices.Index(libs, a) - slices.Index(libs, b) })
 	started := time.Now()
 	if err := s.makeRuleLibraries(ctx, mk.dir, build); err != nil {
 		return err
