@@ -175,7 +175,7 @@ func bench(tmp string) (missed bool, err error) {
 	row("peak RSS of nginx-build fetch (4 tarballs, 20 MB)", fmt.Sprintf("%.1f MB", mb), "< 100 MB", mb < 100)
 	st.rows(row)
 	fmt.Printf(`
-Best of %d runs each for the first three rows; one run each below (see bench/static.go). Fetch: mirror served over loopback HTTP at %g MB/s per
+Best of %d runs each for the first three rows and the default-settings row; one run each for the static rows (see bench/static.go). Fetch: mirror served over loopback HTTP at %g MB/s per
 connection, empty cache; "largest alone" fetches nginx 1.22.1 + OpenSSL 3.0.20
 (the CLI always fetches nginx), "sequential sum" is four fetches sharing one
 cache, each adding one tarball. Build: nginx-build -clear with the cache warm
