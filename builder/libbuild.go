@@ -73,18 +73,16 @@ func (s *State) libraryCC() (libraryCompiler, error) {
 		return libraryCompiler{}, fmt.Errorf("write compiler wrapper: %w", err)
 	}
 	name := filepath.Base(words[0])
-	var w strings.Builder
-	w.WriteString("#!/bin/sh\n# Written by nginx-build: the compiler of the libraries it builds (see README, \"Reproducible builds\").\nexec ")
-	if s.toolchain != nil && s.toolchain.CCache != "" {
-		w.WriteString(configure.Quote(s.toolchain.CCache) + " ")
-	}
-	w.WriteString(configure.Quote(compiler))
+	command := configure.Quote(compiler)
 	for _, a := range words[1:] {
-		w.WriteString(" " + configure.Quote(a))
+		command += " " + configure.Quote(a)
 	}
-	fmt.Fprintf(&w, " %s \"$@\"\n", configure.Quote("-ffile-prefix-map="+s.buildDir()+"=."))
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(w.String()), 0o755); err != nil {
-		return libraryCompiler{}, fmt.Errorf("write compiler wrapper: %w", err)
+	ccache := ""
+	if s.toolchain != nil {
+		ccache = s.toolchain.CCache
+	}
+	if err := writeCompilerWrapper(filepath.Join(dir, name), "the compiler of the libraries it builds", ccache, command, s.buildDir()); err != nil {
+		return libraryCompiler{}, err
 	}
 	// The children get this process's environment (run.go) with env added:
 	// its PATH, then, with the wrapper's directory first.

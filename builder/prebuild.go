@@ -132,22 +132,30 @@ func (s *State) restoreRuleLibrary(ctx context.Context, l *ruleLibrary) (restore
 
 // restoreLocked is restoreRuleLibrary with the entry's lock held.
 func (s *State) restoreLocked(ctx context.Context, l *ruleLibrary) (restored bool, err error) {
+	return s.restoreCached(ctx, l.key, l.label, l.c.Name, l.tree, l.tree, false)
+}
+
+// restoreCached restores the library keyed key, whose entry lock the
+// caller holds, into dest (see libcache.Restore for replace), says so,
+// times it and stamps its tree. restored is false when the cache has no
+// such entry, or a damaged one (removed, to be built again).
+func (s *State) restoreCached(ctx context.Context, key, label, component, tree, dest string, replace bool) (restored bool, err error) {
 	cache := s.Plan.CacheDir
-	if !libcache.Has(cache, l.key) {
+	if !libcache.Has(cache, key) {
 		return false, nil
 	}
 	started := time.Now()
-	if err := libcache.Restore(ctx, cache, l.key, l.tree, false); err != nil {
+	if err := libcache.Restore(ctx, cache, key, dest, replace); err != nil {
 		if errors.Is(err, libcache.ErrDamaged) {
-			s.Env.IO.Warnf("%v: building %s again", err, l.label)
+			s.Env.IO.Warnf("%v: building %s again", err, label)
 			return false, nil
 		}
-		return false, fmt.Errorf("%s: %w", l.label, err)
+		return false, fmt.Errorf("%s: %w", label, err)
 	}
 	took := time.Since(started)
-	s.Env.IO.Infof("restored %s from the library cache in %s (%s)", l.label, human.Duration(took), libcache.Path(cache, l.key))
-	s.Timings = append(s.Timings, record.Timing{Phase: l.c.Name + " (cached)", Took: took})
-	return true, writeLibraryStamp(l.tree, l.key)
+	s.Env.IO.Infof("restored %s from the library cache in %s (%s)", label, human.Duration(took), libcache.Path(cache, key))
+	s.Timings = append(s.Timings, record.Timing{Phase: component + " (cached)", Took: took})
+	return true, writeLibraryStamp(tree, key)
 }
 
 // ruleLibraries lists the libraries objs/Makefile builds in the trees of

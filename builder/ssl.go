@@ -13,12 +13,10 @@ import (
 	"time"
 
 	"github.com/nginx-build/nginx-build/configure"
-	"github.com/nginx-build/nginx-build/internal/human"
 	"github.com/nginx-build/nginx-build/internal/makefile"
 	"github.com/nginx-build/nginx-build/internal/proc"
 	"github.com/nginx-build/nginx-build/libcache"
 	"github.com/nginx-build/nginx-build/pin"
-	"github.com/nginx-build/nginx-build/record"
 )
 
 // librariesStage builds the static libraries nginx links before nginx's
@@ -300,28 +298,15 @@ func (b *sslBuild) install(ctx context.Context, s *State, mk *objsMakefile) erro
 	if b.key == "" { // nothing names the source exactly: built, not kept
 		return b.buildInto(ctx, s, dest)
 	}
-	cache := s.Plan.CacheDir
-	unlock, err := libcache.Lock(ctx, cache, b.key, func() {
-		s.Env.IO.Infof("waiting for another run that is building %s (%s)", b.label, libcache.Path(cache, b.key))
-	})
+	unlock, err := s.lockLibrary(ctx, b.key, b.label)
 	if err != nil {
-		return fmt.Errorf("%s: library cache: %w", b.label, err)
+		return err
 	}
 	defer unlock()
-	if libcache.Has(cache, b.key) {
-		started := time.Now()
-		err := libcache.Restore(ctx, cache, b.key, dest, true)
-		if err == nil {
-			took := time.Since(started)
-			s.Env.IO.Infof("restored %s from the library cache in %s (%s)", b.label, human.Duration(took), libcache.Path(cache, b.key))
-			s.Timings = append(s.Timings, record.Timing{Phase: b.component + " (cached)", Took: took})
-			return writeLibraryStamp(b.tree, b.key)
-		}
-		if !errors.Is(err, libcache.ErrDamaged) {
-			return fmt.Errorf("%s: %w", b.label, err)
-		}
-		s.Env.IO.Warnf("%v: building %s again", err, b.label)
+	if restored, err := s.restoreCached(ctx, b.key, b.label, b.component, b.tree, dest, true); err != nil || restored {
+		return err
 	}
+	cache := s.Plan.CacheDir
 	staged, err := b.build(ctx, s)
 	if err != nil {
 		return err

@@ -100,22 +100,33 @@ func setupToolchain(ctx context.Context, s *State) (*toolchain, error) {
 	if cc == "" {
 		cc = "cc"
 	}
-	var w strings.Builder
-	w.WriteString("#!/bin/sh\n# Written by nginx-build: the compiler for this build (see README, \"Reproducible builds\").\n")
-	w.WriteString("exec ")
 	if tc.CCache != "" {
-		w.WriteString(configure.Quote(tc.CCache) + " ")
 		tc.Env = append(tc.Env, "CCACHE_NOHASHDIR=1")
 		tc.Notes = append(tc.Notes, "ccache in front of the compiler ("+tc.CCache+")")
 	}
 	// $CC may hold flags ("gcc -m32"): it is word-split on purpose.
-	fmt.Fprintf(&w, "%s %s \"$@\"\n", cc, configure.Quote("-ffile-prefix-map="+s.buildDir()+"=."))
 	wrapper := filepath.Join(s.buildDir(), wrapperName)
-	if err := os.WriteFile(wrapper, []byte(w.String()), 0o755); err != nil {
-		return nil, fmt.Errorf("write compiler wrapper: %w", err)
+	if err := writeCompilerWrapper(wrapper, "the compiler for this build", tc.CCache, cc, s.buildDir()); err != nil {
+		return nil, err
 	}
 	tc.Env = append(tc.Env, "CC="+wrapper)
 	return tc, nil
+}
+
+// writeCompilerWrapper writes the script that runs command (shell words,
+// as $CC is) behind ccache, when there is one, with the build dir mapped to
+// "." in what the compiler records.
+func writeCompilerWrapper(path, what, ccache, command, buildDir string) error {
+	var w strings.Builder
+	fmt.Fprintf(&w, "#!/bin/sh\n# Written by nginx-build: %s (see README, \"Reproducible builds\").\nexec ", what)
+	if ccache != "" {
+		w.WriteString(configure.Quote(ccache) + " ")
+	}
+	fmt.Fprintf(&w, "%s %s \"$@\"\n", command, configure.Quote("-ffile-prefix-map="+buildDir+"=."))
+	if err := os.WriteFile(path, []byte(w.String()), 0o755); err != nil {
+		return fmt.Errorf("write compiler wrapper: %w", err)
+	}
+	return nil
 }
 
 // sourceDateEpoch is the build date recorded in the binary: the
